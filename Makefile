@@ -1,0 +1,38 @@
+# Two entry points: `make extract` (the main job) and `make test`.
+# Each creates .venv and installs the project into it when needed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+RAW       ?= data/raw
+PROCESSED ?= data/processed
+
+.PHONY: extract test evaluate bench clean install
+
+install: $(STAMP)
+
+# Reinstall whenever the dependency list changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+## extract: run the pipeline over data/raw, write Parquet tables to data/processed
+extract: $(STAMP)
+	$(BIN)/bulletin-miner extract $(RAW) --out $(PROCESSED)
+
+## test: unit tests, doctests and the gold regression
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## evaluate: per-field precision/recall/F1 of data/processed against the gold files
+evaluate: extract
+	$(BIN)/bulletin-miner evaluate --gold tests/gold --out $(PROCESSED)
+
+## bench: throughput and memory benchmark (see benchmarks/README)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) $(PROCESSED)/*.parquet
