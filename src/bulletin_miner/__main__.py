@@ -1,0 +1,3 @@
+from bulletin_miner.cli import app
+
+app()

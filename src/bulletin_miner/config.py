@@ -1,0 +1,24 @@
+"""Paths and constants shared by every module (one place to change them)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+RESOURCES_DIR = PACKAGE_DIR / "resources"
+PROJECT_DIR = PACKAGE_DIR.parent.parent
+PIPELINE_CONFIG = PROJECT_DIR / "pipelines" / "bulletin.cfg"
+
+DEFAULT_RAW_DIR = Path("data/raw")
+DEFAULT_PROCESSED_DIR = Path("data/processed")
+
+# Bumped whenever a change can alter extracted values; part of every record
+# and of the cache key, so old outputs are never mistaken for new ones.
+PIPELINE_VERSION = "0.1.0"
+
+# Files above this size are refused before decoding: no real bulletin is this
+# long, and decoding a huge file would hold the whole batch up.
+MAX_INPUT_BYTES = 20 * 1024 * 1024
+
+# File endings read as plain text / as saved web pages.
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml"})

@@ -1,0 +1,83 @@
+"""Bytes to text: BOMs first, strict UTF-8 next, then detection.
+
+GB18030/GBK and UTF-16 files are common among scraped bulletins; the
+encoding is detected (charset-normalizer), never assumed.
+"""
+from __future__ import annotations
+
+import codecs
+import unicodedata
+
+from charset_normalizer import from_bytes
+
+from bulletin_miner.errors import BulletinError, ErrorKind
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Detection restricted to encodings Chinese bulletins come in; GBK and GB2312
+# are read as their superset GB18030.
+_CANDIDATES = ["utf_8", "gb18030", "utf_16_le", "utf_16_be", "big5"]
+_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "hz": "gb18030"}
+# More than this share of control / unassigned characters means the bytes were not text.
+MAX_JUNK_SHARE = 0.01
+
+
+def decode(data: bytes, path: str | None = None) -> tuple[str, str]:
+    """Decode a file's bytes; returns (text, encoding name).
+
+    >>> decode("巡察整改".encode("gb18030"))[0]
+    '巡察整改'
+    >>> decode(codecs.BOM_UTF8 + "通报".encode())
+    ('通报', 'utf-8')
+    >>> decode("通报情况".encode("utf-16"))[0]
+    '通报情况'
+    """
+    if not data:
+        raise BulletinError(ErrorKind.EMPTY, "the file holds no bytes", path=path)
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _checked(_decode_as(data[len(bom):], encoding, path), encoding, path)
+    try:
+        return _checked(data.decode("utf-8"), "utf-8", path)
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:4096]:
+        for encoding in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if _junk_share(text) <= MAX_JUNK_SHARE:
+                return text, encoding
+        raise BulletinError(ErrorKind.BINARY, "binary content (NUL bytes, not UTF-16 text)", path=path)
+    best = from_bytes(data, cp_isolation=_CANDIDATES).best()
+    if best is None:
+        raise BulletinError(ErrorKind.UNDECODABLE, "no text encoding (UTF-8, GB18030, UTF-16, Big5) fits these bytes", path=path)
+    encoding = _SUPERSET.get(best.encoding.lower(), best.encoding)
+    return _checked(_decode_as(data, encoding, path), encoding, path)
+
+
+def _decode_as(data: bytes, encoding: str, path: str | None) -> str:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as err:
+        raise BulletinError(ErrorKind.UNDECODABLE, f"bytes are not valid {encoding}: {err}", path=path) from None
+
+
+def _junk_share(text: str) -> float:
+    if not text:
+        return 0.0
+    sample = text[:20000]
+    junk = sum(1 for ch in sample if unicodedata.category(ch) in {"Cc", "Cn", "Co", "Cs"} and ch not in "\t\n\r\f")
+    return junk / len(sample)
+
+
+def _checked(text: str, encoding: str, path: str | None) -> tuple[str, str]:
+    if _junk_share(text) > MAX_JUNK_SHARE:
+        raise BulletinError(ErrorKind.BINARY, f"decodes as {encoding} but is mostly control characters", path=path)
+    return text, encoding

@@ -1,0 +1,67 @@
+"""Saved web pages: the article text without navigation, scripts and chrome.
+
+trafilatura finds the article; labelled metadata lines (来源, 发布时间,
+索引号, 文号 …) are taken verbatim from the whole page and put before it, so
+their values keep real spans in the analysed text. Nothing is fetched:
+trafilatura is given the page's own string.
+"""
+from __future__ import annotations
+
+import lxml.html
+import trafilatura
+
+from bulletin_miner import vocab
+from bulletin_miner.errors import BulletinError, ErrorKind
+
+# Pages are cut to this size before parsing: no article is this long, and a
+# page padded with script would otherwise cost seconds of parsing.
+MAX_HTML_CHARS = 5_000_000
+
+
+def html_to_text(html: str, path: str | None = None) -> str:
+    """Article text of a saved page, headed by its title and metadata lines.
+
+    >>> page = '''<html><head><title>t</title><script>var x=1;</script></head><body>
+    ... <div class="nav">首页 | 纪检动态</div><h1>中共某县民政局党组关于巡察整改进展情况的通报</h1>
+    ... <div class="info">来源:某县纪委 发布时间:2023-05-06 阅读量:12</div>
+    ... <div class="article"><p>按照县委部署,县委第一巡察组对县民政局党组进行了巡察。现将整改进展情况予以公布。</p>
+    ... <p>一、关于“落实不到位”问题的整改进展情况。一是加强学习。二是完善制度。</p></div></body></html>'''
+    >>> text = html_to_text(page)
+    >>> text.splitlines()[0]
+    '中共某县民政局党组关于巡察整改进展情况的通报'
+    >>> "发布时间:2023-05-06" in text, "var x" in text, "纪检动态" in text
+    (True, False, False)
+    """
+    html = html[:MAX_HTML_CHARS]
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError) as err:
+        raise BulletinError(ErrorKind.NO_TEXT, f"the page cannot be parsed as HTML: {err}", path=path) from None
+    for bad in tree.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+    article = trafilatura.extract(
+        html, output_format="txt", include_comments=False, include_tables=True,
+        favor_recall=True, deduplicate=False, with_metadata=False,
+    ) or ""
+    header: list[str] = []
+    title = _title(tree)
+    if title and title not in article:
+        header.append(title)
+    label_line = vocab.pattern("metadata", "label_line")
+    page_lines = [" ".join(line.split()) for line in tree.text_content().splitlines()]
+    for line in page_lines:
+        if line and len(line) <= 200 and label_line.search(line) and line not in header and line not in article:
+            header.append(line)
+    text = "\n".join(header + [article]).strip()
+    if not text:
+        raise BulletinError(ErrorKind.NO_TEXT, "the page holds no article text", path=path)
+    return text
+
+
+def _title(tree) -> str | None:
+    for xpath in ("//h1", "//*[contains(@class,'title')]", "//title"):
+        for node in tree.xpath(xpath):
+            text = " ".join(node.text_content().split())
+            if 6 <= len(text) <= 120:
+                return text
+    return None

@@ -1,0 +1,63 @@
+"""One input file as a normalised text with its identity."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bulletin_miner.config import HTML_SUFFIXES, MAX_INPUT_BYTES
+from bulletin_miner.errors import BulletinError, ErrorKind
+from bulletin_miner.ingest.decode import decode
+from bulletin_miner.ingest.html import html_to_text
+from bulletin_miner.ingest.textnorm import NormalizedText, normalize
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    doc_id: str
+    source_path: str
+    encoding: str
+    normalized: NormalizedText
+
+
+def content_id(data: bytes) -> str:
+    """A stable id: the first 16 hex digits of the content's SHA-256."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise BulletinError(ErrorKind.NOT_FOUND, "the file does not exist (or vanished)", path=str(path)) from None
+    except OSError as err:
+        raise BulletinError(ErrorKind.UNREADABLE, f"cannot stat: {err.strerror}", path=str(path)) from None
+    if size > MAX_INPUT_BYTES:
+        raise BulletinError(ErrorKind.TOO_LARGE, f"{size} bytes is over the {MAX_INPUT_BYTES}-byte limit", path=str(path))
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise BulletinError(ErrorKind.NOT_FOUND, "the file vanished while being read", path=str(path)) from None
+    except OSError as err:
+        raise BulletinError(ErrorKind.UNREADABLE, f"cannot read: {err.strerror}", path=str(path)) from None
+
+
+def looks_like_html(text: str) -> bool:
+    head = text[:2048].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html", "<?xml")) or "<body" in head or "<div" in head or "<p>" in head
+
+
+def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
+    """Decode and normalise one document's bytes (HTML detected by ending or content)."""
+    text, encoding = decode(data, source_path)
+    if Path(source_path).suffix.lower() in HTML_SUFFIXES or looks_like_html(text):
+        text = html_to_text(text, source_path)
+    normalized = normalize(text)
+    if not normalized.text.strip():
+        raise BulletinError(ErrorKind.NO_TEXT, "no text is left after removing page chrome", path=source_path)
+    return SourceDocument(content_id(data), source_path, encoding, normalized)
+
+
+def load_document(path: Path | str) -> SourceDocument:
+    path = Path(path)
+    return source_from_bytes(read_bytes(path), str(path))

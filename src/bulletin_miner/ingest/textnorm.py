@@ -1,0 +1,132 @@
+"""One convention for the analysed text, with a map back to the source.
+
+NFKC folds full-width forms (，：（） -> ,:()) so patterns need one spelling;
+circled numerals (①) are kept because they are outline markers, and NFKC
+would make them plain digits. Horizontal spaces between Chinese characters
+are removed (`索 引 号` -> `索引号`), other runs become one space; blank and
+chrome lines are dropped; lines are joined by a single newline.
+"""
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+
+
+from bulletin_miner import vocab
+
+_PROTECTED = {chr(c) for c in range(0x2460, 0x2474)}  # ① … ⑳
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """The analysed text and, per character, its offset in the source text."""
+
+    text: str
+    source_offsets: tuple[int, ...]
+
+    def to_source(self, start: int, end: int) -> tuple[int, int]:
+        """Source span of a normalised span (end exclusive)."""
+        if start >= end:
+            pos = self.source_offsets[start] if start < len(self.source_offsets) else (self.source_offsets[-1] + 1 if self.source_offsets else 0)
+            return pos, pos
+        return self.source_offsets[start], self.source_offsets[end - 1] + 1
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold(ch: str) -> str:
+    if ch in _PROTECTED:
+        return ch
+    folded = unicodedata.normalize("NFKC", ch)
+    # NFKC leaves the ideographic space; one convention: an ASCII space.
+    return " " if folded.isspace() else folded
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+class _Chrome:
+    def __init__(self) -> None:
+        data = vocab.load("chrome")
+        self.max_len = int(data["max_line_length"])
+        self.line = vocab.patterns("chrome", "line")
+        self.inline = vocab.pattern("chrome", "inline")
+
+    def is_chrome(self, line: str) -> bool:
+        return len(line) <= self.max_len and any(p.search(line) for p in self.line)
+
+
+@functools.lru_cache(maxsize=1)
+def _chrome() -> _Chrome:
+    return _Chrome()
+
+
+def normalize(source: str) -> NormalizedText:
+    """Normalise a decoded document, dropping page chrome.
+
+    >>> n = normalize("  标题（一）\\n\\n索 引 号：A1\\n阅读量：95\\n分享到：\\n正文, 内容")
+    >>> n.text
+    '标题(一)\\n索引号:A1\\n正文, 内容'
+    >>> source = "  标题（一）\\n"
+    >>> start, end = n.to_source(2, 5); source[start:end]
+    '（一）'
+    """
+    chrome = _chrome()
+    out_chars: list[str] = []
+    out_offsets: list[int] = []
+    position = 0
+    for raw_line in source.splitlines(keepends=True):
+        line_start = position
+        position += len(raw_line)
+        chars, offsets = _fold_line(raw_line.rstrip("\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"), line_start)
+        if not chars:
+            continue
+        line = "".join(chars)
+        cut = [m.span() for m in chrome.inline.finditer(line)]
+        if cut:
+            keep = [i for i in range(len(chars)) if not any(a <= i < b for a, b in cut)]
+            chars, offsets = _fold_line_pieces([chars[i] for i in keep], [offsets[i] for i in keep])
+            line = "".join(chars)
+        if not line or chrome.is_chrome(line):
+            continue
+        if out_chars:
+            out_chars.append("\n")
+            out_offsets.append(max(line_start - 1, 0))
+        out_chars.extend(chars)
+        out_offsets.extend(offsets)
+    return NormalizedText("".join(out_chars), tuple(out_offsets))
+
+
+def _fold_line(raw: str, base: int) -> tuple[list[str], list[int]]:
+    chars: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(raw):
+        folded = _fold(ch) if not ch.isascii() or ch == "\t" else ch
+        if folded == "\t":
+            folded = " "
+        for piece in folded:
+            chars.append(piece)
+            offsets.append(base + i)
+    return _fold_line_pieces(chars, offsets)
+
+
+def _fold_line_pieces(chars: list[str], offsets: list[int]) -> tuple[list[str], list[int]]:
+    """Collapse spaces: none at the ends or between wide characters, else one."""
+    out_c: list[str] = []
+    out_o: list[int] = []
+    pending: int | None = None  # offset of a space run waiting for its right neighbour
+    for ch, off in zip(chars, offsets):
+        if ch.isspace():
+            if pending is None:
+                pending = off
+            continue
+        if pending is not None and out_c and not (_is_wide(out_c[-1]) and _is_wide(ch)):
+            out_c.append(" ")
+            out_o.append(pending)
+        pending = None
+        out_c.append(ch)
+        out_o.append(off)
+    return out_c, out_o
+
+

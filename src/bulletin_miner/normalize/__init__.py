@@ -1,0 +1,1 @@
+"""Pure `str -> value` parsers: numerals, dates, money. No I/O, no state."""

@@ -1,0 +1,80 @@
+"""Place names to province / city / county with their division code.
+
+cpca ships an offline table of administrative divisions. It is fed only
+strings that name places (unit names, titles, addresses): over body text it
+turns 县委 into 重庆市 and 公开原则 into 开原市. Its answer is kept only as
+far as the input really writes the place (see `_writes`).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import regex
+
+_SUFFIX = regex.compile(r"(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|自治旗|地区|省|市|县|区|旗|盟)$")
+
+
+@dataclass(frozen=True)
+class Place:
+    province: str | None
+    city: str | None
+    county: str | None
+    adcode: str | None
+
+    @property
+    def deepest(self) -> str | None:
+        return self.county or self.city or self.province
+
+
+def _stem(name: str) -> str:
+    stem = _SUFFIX.sub("", name)
+    return stem if len(stem) >= 2 else name
+
+
+def _writes(text: str, name: str | None) -> bool:
+    return bool(name) and _stem(name) in text  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=4096)
+def resolve_place(text: str) -> Place | None:
+    """The place a unit name or address writes, or None.
+
+    >>> resolve_place("中共三门县民政局党组")
+    Place(province='浙江省', city='台州市', county='三门县', adcode='331022')
+    >>> resolve_place("沧州市残疾人联合会")
+    Place(province='河北省', city='沧州市', county=None, adcode='130900')
+    >>> resolve_place("县民政局") is None and resolve_place("公开原则") is None
+    True
+    """
+    if not text or len(text) < 2:
+        return None
+    import cpca  # loads its table once, ~0.5 s
+
+    try:
+        row = cpca.transform([text]).iloc[0]
+    except Exception:  # cpca raises on strings it cannot segment; no place then
+        return None
+    province, city, county, adcode = (row.get(k) or None for k in ("省", "市", "区", "adcode"))
+    if county and not _writes(text, county):
+        county = None
+    if city and not (_writes(text, city) or county):
+        city = None
+    if city and len(city) < 2:
+        city = None
+    if province and not (_writes(text, province) or city or county):
+        province = None
+    if not (province or city or county):
+        return None
+    return Place(province, city, county, _code(province, city, county, adcode))
+
+
+def _code(province: str | None, city: str | None, county: str | None, adcode: str | None) -> str | None:
+    """The code of the deepest level kept (cpca's adcode is for what it matched)."""
+    if not adcode:
+        return None
+    if county:
+        return adcode
+    if city:
+        return adcode[:4] + "00"
+    return adcode[:2] + "0000"

@@ -1,0 +1,57 @@
+"""Building the spaCy pipeline from `pipelines/bulletin.cfg` and running it on one document."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+from bulletin_miner import stages
+from bulletin_miner.config import PIPELINE_CONFIG
+from bulletin_miner.errors import BulletinError, ErrorKind
+from bulletin_miner.ingest import SourceDocument
+from bulletin_miner.records import DocumentRecord, assemble_fields
+
+
+@functools.lru_cache(maxsize=4)
+def build_pipeline(config_path: Path = PIPELINE_CONFIG) -> Language:
+    """The pipeline declared in the config file (cached per process)."""
+    config = spacy.util.load_config(config_path)
+    return spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+
+
+def run(source: SourceDocument, nlp: Language | None = None) -> DocumentRecord:
+    """Run every stage over one document and assemble its record.
+
+    A stage that fails raises BulletinError naming the stage, so the batch
+    can report the document and go on.
+    """
+    nlp = nlp or build_pipeline()
+    text = source.normalized.text
+    doc = nlp.make_doc(text)
+    st = stages.state(doc)
+    st.source_path = source.source_path
+    for name, component in nlp.pipeline:
+        try:
+            doc = component(doc)
+        except BulletinError:
+            raise
+        except Exception as err:  # a bug or an input no rule foresaw: report, don't stop the batch
+            raise BulletinError(ErrorKind.EXTRACTION, f"{type(err).__name__}: {err}", path=source.source_path, stage=name) from err
+    st = stages.state(doc)
+    warnings = list(st.warnings)
+    fields = assemble_fields(st.facts, warnings)
+    outline = st.outline
+    return DocumentRecord(
+        doc_id=source.doc_id,
+        source_path=source.source_path,
+        text=text,
+        source_offsets=list(source.normalized.source_offsets),
+        fields=fields,
+        facts=list(st.facts),
+        warnings=warnings,
+        fact_sentences=[st.sentence_span(f.start) for f in st.facts],
+        issues=list(outline.issues) if outline else [],
+        measures=list(outline.measures) if outline else [],
+    )

@@ -1,0 +1,151 @@
+"""The single source of truth for every table: type, unit, description.
+
+Arrow schemas (with descriptions in the field metadata), the gold-scored field
+list and the data dictionary are all generated from the tables below.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import pyarrow as pa
+
+
+class Combine(str, Enum):
+    """How several facts for one document field become its value."""
+
+    AGREE = "agree"  # every mention must state the same value, else empty + warning
+    FIRST = "first"  # the first fact in document order wins (titles, contacts)
+    SUM = "sum"      # amounts are added up (money recovered)
+    LIST = "list"    # each distinct value is kept, in document order (modes)
+    NONE = "none"    # not built from facts (bookkeeping columns)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    description: str
+    unit: str = ""
+    combine: Combine = Combine.NONE
+    scored: bool = False  # a field of ../shared/gold/SCHEMA.md
+
+    def field(self) -> pa.Field:
+        meta = {"description": self.description}
+        if self.unit:
+            meta["unit"] = self.unit
+        return pa.field(self.name, self.type, nullable=True, metadata=meta)
+
+
+def _f(name, type_, description, combine=Combine.AGREE, unit=""):
+    return Column(name, type_, description, unit=unit, combine=combine, scored=True)
+
+
+STR, DATE, INT, FLOAT = pa.string(), pa.date32(), pa.int32(), pa.float64()
+
+DOCUMENT_FIELDS: tuple[Column, ...] = (
+    _f("doc_type", STR, "rectification_bulletin, feedback_notice, work_plan, work_summary, round_summary, rules or other", Combine.FIRST),
+    _f("title", STR, "the document's own title line as written (NFKC), empty if it has none", Combine.FIRST),
+    _f("published_date", DATE, "publication date stated on the page or document (发布时间, 公文生成日期, dated signature)", Combine.FIRST),
+    _f("doc_number", STR, "the document number (文号), e.g. 厦民〔2024〕51号", Combine.FIRST),
+    _f("agency", STR, "the inspected (or reporting) unit with its place prefix, without 中共 and the party-body suffix", Combine.FIRST),
+    _f("party_body", STR, "党组, 党委, 党工委, 党总支, 党支部 … of the inspected unit", Combine.FIRST),
+    _f("province", STR, "province-level place of the unit (full official name)", Combine.FIRST),
+    _f("city", STR, "prefecture-level place of the unit (full official name)", Combine.FIRST),
+    _f("county", STR, "county-level place of the unit (full official name), empty for a city- or higher-level unit", Combine.FIRST),
+    _f("inspector", STR, "the inspecting body normalised as level + ordinal + kind + 组, e.g. 县委第一巡察组", Combine.FIRST),
+    _f("inspection_kind", STR, "巡视 (central/provincial) or 巡察 (city/county/internal)", Combine.FIRST),
+    _f("inspection_modes", pa.list_(pa.string()), "modes named for this inspection: 常规, 专项, 机动, 回头看, 提级, 联动, 交叉; empty when none is named", Combine.LIST),
+    _f("inspection_theme", STR, "the field of a 专项 inspection, e.g. 养老领域", Combine.FIRST),
+    _f("inspection_round", STR, "the round as written, e.g. 十届市委第一轮", Combine.FIRST),
+    _f("inspection_start", DATE, "first day of the on-site inspection (year carried over from context when omitted)"),
+    _f("inspection_end", DATE, "last day of the on-site inspection (year carried over from context when omitted)"),
+    _f("feedback_date", DATE, "day the inspection team fed back its findings (year carried over from context when omitted)"),
+    _f("issue_aspects", INT, "number of aspects (方面) the findings are grouped in", unit="aspects"),
+    _f("issues_total", INT, "number of problems fed back, as the document counts them", unit="problems"),
+    _f("issues_refined", INT, "number of items after the unit split the problems finer (细化分解为N个)", unit="items"),
+    _f("issues_completed", INT, "number stated as rectified / completed", unit="problems"),
+    _f("issues_in_progress", INT, "number stated as still being rectified", unit="problems"),
+    _f("issues_long_term", INT, "number stated as needing long-term effort", unit="problems"),
+    _f("completion_rate", FLOAT, "stated completion rate as a fraction (96% -> 0.96)", unit="fraction"),
+    _f("measures_total", INT, "number of rectification measures stated (整改措施N条)", unit="measures"),
+    _f("funds_recovered_cny", FLOAT, "sum of every stated amount recovered, refunded or clawed back (追回, 收回, 清退, 退还, 追缴, 挽回经济损失), in yuan", Combine.SUM, unit="CNY"),
+    _f("rules_established", INT, "number of rules/systems/mechanisms stated as made or revised", unit="rules"),
+    _f("people_talked", INT, "person-times of reminder/admonition talks (谈话提醒, 提醒谈话)", unit="person-times"),
+    _f("people_disciplined", INT, "people given discipline, admonishment or organisational handling, when one number is stated", unit="people"),
+    _f("phone", STR, "public supervision phone with its area code, as written", Combine.FIRST),
+    _f("email", STR, "public supervision e-mail address", Combine.FIRST),
+    _f("postcode", STR, "postcode of the supervision address", Combine.FIRST),
+    _f("address", STR, "postal address (or 邮政信箱) for supervision, as written", Combine.FIRST),
+)
+
+DOCUMENT_COLUMNS: tuple[Column, ...] = (
+    Column("doc_id", STR, "stable identifier: first 16 hex digits of the SHA-256 of the file's bytes"),
+    Column("source_path", STR, "the input path as given on the command line"),
+    *DOCUMENT_FIELDS,
+    Column("source_site", STR, "the site a saved page names as its source (来源)", combine=Combine.FIRST),
+    Column("funds_recovered_lower_bound", pa.bool_(), "true when an amount summed into funds_recovered_cny is a lower bound (余/多) or approximate (约/近)"),
+    Column("text_length", INT, "characters in the normalised text", unit="chars"),
+    Column("pipeline_version", STR, "version of the extraction pipeline that produced the row"),
+    Column("warnings", pa.list_(pa.string()), "problems noticed while extracting: conflicting mentions, stated counts that disagree, unresolved places"),
+)
+
+FACT_COLUMNS: tuple[Column, ...] = (
+    Column("doc_id", STR, "document the value belongs to (joins documents.doc_id)"),
+    Column("field", STR, "documents column this value feeds (or a measure-level field)"),
+    Column("value", STR, "the value in canonical string form (ISO date, integer, decimal yuan)"),
+    Column("value_number", FLOAT, "the value as a number, for counts, rates and amounts"),
+    Column("value_date", DATE, "the value as a date, for date fields"),
+    Column("text", STR, "the exact text of the span (normalised text[char_start:char_end])"),
+    Column("char_start", INT, "span start in the normalised text (texts.text)", unit="chars"),
+    Column("char_end", INT, "span end (exclusive) in the normalised text", unit="chars"),
+    Column("sentence", STR, "the sentence the span stands in"),
+    Column("stage", STR, "pipeline component that produced the value (e.g. bm_dates_v1)"),
+    Column("rule", STR, "the named rule that fired, so a value can be explained"),
+    Column("status", STR, "stated (as written) or inferred (e.g. a year carried over from an earlier date)"),
+    Column("exactness", STR, "exact, lower_bound (101万余元) or approximate (约, 近)"),
+    Column("issue_seq", INT, "problem (issues.seq) whose measure the value was found in, empty outside the outline"),
+    Column("measure_seq", INT, "measure (measures.measure_seq) the value was found in, empty outside measures"),
+)
+
+TEXT_COLUMNS: tuple[Column, ...] = (
+    Column("doc_id", STR, "document identifier (joins documents.doc_id)"),
+    Column("text", STR, "the normalised text every char_start/char_end points into"),
+    Column("source_offsets", pa.list_(pa.int32()), "for each character of text, its offset in the decoded source text (spans map back through it)"),
+)
+
+ERROR_COLUMNS: tuple[Column, ...] = (
+    Column("source_path", STR, "the input path as given"),
+    Column("stage", STR, "where it failed: ingest, a pipeline component, or write"),
+    Column("error_kind", STR, "stable error code, e.g. E005_undecodable"),
+    Column("message", STR, "what went wrong, in words"),
+)
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "documents": DOCUMENT_COLUMNS,
+    "facts": FACT_COLUMNS,
+    "texts": TEXT_COLUMNS,
+    "errors": ERROR_COLUMNS,
+}
+
+TABLE_DESCRIPTIONS = {
+    "documents": "one row per input document: the SCHEMA fields plus bookkeeping",
+    "facts": "one row per extracted value, with the exact span and rule it came from",
+    "texts": "the normalised text of every document, for looking spans up",
+    "errors": "one row per input that could not be read or processed",
+}
+
+FIELDS_BY_NAME = {c.name: c for c in DOCUMENT_FIELDS}
+# Columns whose values are assembled from facts (the scored fields and a few more).
+EXTRACTED_COLUMNS: tuple[Column, ...] = tuple(c for c in DOCUMENT_COLUMNS if c.combine is not Combine.NONE)
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    """The Arrow schema of one table, with column descriptions as field metadata.
+
+    >>> arrow_schema("documents").field("inspection_start").type
+    DataType(date32[day])
+    >>> arrow_schema("facts").field("rule").metadata[b"description"][:14]
+    b'the named rule'
+    """
+    return pa.schema([c.field() for c in TABLES[table]], metadata={"description": TABLE_DESCRIPTIONS[table]})

@@ -1,0 +1,21 @@
+"""The stages, one spaCy component per module, registered in one place.
+
+Importing this package registers every factory (`bm.<stage>.v1`) and the
+character tokenizer; `pipelines/bulletin.cfg` decides their order.
+"""
+from bulletin_miner.stages import (  # noqa: F401  (imported for registration)
+    agency,
+    contacts,
+    counts,
+    dates,
+    doctype,
+    inspection,
+    layout,
+    metadata,
+    money,
+    outcomes,
+    tokenizer,
+)
+from bulletin_miner.stages.state import DocState, state
+
+__all__ = ["DocState", "state"]

@@ -1,0 +1,57 @@
+"""Running a resource's named rules over a region of the text, as facts."""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Iterator
+
+from bulletin_miner import vocab
+from bulletin_miner.normalize.money import percent_to_fraction
+from bulletin_miner.normalize.numerals import parse_int
+from bulletin_miner.records import Fact
+from bulletin_miner.schema import FIELDS_BY_NAME, FLOAT, INT
+
+Parser = Callable[[str, str], object]
+
+
+def parse_field_value(field: str, text: str) -> object:
+    """A matched text as the value its document column holds (None if it is not one)."""
+    column = FIELDS_BY_NAME.get(field)
+    if column is None:
+        return text.strip() or None
+    if column.type == INT:
+        return parse_int(text)
+    if column.type == FLOAT:
+        return percent_to_fraction(text)
+    return text.strip() or None
+
+
+def matches(resource: str, text: str, start: int = 0, end: int | None = None, key: str = "rules") -> Iterator[tuple[vocab.Rule, object]]:
+    """Every match of every rule, in rule order."""
+    end = len(text) if end is None else end
+    for rule in vocab.rules(resource, key):
+        for match in rule.pattern.finditer(text, start, end):
+            yield rule, match
+
+
+def rule_facts(
+    resource: str,
+    text: str,
+    stage: str,
+    regions: Iterable[tuple[int, int]] | None = None,
+    key: str = "rules",
+    parse: Parser = parse_field_value,
+) -> list[Fact]:
+    """Facts from each named group of each match (a group's name is its field)."""
+    facts: list[Fact] = []
+    seen: set[tuple[str, int, int]] = set()
+    for start, end in regions or [(0, len(text))]:
+        for rule, match in matches(resource, text, start, end, key):
+            for name in rule.fields:
+                for s, e in match.spans(name):
+                    if s < 0 or (name, s, e) in seen:
+                        continue
+                    value = parse(name, text[s:e])
+                    if value is None:
+                        continue
+                    seen.add((name, s, e))
+                    facts.append(Fact(name, value, s, e, text[s:e], stage, rule.name))
+    return facts

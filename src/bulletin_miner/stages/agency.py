@@ -1,0 +1,92 @@
+"""bm_agency_v1: the inspected unit, its party body and its place.
+
+The unit comes from the title (`中共三门县民政局党组关于…`), else from the
+narrative (`对县民政局党组进行了…巡察`), else from the issuing body in the
+page metadata. A unit written with a bare level (`市民政局`) is given the
+place that the title, address or issuer names at that level.
+"""
+from __future__ import annotations
+
+import functools
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from bulletin_miner import vocab
+from bulletin_miner.normalize.region import Place, resolve_place
+from bulletin_miner.records import Fact, Status
+from bulletin_miner.stages._rules import rule_facts
+from bulletin_miner.stages.state import DocState, state
+
+STAGE = "bm_agency_v1"
+
+
+@functools.lru_cache(maxsize=1)
+def _bare_levels() -> dict[str, str]:
+    return {str(k): str(v) for k, v in vocab.table("agency", "bare_level").items()}
+
+
+@Language.factory("bm_agency_v1", requires=["doc._.bm"], assigns=["doc._.bm"])
+def create_agency(nlp: Language, name: str):
+    return agency
+
+
+def _unit_mentions(doc: Doc, st: DocState) -> list[Fact]:
+    text = doc.text
+    mentions: list[Fact] = []
+    if st.title:
+        mentions += rule_facts("agency", text, STAGE, [st.title], key="title")
+    mentions += rule_facts("agency", text, STAGE, [(st.header_end, st.intro_end)], key="body")
+    for issuer in st.facts_for("issuer"):
+        mentions.append(Fact("agency", issuer.value, issuer.start, issuer.end, issuer.text, STAGE, "issuer"))
+    return mentions
+
+
+def agency(doc: Doc) -> Doc:
+    st = state(doc)
+    text = doc.text
+    mentions = _unit_mentions(doc, st)
+    units = [m for m in mentions if m.field == "agency"]
+    if not units:
+        return doc
+    unit = units[0]
+    body = next((m for m in mentions if m.field == "party_body" and m.rule == unit.rule and m.start >= unit.end), None)
+    if body is not None and body.start == unit.end:
+        st.add(doc, body)
+
+    # Places named by strings that name places: other unit mentions, title, issuer, address.
+    evidence: list[tuple[Fact | tuple[int, int], str]] = [(m, m.text) for m in units[1:]]
+    if st.title:
+        evidence.append((st.title, text[st.title[0]:st.title[1]]))
+    evidence += [(f, f.text) for f in st.facts_for("address")]
+
+    name = unit.text
+    place = resolve_place(name)
+    status = Status.STATED
+    level = _bare_levels().get(name[0])
+    if place is None and level:
+        for source, source_text in evidence:
+            candidate = resolve_place(source_text)
+            prefix = getattr(candidate, level, None) if candidate else None
+            if prefix:
+                name = prefix + name[1:]
+                place = resolve_place(name)
+                status = Status.INFERRED
+                break
+        else:
+            st.warnings.append(f"agency: the place of {unit.text!r} is not named elsewhere; kept as written")
+    st.add(doc, Fact("agency", name, unit.start, unit.end, unit.text, STAGE, unit.rule, status))
+    if place:
+        _add_place(doc, st, place, unit, status)
+    return doc
+
+
+def _add_place(doc: Doc, st: DocState, place: Place, unit: Fact, status: Status) -> None:
+    for level in ("province", "city", "county"):
+        value = getattr(place, level)
+        if not value:
+            continue
+        # The unit's own span stands as evidence; a level it does not write is inferred.
+        level_status = status if value in unit.text or status is Status.INFERRED else Status.INFERRED
+        rule = f"cpca:{place.adcode}"
+        st.add(doc, Fact(level, value, unit.start, unit.end, unit.text, STAGE, rule, level_status))

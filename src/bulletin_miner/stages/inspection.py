@@ -1,0 +1,104 @@
+"""bm_inspection_v1: the inspecting body, kind, modes, theme and round.
+
+The inspector is taken from the sentence that reports the inspection
+(`县委第一巡察组对县民政局党组进行了…巡察`), preferring a mention with its
+ordinal; modes and theme are read only in the title and such sentences, so a
+later `组织开展"回头看"` in the next-steps section is not a mode.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from bulletin_miner import vocab
+from bulletin_miner.normalize.numerals import to_chinese_ordinal
+from bulletin_miner.records import Fact
+from bulletin_miner.stages.state import DocState, state
+
+STAGE = "bm_inspection_v1"
+
+
+@dataclass(frozen=True)
+class InspectorMention:
+    start: int
+    end: int
+    level: str
+    ordinal: str
+    kind: str
+
+    @property
+    def normalized(self) -> str:
+        """Level + ordinal + kind + 组 (`市委巡察第二组` -> `市委第二巡察组`)."""
+        ordinal = f"第{to_chinese_ordinal(self.ordinal)}" if self.ordinal else ""
+        return f"{self.level}{ordinal}{self.kind}组"
+
+
+def find_inspectors(text: str, start: int = 0, end: int | None = None) -> list[InspectorMention]:
+    """Every inspecting-body mention in a region.
+
+    >>> [m.normalized for m in find_inspectors("中共三门县委第一巡察组;市委巡察第2组;中央第三巡视组;县委巡察组")]
+    ['县委第一巡察组', '市委第二巡察组', '中央第三巡视组', '县委巡察组']
+    """
+    pattern = vocab.pattern("inspection", "inspector")
+    out = []
+    for m in pattern.finditer(text, start, len(text) if end is None else end):
+        out.append(InspectorMention(m.start(), m.end(), m.group("level") or "", m.group("ordinal") or "", m.group("kind")))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _modes() -> list[tuple[str, object]]:
+    fragments = vocab.defines("inspection")
+    return [(mode, vocab.compile_pattern(p, fragments, "inspection")) for mode, p in vocab.table("inspection", "modes").items()]
+
+
+@Language.factory("bm_inspection_v1", requires=["doc._.bm"], assigns=["doc._.bm"])
+def create_inspection(nlp: Language, name: str):
+    return inspection
+
+
+def inspection(doc: Doc) -> Doc:
+    st = state(doc)
+    if st.doc_type not in vocab.load("inspection")["applies_to"]:
+        return doc
+    text = doc.text
+    act = vocab.pattern("inspection", "inspection_act")
+    intro = (st.header_end, st.intro_end)
+    mentions = find_inspectors(text, *intro)
+    acts = [st.sentence_span(m.start) for m in mentions if act.search(text, *st.sentence_span(m.start))]
+    if not acts:  # a narrative without the team's name: `…进行了巡察`
+        acts = [st.sentence_span(m.start()) for m in act.finditer(text, *intro)][:1]
+    st.inspection_sentences = list(dict.fromkeys(acts))
+
+    if mentions:
+        in_act = lambda m: any(s <= m.start < e for s, e in st.inspection_sentences)
+        chosen = min(mentions, key=lambda m: (not in_act(m), not m.ordinal, not m.level, m.start))
+        st.add(doc, Fact("inspector", chosen.normalized, chosen.start, chosen.end, text[chosen.start:chosen.end], STAGE, "inspector"))
+        kind_at = text.index(chosen.kind, chosen.start)
+        st.add(doc, Fact("inspection_kind", chosen.kind, kind_at, kind_at + 2, chosen.kind, STAGE, "inspector_kind"))
+
+    regions = ([st.title] if st.title else []) + st.inspection_sentences
+    _kind_from_text(doc, st, regions, bool(mentions))
+    for start, end in regions:
+        for mode, pattern in _modes():
+            for m in pattern.finditer(text, start, end):
+                st.add(doc, Fact("inspection_modes", mode, m.start(), m.end(), m.group(), STAGE, f"mode.{mode}"))
+        for key, field in (("theme", "inspection_theme"), ("round", "inspection_round")):
+            for m in vocab.pattern("inspection", key).finditer(text, start, end):
+                s, e = m.span(field)
+                st.add(doc, Fact(field, text[s:e].strip("“”\""), s, e, text[s:e], STAGE, key))
+    return doc
+
+
+def _kind_from_text(doc: Doc, st: DocState, regions: list[tuple[int, int]], have_inspector: bool) -> None:
+    if have_inspector:
+        return
+    pattern = vocab.pattern("inspection", "kind_word")
+    for start, end in regions:
+        m = pattern.search(doc.text, start, end)
+        if m:
+            st.add(doc, Fact("inspection_kind", m.group(), m.start(), m.end(), m.group(), STAGE, "kind_word"))
+            return

@@ -1,0 +1,39 @@
+"""bm_metadata_v1: publication date, document number, source site, issuing body."""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from bulletin_miner.normalize.dates import parse_partial
+from bulletin_miner.records import Fact
+from bulletin_miner.stages._rules import parse_field_value, rule_facts
+from bulletin_miner.stages.state import state
+
+STAGE = "bm_metadata_v1"
+
+
+def _parse(field: str, text: str) -> object:
+    if field == "published_date":
+        partial = parse_partial(text)
+        return partial.to_date() if partial else None
+    return parse_field_value(field, text)
+
+
+@Language.factory("bm_metadata_v1", requires=["doc._.bm"], assigns=["doc._.bm"])
+def create_metadata(nlp: Language, name: str):
+    return metadata
+
+
+def metadata(doc: Doc) -> Doc:
+    st = state(doc)
+    for fact in rule_facts("metadata", doc.text, STAGE, parse=_parse):
+        if fact.field == "signer":
+            continue  # only locates a signature date
+        if fact.field == "doc_number" and fact.rule == "standalone_doc_number" and fact.start > max(st.header_end, 400):
+            continue  # a bare number deep in the body cites another document
+        st.add(doc, fact)
+    return doc
+
+
+def issuer_facts(facts: list[Fact]) -> list[Fact]:
+    return [f for f in facts if f.field == "issuer"]

@@ -1,0 +1,61 @@
+"""What the stages share about one document: its layout and the facts found so far.
+
+It lives on the Doc as `doc._.bm`. Stages add facts here and read earlier
+stages' facts; none re-matches another field's text.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.tokens import Doc
+
+from bulletin_miner.records import Fact
+
+if not Doc.has_extension("bm"):
+    Doc.set_extension("bm", default=None)
+
+
+@dataclass
+class DocState:
+    source_path: str = ""
+    facts: list[Fact] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    lines: list[tuple[int, int]] = field(default_factory=list)
+    sentence_starts: list[int] = field(default_factory=list)
+    title: tuple[int, int] | None = None
+    header_end: int = 0          # where the body starts (after title and metadata lines)
+    intro_end: int = 0           # end of the opening narrative (before the outline starts)
+    doc_type: str | None = None
+    inspection_sentences: list[tuple[int, int]] = field(default_factory=list)
+    outline: Any = None          # set by bm.outline.v1
+    text_length: int = 0
+
+    def add(self, doc: Doc, fact: Fact) -> None:
+        # Spans must be exact: what a fact says it read is what the text holds.
+        if doc.text[fact.start:fact.end] != fact.text:
+            raise ValueError(f"fact {fact.field} span {fact.start}:{fact.end} does not hold {fact.text!r}")
+        self.facts.append(fact)
+
+    def facts_for(self, name: str) -> list[Fact]:
+        return [f for f in self.facts if f.field == name]
+
+    def sentence_span(self, pos: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.sentence_starts, pos) - 1
+        start = self.sentence_starts[i] if i >= 0 else 0
+        end = self.sentence_starts[i + 1] if i + 1 < len(self.sentence_starts) else self.text_length
+        return start, end
+
+    def line_span(self, pos: int) -> tuple[int, int]:
+        starts = [s for s, _ in self.lines]
+        i = bisect.bisect_right(starts, pos) - 1
+        return self.lines[max(i, 0)] if self.lines else (0, self.text_length)
+
+
+def state(doc: Doc) -> DocState:
+    current = doc._.bm
+    if current is None:
+        current = DocState(text_length=len(doc.text))
+        doc._.bm = current
+    return current

@@ -1,0 +1,138 @@
+"""Loading vocabularies and patterns kept as data in `resources/*.yml`.
+
+A resource may declare `define:` fragments that its patterns use as
+`<<name>>`. Every pattern is compiled and checked when loaded: an empty
+group or a pattern that matches the empty string fails loudly.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+import yaml
+
+from bulletin_miner.config import RESOURCES_DIR
+from bulletin_miner.errors import BulletinError, ErrorKind
+
+_PLACEHOLDER = regex.compile(r"<<(\w+)>>")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named pattern; its named groups are the fields it fills."""
+
+    name: str
+    pattern: regex.Pattern
+    note: str = ""
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.pattern.groupindex)
+
+
+def _bad(resource: str, message: str) -> BulletinError:
+    return BulletinError(ErrorKind.RESOURCE, message, path=f"resources/{resource}.yml", stage="load")
+
+
+def expand(template: str, defines: dict[str, str], resource: str = "?") -> str:
+    """Substitute `<<name>>` fragments (recursively).
+
+    >>> expand("<<n>>个问题", {"n": "[0-9]+"})
+    '[0-9]+个问题'
+    """
+    for _ in range(10):
+        if "<<" not in template:
+            return template
+        try:
+            template = _PLACEHOLDER.sub(lambda m: defines[m.group(1)], template)
+        except KeyError as missing:
+            raise _bad(resource, f"pattern uses undefined fragment {missing}") from None
+    raise _bad(resource, "fragments nest too deep")
+
+
+def compile_pattern(template: str, defines: dict[str, str], resource: str = "?") -> regex.Pattern:
+    source = expand(template, defines, resource)
+    try:
+        pattern = regex.compile(source, regex.MULTILINE)
+    except regex.error as err:
+        raise _bad(resource, f"pattern {template!r} does not compile: {err}") from None
+    if pattern.match("") is not None:
+        raise _bad(resource, f"pattern {template!r} matches the empty string")
+    return pattern
+
+
+def alternation(words: list[str] | str, resource: str = "?") -> str:
+    """A vocabulary group as one regex alternation (longest first)."""
+    if isinstance(words, str):
+        words = [w for w in words.split("|")]
+    words = [w.strip() for w in words if w and w.strip()]
+    if not words:
+        raise _bad(resource, "a vocabulary group is empty")
+    return "(?:" + "|".join(sorted(set(words), key=len, reverse=True)) + ")"
+
+
+@functools.lru_cache(maxsize=None)
+def load(resource: str) -> dict[str, Any]:
+    """The raw content of `resources/<resource>.yml`."""
+    path = RESOURCES_DIR / f"{resource}.yml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise _bad(resource, f"cannot be read: {err}") from None
+    if not isinstance(data, dict):
+        raise _bad(resource, "must be a mapping")
+    return data
+
+
+def defines(resource: str) -> dict[str, str]:
+    data = load(resource)
+    out: dict[str, str] = {}
+    for name, value in (data.get("define") or {}).items():
+        out[name] = alternation(value, resource) if isinstance(value, list) else str(value)
+    # fragments may use each other
+    return {name: expand(value, out, resource) for name, value in out.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def rules(resource: str, key: str = "rules") -> tuple[Rule, ...]:
+    """The ordered, named rules of a resource."""
+    data = load(resource)
+    entries = data.get(key)
+    if not entries:
+        raise _bad(resource, f"has no `{key}`")
+    fragments = defines(resource)
+    out = []
+    for entry in entries:
+        if "name" not in entry or "pattern" not in entry:
+            raise _bad(resource, f"a rule in `{key}` lacks a name or a pattern: {entry}")
+        out.append(Rule(entry["name"], compile_pattern(entry["pattern"], fragments, resource), entry.get("note", "")))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=None)
+def pattern(resource: str, key: str) -> regex.Pattern:
+    """One pattern (a string, or a list of alternatives) under `key`."""
+    value = load(resource).get(key)
+    if value is None:
+        raise _bad(resource, f"has no `{key}`")
+    source = alternation(value, resource) if isinstance(value, list) else str(value)
+    return compile_pattern(source, defines(resource), resource)
+
+
+@functools.lru_cache(maxsize=None)
+def patterns(resource: str, key: str) -> tuple[regex.Pattern, ...]:
+    """Each entry of a list under `key` as its own pattern."""
+    value = load(resource).get(key)
+    if not isinstance(value, list) or not value:
+        raise _bad(resource, f"`{key}` must be a non-empty list")
+    fragments = defines(resource)
+    return tuple(compile_pattern(str(v), fragments, resource) for v in value)
+
+
+def table(resource: str, key: str) -> dict[str, Any]:
+    value = load(resource).get(key)
+    if not isinstance(value, dict) or not value:
+        raise _bad(resource, f"`{key}` must be a non-empty mapping")
+    return value
