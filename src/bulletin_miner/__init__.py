@@ -1,7 +1,7 @@
-"""bulletin_miner: structured records from Chinese inspection-rectification bulletins.
+r"""bulletin_miner: structured records from Chinese inspection-rectification bulletins.
 
 >>> import bulletin_miner as bm
->>> record = bm.extract_text("市委第一巡察组于2023年3月1日至4月30日对市教育局党组进行了巡察。")
+>>> record = bm.extract_text("市教育局党组关于巡察整改情况的通报\n市委第一巡察组于2023年3月1日至4月30日对市教育局党组进行了巡察。")
 >>> record.fields["inspector"], str(record.fields["inspection_end"])
 ('市委第一巡察组', '2023-04-30')
 """

@@ -45,7 +45,10 @@ def html_to_text(html: str, path: str | None = None) -> str:
     ) or ""
     header: list[str] = []
     title = _title(tree)
-    if title and title not in article:
+    if title and title in article:
+        # what a short page's fallback extraction keeps before the title is navigation
+        article = article[article.index(title):]
+    elif title:
         header.append(title)
     label_line = vocab.pattern("metadata", "label_line")
     page_lines = [" ".join(line.split()) for line in tree.text_content().splitlines()]

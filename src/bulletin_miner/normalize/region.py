@@ -32,8 +32,30 @@ def _stem(name: str) -> str:
     return stem if len(stem) >= 2 else name
 
 
-def _writes(text: str, name: str | None) -> bool:
-    return bool(name) and _stem(name) in text  # type: ignore[arg-type]
+_PARTY_PREFIX = regex.compile(r"^(?:中共|中国共产党)")
+
+
+def _written_levels(text: str, names: list[str | None]) -> list[bool]:
+    """Which of province/city/county the text writes, in order, from its start.
+
+    A place name is a unit's or an address's prefix; a name found elsewhere
+    in the string (开原 inside 公开原则) is not a place of it.
+    """
+    text = _PARTY_PREFIX.sub("", text)
+    pos = 0
+    written = []
+    for level, name in enumerate(names):
+        if name and text.startswith(name, pos):
+            pos += len(name)
+            written.append(True)
+        elif name and level < 2 and text.startswith(_stem(name), pos):
+            # 浙江台州… : province and city stems are written; a county's is too
+            # often a word (合作, 开原) to count without its suffix
+            pos += len(_stem(name))
+            written.append(True)
+        else:
+            written.append(False)
+    return written
 
 
 @functools.lru_cache(maxsize=4096)
@@ -44,8 +66,10 @@ def resolve_place(text: str) -> Place | None:
     Place(province='浙江省', city='台州市', county='三门县', adcode='331022')
     >>> resolve_place("沧州市残疾人联合会")
     Place(province='河北省', city='沧州市', county=None, adcode='130900')
-    >>> resolve_place("县民政局") is None and resolve_place("公开原则") is None
-    True
+    >>> resolve_place("徐州市新城区汉风路1号西综合区F603室")
+    Place(province='江苏省', city='徐州市', county=None, adcode='320300')
+    >>> [resolve_place(s) for s in ["县民政局", "公开原则", "合作", "县委"]]
+    [None, None, None, None]
     """
     if not text or len(text) < 2:
         return None
@@ -56,13 +80,14 @@ def resolve_place(text: str) -> Place | None:
     except Exception:  # cpca raises on strings it cannot segment; no place then
         return None
     province, city, county, adcode = (row.get(k) or None for k in ("省", "市", "区", "adcode"))
-    if county and not _writes(text, county):
+    if city and len(city) < 2:  # cpca's placeholder city for a bare 县
+        city = None
+    wrote_province, wrote_city, wrote_county = _written_levels(text, [province, city, county])
+    if not wrote_county:
         county = None
-    if city and not (_writes(text, city) or county):
+    if not (wrote_city or county):
         city = None
-    if city and len(city) < 2:
-        city = None
-    if province and not (_writes(text, province) or city or county):
+    if not (wrote_province or city or county):
         province = None
     if not (province or city or county):
         return None

@@ -20,13 +20,13 @@ OTHER = "other"
 
 
 @functools.lru_cache(maxsize=1)
-def _cues() -> list[tuple[str, list[regex.Pattern], list[regex.Pattern]]]:
+def _cues() -> list[tuple[str, int, list[regex.Pattern], list[regex.Pattern]]]:
     data = vocab.load("doctype")
     fragments = vocab.defines("doctype")
     out = []
     for entry in data["types"]:
         compile_all = lambda items: [vocab.compile_pattern(p, fragments, "doctype") for p in items or []]
-        out.append((entry["type"], compile_all(entry.get("title")), compile_all(entry.get("body"))))
+        out.append((entry["type"], int(entry["priority"]), compile_all(entry.get("title")), compile_all(entry.get("body"))))
     return out
 
 
@@ -42,17 +42,17 @@ def classify(text: str, title: tuple[int, int] | None) -> tuple[str, tuple[int, 
     """
     cues = _cues()
     if title:
-        for doc_type, title_cues, _ in cues:
+        for doc_type, _, title_cues, _ in cues:
             for i, pattern in enumerate(title_cues):
                 match = pattern.search(text, title[0], title[1])
                 if match:
                     return doc_type, match.span(), f"{doc_type}.title.{i}"
     best: tuple[int, int, str, tuple[int, int] | None, str] | None = None
-    for order, (doc_type, _, body_cues) in enumerate(cues):
+    for doc_type, priority, _, body_cues in cues:
         hits = [(i, m) for i, p in enumerate(body_cues) if (m := p.search(text))]
-        if hits and (best is None or len(hits) > best[0]):
+        if hits and (best is None or (len(hits), -priority) > best[:2]):
             first_i, first_m = min(hits, key=lambda h: h[1].start())
-            best = (len(hits), -order, doc_type, first_m.span(), f"{doc_type}.body.{first_i}")
+            best = (len(hits), -priority, doc_type, first_m.span(), f"{doc_type}.body.{first_i}")
     if best is None:
         return OTHER, None, "no_cue"
     return best[2], best[3], best[4]

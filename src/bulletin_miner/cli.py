@@ -1,0 +1,100 @@
+"""The command line: a thin typer layer over the library functions of the same name."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bulletin_miner.config import DEFAULT_PROCESSED_DIR, DEFAULT_RAW_DIR, PIPELINE_VERSION
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Mine inspection-rectification bulletins into Parquet tables.")
+console = Console(stderr=False)
+
+
+@app.command()
+def extract(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (searched recursively). Default: data/raw")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder the Parquet tables are written to")] = DEFAULT_PROCESSED_DIR,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero if any input could not be read or processed")] = False,
+) -> None:
+    """Extract every document under PATHS into documents/facts/texts/errors tables in OUT."""
+    from bulletin_miner.api import extract_paths, input_files
+
+    targets = paths or [DEFAULT_RAW_DIR]
+    files, _ = input_files(targets)
+    with Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
+        task = progress.add_task("", total=len(files))
+        summary = extract_paths(targets, out, on_progress=lambda p: progress.update(task, advance=1, description=p.name))
+    _print_summary(summary, out)
+    if strict and summary.errors:
+        raise typer.Exit(code=1)
+
+
+def _print_summary(summary, out: Path) -> None:
+    from bulletin_miner.schema import DOCUMENT_FIELDS
+
+    table = Table(title=f"bulletin_miner {PIPELINE_VERSION}: {len(summary.records)} documents → {out}")
+    table.add_column("doc_type")
+    table.add_column("documents", justify="right")
+    table.add_column("fields filled (mean)", justify="right")
+    table.add_column("warnings", justify="right")
+    by_type: dict[str, list] = {}
+    for record in summary.records:
+        by_type.setdefault(record.fields.get("doc_type") or "other", []).append(record)
+    names = [c.name for c in DOCUMENT_FIELDS]
+    for doc_type, records in sorted(by_type.items()):
+        filled = [sum(1 for n in names if record.fields.get(n) not in (None, [])) for record in records]
+        table.add_row(doc_type, str(len(records)), f"{sum(filled) / len(filled):.1f} / {len(names)}", str(sum(len(r.warnings) for r in records)))
+    table.add_row("[red]errors[/red]", str(len(summary.errors)), "", "")
+    console.print(table)
+    for err in summary.errors:
+        console.print(f"[red]✗[/red] {err.path}: [bold]{err.kind.value}[/bold] ({err.stage}) {err.message}")
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Option("--gold", help="Folder of gold JSON files")] = Path("tests/gold"),
+    out: Annotated[Path, typer.Option("--out", help="Folder holding documents.parquet")] = DEFAULT_PROCESSED_DIR,
+) -> None:
+    """Per-field precision, recall and F1 of extracted documents against gold files."""
+    import pyarrow.parquet as pq
+
+    from bulletin_miner.evaluate import documents_by_name, load_gold, score, score_issues
+
+    documents_path = out / "documents.parquet"
+    if not documents_path.exists():
+        console.print(f"[red]{documents_path} does not exist: run `bulletin-miner extract` first[/red]")
+        raise typer.Exit(code=2)
+    predicted = documents_by_name(pq.read_table(documents_path).to_pylist())
+    answers = load_gold(gold)
+    scores = score(predicted, answers)
+    table = Table(title=f"{len(answers)} gold documents vs {documents_path}")
+    for name in ("field", "precision", "recall", "F1", "tp", "fp", "fn"):
+        table.add_column(name, justify="left" if name == "field" else "right")
+    for name, s in scores.items():
+        if s.tp + s.fp + s.fn == 0 and not any(name in a.get("fields", {}) for a in answers.values()):
+            continue
+        style = "" if s.f1 == 1.0 else "red"
+        table.add_row(name, f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}", str(s.tp), str(s.fp), str(s.fn), style=style)
+    console.print(table)
+    for s in scores.values():
+        for line in s.errors:
+            console.print(f"  [red]✗[/red] {line}")
+    issues_path = out / "issues.parquet"
+    if issues_path.exists():
+        by_doc: dict[str, list[dict]] = {}
+        names = {row["doc_id"]: name for name, row in predicted.items()}
+        for row in pq.read_table(issues_path).to_pylist():
+            by_doc.setdefault(names.get(row["doc_id"], "?"), []).append(row)
+        matched, total, diffs = score_issues(by_doc, answers)
+        console.print(f"issues: {matched}/{total} gold problems reproduced (path, title, n_measures)")
+        for line in diffs:
+            console.print(f"  [red]✗[/red] {line}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,47 @@
+"""Regression over the sample documents: every scored gold field must be right."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bulletin_miner.evaluate import same_value
+from conftest import GOLD
+
+GOLD_FILES = sorted(GOLD.glob("*.json"))
+
+
+def _scored():
+    for path in GOLD_FILES:
+        answer = json.loads(path.read_text(encoding="utf-8"))
+        for field, expected in answer["fields"].items():
+            yield pytest.param(answer["document"], field, expected, id=f"{path.stem[:3]}-{field}")
+
+
+@pytest.mark.parametrize("document, field, expected", list(_scored()))
+def test_gold_field(sample_records, document, field, expected):
+    got = sample_records[document].fields[field]
+    assert same_value(got, expected), f"{document} {field}: got {got!r}, gold {expected!r}"
+
+
+def test_every_filled_field_has_facts_with_exact_spans(sample_records):
+    for record in sample_records.values():
+        fields_with_facts = {f.field for f in record.facts}
+        for name, value in record.fields.items():
+            if value not in (None, []):
+                assert name in fields_with_facts, f"{record.source_path}: {name} has no fact"
+        for fact in record.facts:
+            assert record.text[fact.start:fact.end] == fact.text
+
+
+def test_recovered_funds_have_one_fact_per_amount(sample_records):
+    record = sample_records["000_0c943710c0299a2d.txt"]
+    amounts = [f for f in record.facts if f.field == "funds_recovered_cny"]
+    assert [f.text for f in amounts] == ["3.0034万元"]
+    assert sum(f.value for f in amounts) == record.fields["funds_recovered_cny"]
+
+
+def test_carried_over_years_are_marked_inferred(sample_records):
+    record = sample_records["001_7162a60a943e85f9.txt"]
+    feedback = [f for f in record.facts if f.field == "feedback_date"]
+    assert feedback and all(f.status.value == "inferred" and f.text == "7月13日" for f in feedback)

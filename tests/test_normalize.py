@@ -1,0 +1,98 @@
+"""The pure normalisers: phrasings in, values out; property tests for robustness."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, strategies as st
+
+from bulletin_miner.normalize.dates import PartialDate, parse_partial, resolve
+from bulletin_miner.normalize.money import parse_amount, percent_to_fraction
+from bulletin_miner.normalize.numerals import parse_int
+
+
+@pytest.mark.parametrize(
+    "numeral, value",
+    [("16", 16), ("三", 3), ("十六", 16), ("二十八", 28), ("两", 2), ("一百六十五", 165), ("二〇二四", 2024), ("零", 0)],
+)
+def test_numerals(numeral, value):
+    assert parse_int(numeral) == value
+
+
+@pytest.mark.parametrize("text", ["方面", "个", "统一", "X", ""])
+def test_not_numerals(text):
+    assert parse_int(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, yuan, exactness",
+    [
+        ("3.0034万元", "30034", "exact"),
+        ("1.2亿元", "120000000", "exact"),
+        ("101万余元", "1010000", "lower_bound"),
+        ("5000元", "5000", "exact"),
+        ("5000元整", "5000", "exact"),
+        ("66.57万元", "665700", "exact"),
+        ("一千五百万元", "15000000", "exact"),
+        ("200多万元", "2000000", "lower_bound"),
+        ("约3万元", "30000", "approximate"),
+    ],
+)
+def test_amounts(text, yuan, exactness):
+    amount = parse_amount(text)
+    assert amount is not None
+    assert amount.yuan == Decimal(yuan)  # compared exactly, never as floats
+    assert amount.exactness == exactness
+
+
+@pytest.mark.parametrize("text", ["元", "3万人", "万元", "abc元"])
+def test_not_amounts(text):
+    assert parse_amount(text) is None
+
+
+def test_cross_year_range_end_moves_to_next_year():
+    start = parse_partial("2021年12月20日").to_date()
+    end, inferred = resolve(parse_partial("1月18日"), start, not_before=True)
+    assert end == dt.date(2022, 1, 18) and inferred
+
+
+def test_bare_date_without_anchor_stays_empty():
+    assert resolve(PartialDate(None, 7, 13), None) == (None, False)
+
+
+def test_percent():
+    assert percent_to_fraction("96%") == 0.96
+    assert percent_to_fraction("96") is None
+
+
+# Property tests: no parser raises on arbitrary text, and known invariants hold.
+@given(st.text(max_size=40))
+def test_parsers_never_raise(text):
+    parse_int(text)
+    parse_partial(text)
+    parse_amount(text)
+    percent_to_fraction(text)
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_arabic_numerals_round_trip(n):
+    assert parse_int(str(n)) == n
+
+
+@given(st.integers(min_value=0, max_value=99_999), st.integers(min_value=0, max_value=9999), st.sampled_from(["", "万", "亿"]))
+def test_amount_is_exact_decimal(units, cents, scale):
+    text = f"{units}.{cents:04d}{scale}元"
+    factor = {"": 1, "万": 10_000, "亿": 100_000_000}[scale]
+    assert parse_amount(text).yuan == Decimal(f"{units}.{cents:04d}") * factor
+
+
+@given(st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2099, 12, 31)))
+def test_written_dates_parse_back(date):
+    assert parse_partial(f"{date.year}年{date.month}月{date.day}日").to_date() == date
+
+
+@given(st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2098, 12, 31)), st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2098, 12, 31)))
+def test_resolved_not_before_is_never_before_anchor(anchor, written):
+    result, _ = resolve(PartialDate(None, written.month, written.day), anchor, not_before=True)
+    assert result is None or result >= anchor

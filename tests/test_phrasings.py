@@ -1,0 +1,103 @@
+"""Whole-pipeline behaviour on short real phrasings (tests/cases/*.yml)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bulletin_miner.api import extract_text
+from conftest import cases
+
+HEAD = "中共某县民政局党组关于巡察整改进展情况的通报\n"
+
+
+def _value(v):
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+@pytest.mark.parametrize("case", cases("dates"))
+def test_dates(case):
+    record = extract_text(HEAD + case["text"])
+    for field, expected in case["expect"].items():
+        assert _value(record.fields[field]) == (str(expected) if expected else None), field
+    for field in case.get("inferred", []):
+        statuses = {f.status.value for f in record.facts if f.field == field}
+        assert statuses == {"inferred"}, field
+
+
+@pytest.mark.parametrize("case", cases("money"))
+def test_money_recovered(case):
+    record = extract_text(HEAD + case["text"])
+    got = record.fields["funds_recovered_cny"]
+    if case["expect"] is None:
+        assert got is None
+    else:
+        assert got == case["expect"]
+        assert record.funds_lower_bound is bool(case.get("lower_bound", False))
+        # one fact per amount summed, each pointing at its span
+        for fact in record.facts:
+            if fact.field == "funds_recovered_cny":
+                assert record.text[fact.start:fact.end] == fact.text
+
+
+@pytest.mark.parametrize("case", cases("inspectors"))
+def test_inspectors(case):
+    record = extract_text(HEAD + case["text"])
+    assert record.fields["inspector"] == case["inspector"]
+    assert record.fields["inspection_kind"] == case["kind"]
+    assert record.fields["inspection_modes"] == case["modes"]
+    if "round" in case:
+        assert record.fields["inspection_round"] == case["round"]
+    if "theme" in case:
+        assert record.fields["inspection_theme"] == case["theme"]
+
+
+@pytest.mark.parametrize("case", cases("counts"))
+def test_counts(case):
+    record = extract_text(HEAD + case["text"])
+    for field, expected in case["expect"].items():
+        assert record.fields[field] == expected, field
+
+
+LOOK_ALIKES = [
+    ("市委第一巡察组向市教育局党组反馈巡察意见\n10月9日,市委第一巡察组向市教育局党组反馈巡察意见。", "feedback_notice"),
+    ("关于印发《2024年度巡察整改工作方案》的通知\n各单位:现将方案印发给你们,请认真贯彻落实。", "work_plan"),
+    ("县民政局2024年工作总结\n今年以来,县民政局坚持以人民为中心。", "work_summary"),
+    ("市委巡察工作规程\n第一条 为规范巡察工作,制定本规程。", "rules"),
+    ("十届市委第三轮巡察整改综合情况\n本轮巡察对12个单位党组织开展了常规巡察,巡察反馈的697个问题,完成整改688个。", "round_summary"),
+]
+
+
+@pytest.mark.parametrize("text, doc_type", LOOK_ALIKES)
+def test_look_alikes_are_classified_and_get_no_inspection_fields_forced(text, doc_type):
+    record = extract_text(text)
+    assert record.fields["doc_type"] == doc_type
+    if doc_type not in {"rectification_bulletin", "feedback_notice"}:
+        assert record.fields["inspector"] is None and record.fields["inspection_start"] is None
+
+
+def test_bulletin_without_year_anywhere_leaves_dates_empty():
+    record = extract_text(HEAD + "3月21日至4月19日,县委第一巡察组对县民政局党组进行了巡察。7月29日,反馈了巡察意见。")
+    assert record.fields["inspection_start"] is None and record.fields["feedback_date"] is None
+
+
+def test_agency_takes_the_city_from_the_address():
+    record = extract_text("市民政局党委关于巡察整改情况的通报\n2022年4月15日至6月8日,市委第二巡察组对市民政局党委进行了巡察。\n邮政信箱:徐州市新城区汉风路1号西综合区F603室。")
+    assert (record.fields["agency"], record.fields["province"], record.fields["city"]) == ("徐州市民政局", "江苏省", "徐州市")
+    agency_fact = next(f for f in record.facts if f.field == "agency")
+    assert agency_fact.status.value == "inferred" and agency_fact.text == "市民政局"
+
+
+def test_unresolvable_bare_unit_is_kept_and_warned():
+    record = extract_text("县民政局党组关于巡察整改情况的通报\n县委巡察组对县民政局党组进行了巡察。")
+    assert record.fields["agency"] == "县民政局"
+    assert record.fields["province"] is None  # cpca alone would say 重庆市
+    assert any("agency" in w for w in record.warnings)
+
+
+def test_chrome_and_anonymised_names_survive():
+    text = "来源:某县纪委 发布时间:2023-05-06 阅读量:1234\n" + HEAD + "县委第X巡察组对县民政局党组进行了巡察。\n分享到:\n版权所有 冀ICP备10010796号-2"
+    record = extract_text(text)
+    assert record.fields["published_date"] == dt.date(2023, 5, 6)
+    assert "阅读量" not in record.text and "ICP" not in record.text
+    assert record.fields["inspector"] == "县委第X巡察组"
