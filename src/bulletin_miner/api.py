@@ -38,6 +38,11 @@ def extract_text(text: str, source_path: str = "<text>") -> DocumentRecord:
     return run(source_from_bytes(text.encode("utf-8"), source_path), build_pipeline())
 
 
+def inspect(path: Path | str) -> DocumentRecord:
+    """The record of one file, with its facts and outline (what `bulletin-miner inspect` shows)."""
+    return run(load_document(path), build_pipeline())
+
+
 def input_files(paths: Sequence[Path | str]) -> tuple[list[Path], list[BulletinError]]:
     """Files named or found (recursively) under the given paths, in a stable order."""
     files: list[Path] = []
@@ -89,6 +94,8 @@ def write_dataset(records: Iterable[DocumentRecord], errors: Iterable[BulletinEr
         "documents": [document_row(r) for r in records],
         "facts": [fact_row(r.doc_id, r.text, s, f) for r in records for f, s in zip(r.facts, r.fact_sentences)],
         "texts": [{"doc_id": r.doc_id, "text": r.text, "source_offsets": r.source_offsets} for r in records],
+        "issues": [{"doc_id": r.doc_id, **issue} for r in records for issue in r.issues],
+        "measures": [{"doc_id": r.doc_id, **measure} for r in records for measure in r.measures],
         "errors": [error_row(e) for e in errors],
     }
     return [write_table(rows, name, out_dir) for name, rows in tables.items()]

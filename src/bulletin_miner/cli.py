@@ -96,5 +96,50 @@ def evaluate(
             console.print(f"  [red]✗[/red] {line}")
 
 
+@app.command()
+def inspect(
+    file: Annotated[Path, typer.Argument(help="One document to show")],
+    measures: Annotated[bool, typer.Option("--measures/--no-measures", help="List each problem's measures")] = True,
+) -> None:
+    """Show one document as a tree: fields with their evidence, the outline, the warnings."""
+    from rich.tree import Tree
+
+    from bulletin_miner import api
+    from bulletin_miner.errors import BulletinError
+    from bulletin_miner.records import canonical
+
+    try:
+        record = api.inspect(file)
+    except BulletinError as err:
+        console.print(f"[red]✗ {err}[/red]")
+        raise typer.Exit(code=1)
+    root = Tree(f"[bold]{file}[/bold]  doc_id {record.doc_id}  ({len(record.text)} chars)")
+    fields = root.add("[bold]fields[/bold]")
+    by_field: dict[str, list] = {}
+    for fact in record.facts:
+        by_field.setdefault(fact.field, []).append(fact)
+    for name, value in record.fields.items():
+        if value in (None, []):
+            continue
+        shown = ", ".join(map(canonical, value)) if isinstance(value, list) else canonical(value)
+        branch = fields.add(f"[cyan]{name}[/cyan] = [bold]{shown}[/bold]")
+        for fact in by_field.get(name, []):
+            flags = "" if fact.status.value == "stated" and fact.exactness.value == "exact" else f" [yellow]({fact.status.value}, {fact.exactness.value})[/yellow]"
+            branch.add(f"«{fact.text}» @{fact.start}-{fact.end} [dim]{fact.stage}/{fact.rule}[/dim]{flags}")
+    if record.issues:
+        outline = root.add(f"[bold]outline[/bold]: {len(record.issues)} problems, {len(record.measures)} measures")
+        for issue in record.issues:
+            status = f" [green]{issue['status']}[/green]" if issue["status"] else ""
+            node = outline.add(f"{issue['path']}  {issue['title']}  [dim]({issue['n_measures']} measures)[/dim]{status}")
+            if measures:
+                for m in record.measures:
+                    if m["issue_seq"] == issue["seq"]:
+                        node.add(f"{m['ordinal']}是 {m['label']}")
+    warnings = root.add(f"[bold]warnings[/bold]: {len(record.warnings)}")
+    for warning in record.warnings:
+        warnings.add(f"[yellow]{warning}[/yellow]")
+    console.print(root)
+
+
 if __name__ == "__main__":
     app()

@@ -94,8 +94,7 @@ def assemble_fields(facts: list[Fact], warnings: list[str]) -> dict[str, Any]:
     """
     by_field: dict[str, list[Fact]] = {}
     for fact in facts:
-        if fact.issue_seq is None and fact.measure_seq is None:
-            by_field.setdefault(fact.field, []).append(fact)
+        by_field.setdefault(fact.field, []).append(fact)
     values: dict[str, Any] = {}
     for column in EXTRACTED_COLUMNS:
         found = sorted(by_field.get(column.name, []), key=lambda f: f.start)

@@ -92,7 +92,7 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
 
 FACT_COLUMNS: tuple[Column, ...] = (
     Column("doc_id", STR, "document the value belongs to (joins documents.doc_id)"),
-    Column("field", STR, "documents column this value feeds (or a measure-level field)"),
+    Column("field", STR, "documents column this value feeds, or measure_date / measure_amount / measure_count for values found inside a measure"),
     Column("value", STR, "the value in canonical string form (ISO date, integer, decimal yuan)"),
     Column("value_number", FLOAT, "the value as a number, for counts, rates and amounts"),
     Column("value_date", DATE, "the value as a date, for date fields"),
@@ -114,6 +114,32 @@ TEXT_COLUMNS: tuple[Column, ...] = (
     Column("source_offsets", pa.list_(pa.int32()), "for each character of text, its offset in the decoded source text (spans map back through it)"),
 )
 
+ISSUE_COLUMNS: tuple[Column, ...] = (
+    Column("doc_id", STR, "document the problem belongs to (joins documents.doc_id)"),
+    Column("seq", INT, "problem number within the document, in reading order from 1"),
+    Column("path", STR, "outline numbers leading to the problem, joined by / (e.g. 一/(一)/1)"),
+    Column("aspect", STR, "title of the aspect (方面) the problem is grouped under"),
+    Column("category", STR, "title of the heading directly above the problem, when it is not the aspect"),
+    Column("title", STR, "the problem's name without quotation marks and frame words (针对, 关于, 问题的整改进展情况)"),
+    Column("status", STR, "completed, in_progress or long_term when the text states one beside the problem"),
+    Column("n_measures", INT, "enumerated measures (一是, 二是 …) given under the problem; 0 for prose only", unit="measures"),
+    Column("char_start", INT, "start of the problem's heading in the normalised text", unit="chars"),
+    Column("char_end", INT, "end of the problem's section (its heading and body)", unit="chars"),
+    Column("title_start", INT, "start of the title within the normalised text", unit="chars"),
+    Column("title_end", INT, "end of the title within the normalised text", unit="chars"),
+)
+
+MEASURE_COLUMNS: tuple[Column, ...] = (
+    Column("doc_id", STR, "document the measure belongs to (joins documents.doc_id)"),
+    Column("issue_seq", INT, "problem the measure rectifies (joins issues.seq within doc_id)"),
+    Column("measure_seq", INT, "measure number under its problem, from 1"),
+    Column("ordinal", STR, "the ordinal as written (一 in 一是)"),
+    Column("label", STR, "the short phrase the measure opens with, e.g. 加强宣传力度"),
+    Column("text", STR, "the measure's full text"),
+    Column("char_start", INT, "start of the measure (at its 一是 marker) in the normalised text", unit="chars"),
+    Column("char_end", INT, "end of the measure in the normalised text", unit="chars"),
+)
+
 ERROR_COLUMNS: tuple[Column, ...] = (
     Column("source_path", STR, "the input path as given"),
     Column("stage", STR, "where it failed: ingest, a pipeline component, or write"),
@@ -125,6 +151,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "documents": DOCUMENT_COLUMNS,
     "facts": FACT_COLUMNS,
     "texts": TEXT_COLUMNS,
+    "issues": ISSUE_COLUMNS,
+    "measures": MEASURE_COLUMNS,
     "errors": ERROR_COLUMNS,
 }
 
@@ -132,6 +160,8 @@ TABLE_DESCRIPTIONS = {
     "documents": "one row per input document: the SCHEMA fields plus bookkeeping",
     "facts": "one row per extracted value, with the exact span and rule it came from",
     "texts": "the normalised text of every document, for looking spans up",
+    "issues": "one row per problem the outline of a rectification bulletin lists",
+    "measures": "one row per enumerated measure (一是, 二是 …) under a problem",
     "errors": "one row per input that could not be read or processed",
 }
 

@@ -14,6 +14,7 @@ from bulletin_miner.stages import (  # noqa: F401  (imported for registration)
     metadata,
     money,
     outcomes,
+    outline,
     tokenizer,
 )
 from bulletin_miner.stages.state import DocState, state

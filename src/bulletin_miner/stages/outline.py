@@ -1,0 +1,369 @@
+"""bm_outline_v1: the heading tree, the problems it lists and the measures for each.
+
+Headings are read from their numbering at the start of a line (一、 (一) 1.
+(1) ①), ranks fixed by the marker so that skipped levels and numbering that
+restarts inside a section come out right. Only sections that hold findings
+(not the preamble, general work or next steps) yield problems: the leaves
+of the tree there. Under each problem, the measures are the run of
+一是…二是…三是 in its body.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from bulletin_miner import vocab
+from bulletin_miner.normalize.dates import parse_partial, resolve
+from bulletin_miner.normalize.money import parse_amount
+from bulletin_miner.normalize.numerals import parse_int
+from bulletin_miner.records import Fact, Status
+from bulletin_miner.stages.state import DocState, state
+
+STAGE = "bm_outline_v1"
+# A measure's label is its opening clause, cut at a word boundary past this many characters.
+MAX_LABEL_CHARS = 16
+
+
+@dataclass
+class Heading:
+    rank: int
+    number: str          # as the path shows it: 一, (一), 1, (1), ①
+    line_start: int
+    title_start: int     # the heading's words, after the marker
+    title_end: int
+    body_start: int
+    parent: "Heading | None" = None
+    children: list["Heading"] = field(default_factory=list)
+
+    def path(self) -> str:
+        parts = []
+        node: Heading | None = self
+        while node is not None:
+            parts.append(node.number)
+            node = node.parent
+        return "/".join(reversed(parts))
+
+    def ancestors(self) -> list["Heading"]:
+        out = []
+        node = self.parent
+        while node is not None:
+            out.append(node)
+            node = node.parent
+        return list(reversed(out))
+
+
+@dataclass
+class Outline:
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    measures: list[dict[str, Any]] = field(default_factory=list)
+
+
+@functools.lru_cache(maxsize=1)
+def _cfg() -> dict[str, Any]:
+    data = vocab.load("outline")
+    fragments = vocab.defines("outline")
+    markers = [(int(m["rank"]), m["show"], vocab.compile_pattern(m["pattern"], fragments, "outline")) for m in data["markers"]]
+    keys = ("measure_marker", "frame", "frame_unquoted", "heading_tail", "findings_section", "not_findings_section", "rectification_label", "closing_line", "measure_count")
+    cfg = {k: vocab.pattern("outline", k) for k in keys}
+    cfg["markers"] = sorted(markers, key=lambda m: m[0])
+    cfg["status"] = {k: vocab.compile_pattern(v, fragments, "outline") for k, v in vocab.table("outline", "status").items()}
+    cfg["applies_to"] = set(data["applies_to"])
+    return cfg
+
+
+def parse_headings(text: str, lines: list[tuple[int, int]]) -> tuple[list[Heading], list[int]]:
+    """Headings in document order (linked into a tree) and the starts of closing lines.
+
+    >>> text = "一、关于“甲”问题\\n(一)分类\\n1.针对“乙”问题\\n一是学习。二是制度。\\n2.丙不到位\\n下一步,继续。"
+    >>> lines = [m.span() for m in regex.finditer(r"[^\\n]+", text)]
+    >>> headings, closing = parse_headings(text, lines)
+    >>> [h.path() for h in headings], len(closing)
+    (['一', '一/(一)', '一/(一)/1', '一/(一)/2'], 1)
+    >>> headings, closing = parse_headings("下一步\n(一)深化认识", [(0, 3), (4, 10)])
+    >>> headings, closing
+    ([], [0, 4])
+    """
+    cfg = _cfg()
+    headings: list[Heading] = []
+    closing: list[int] = []
+    stack: list[Heading] = []
+    closed = False  # after a closing line, until the next top-level heading
+    for start, end in lines:
+        line = text[start:end]
+        for rank, show, pattern in cfg["markers"]:
+            m = pattern.match(line)
+            if not m:
+                continue
+            title_start = start + m.end()
+            full_stop = text.find("。", title_start, end)
+            if 0 <= full_stop < end - 1:  # the heading runs on into its paragraph
+                title_end, body_start = full_stop, full_stop + 1
+            else:
+                title_end, body_start = end, end
+            heading = Heading(rank, show.format(num=m.group("num")), start, title_start, title_end, body_start)
+            if closed and rank > 1:
+                closing.append(start)  # a next-step heading: only a boundary
+                break
+            closed = False
+            while stack and stack[-1].rank >= rank:
+                stack.pop()
+            if stack:
+                heading.parent = stack[-1]
+                stack[-1].children.append(heading)
+            stack.append(heading)
+            headings.append(heading)
+            break
+        else:
+            if cfg["closing_line"].match(line):
+                closing.append(start)
+                closed = True
+    return headings, closing
+
+
+def problem_title(text: str, heading: Heading) -> tuple[str, int, int]:
+    """A problem's name without quotes and frame words, with its span.
+
+    >>> t = "1.针对“智慧养老服务不够‘接地气’”问题的整改进展情况。"
+    >>> problem_title(t, Heading(3, "1", 0, 2, len(t), len(t)))[0]
+    '智慧养老服务不够‘接地气’'
+    >>> t = "(7)针对“政治引领“五大协会”作用缺失”的问题。"
+    >>> problem_title(t, Heading(4, "(7)", 0, 3, len(t), len(t)))[0]
+    '政治引领“五大协会”作用缺失'
+    >>> t = "6.形式主义官僚主义作风依然存在"
+    >>> problem_title(t, Heading(3, "6", 0, 2, len(t), len(t)))[0]
+    '形式主义官僚主义作风依然存在'
+    """
+    cfg = _cfg()
+    s, e = heading.title_start, heading.title_end
+    for key in ("frame", "frame_unquoted"):
+        m = cfg[key].match(text, s, e)
+        if m:
+            return m.group("title"), m.start("title"), m.end("title")
+    tail = cfg["heading_tail"].search(text, s, e)
+    if tail and tail.start() > s:
+        e = tail.start()
+    return text[s:e], s, e
+
+
+def measure_label(measure_text: str) -> str:
+    """The short phrase a measure opens with.
+
+    >>> measure_label("加强宣传力度。与县传媒中心签订合作协议")
+    '加强宣传力度'
+    >>> len(measure_label("坚持把学习领会习近平总书记关于民生重要论述和指示批示精神作为第一议题")) <= 16
+    True
+    """
+    clause = regex.split(r"[。,,;;::!!??]", measure_text, maxsplit=1)[0].strip()
+    if len(clause) <= MAX_LABEL_CHARS:
+        return clause
+    label = ""
+    for word in _jieba().lcut(clause):  # cut where a word ends, not inside one
+        if len(label) + len(word) > MAX_LABEL_CHARS:
+            break
+        label += word
+    return label or clause[:MAX_LABEL_CHARS]
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _is_findings_section(text: str, top: Heading, body_end: int) -> bool:
+    cfg = _cfg()
+    title = text[top.title_start:top.title_end]
+    if cfg["not_findings_section"].search(title):
+        return False
+    if cfg["findings_section"].search(title):
+        return True
+    nodes = [top]
+    while nodes:
+        node = nodes.pop()
+        if cfg["frame"].match(text, node.title_start, node.title_end) or cfg["frame_unquoted"].match(text, node.title_start, node.title_end):
+            return True
+        if not node.children and cfg["rectification_label"].match(text, node.body_start + (1 if text[node.body_start:node.body_start + 1] == "\n" else 0)):
+            return True
+        nodes.extend(node.children)
+    return False
+
+
+def _measure_spans(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """(ordinal, start, end) of each measure in a problem's body: 一是, 二是 … in sequence."""
+    marks = []
+    expected = 1
+    for m in _cfg()["measure_marker"].finditer(text, start, end):
+        if parse_int(m.group("ordinal")) == expected:
+            marks.append((m.group("ordinal"), m.start()))
+            expected += 1
+    spans = []
+    for i, (ordinal, s) in enumerate(marks):
+        e = marks[i + 1][1] if i + 1 < len(marks) else end
+        spans.append((ordinal, s, e))
+    return spans
+
+
+@Language.factory("bm_outline_v1", requires=["doc._.bm"], assigns=["doc._.bm"])
+def create_outline(nlp: Language, name: str):
+    return outline
+
+
+def outline(doc: Doc) -> Doc:
+    st = state(doc)
+    cfg = _cfg()
+    result = Outline()
+    st.outline = result
+    if st.doc_type not in cfg["applies_to"]:
+        return doc
+    text = doc.text
+    body_lines = [(s, e) for s, e in st.lines if s >= st.header_end]
+    headings, closing = parse_headings(text, body_lines)
+    if not headings:
+        return doc
+    boundaries = sorted({h.line_start for h in headings} | set(closing) | {len(text)})
+
+    def next_boundary(pos: int) -> int:
+        return next(b for b in boundaries if b > pos)
+
+    tops = [h for h in headings if h.parent is None]
+    findings_tops = {id(t) for i, t in enumerate(tops) if _is_findings_section(text, t, len(text))}
+    problems = [h for h in headings if not h.children and id((h.ancestors() or [h])[0]) in findings_tops]
+
+    measure_regions: list[tuple[int, int, int, int]] = []  # (start, end, issue_seq, measure_seq)
+    for seq, problem in enumerate(problems, start=1):
+        body_end = next_boundary(problem.title_start)
+        title, t_start, t_end = problem_title(text, problem)
+        measures = _measure_spans(text, problem.body_start, body_end)
+        chain = _chain_without_container(text, problem)
+        result.issues.append({
+            "seq": seq,
+            "path": problem.path(),
+            "aspect": _heading_name(text, chain[0]) if chain else None,
+            "category": _heading_name(text, chain[-1]) if len(chain) >= 2 else None,
+            "title": title,
+            "status": _status(text, problem, body_end),
+            "n_measures": len(measures),
+            "char_start": problem.line_start,
+            "char_end": body_end,
+            "title_start": t_start,
+            "title_end": t_end,
+        })
+        for measure_seq, (ordinal, s, e) in enumerate(measures, start=1):
+            content_start = s + len(ordinal) + 1
+            measure_text = text[content_start:e].strip()
+            result.measures.append({
+                "issue_seq": seq,
+                "measure_seq": measure_seq,
+                "ordinal": ordinal,
+                "label": measure_label(measure_text),
+                "text": measure_text,
+                "char_start": s,
+                "char_end": e,
+            })
+            measure_regions.append((s, e, seq, measure_seq))
+    _key_facts_to_measures(doc, st, measure_regions)
+    _check_counts(st, result)
+    return doc
+
+
+def _chain_without_container(text: str, problem: Heading) -> list[Heading]:
+    """The headings above a problem, less a top section that only holds the findings
+    (`二、整改落实的成效` above its aspects)."""
+    chain = problem.ancestors()
+    if len(chain) >= 2 and not _cfg()["frame"].match(text, chain[0].title_start, chain[0].title_end):
+        chain = chain[1:]
+    return chain
+
+
+def _heading_name(text: str, heading: Heading) -> str:
+    return problem_title(text, heading)[0]
+
+
+def _status(text: str, problem: Heading, body_end: int) -> str | None:
+    cfg = _cfg()
+    regions = [(problem.title_start, problem.title_end)]
+    label = cfg["rectification_label"].match(text, problem.body_start + (1 if text[problem.body_start:problem.body_start + 1] == "\n" else 0))
+    if label:
+        regions.append((label.end(), min(label.end() + 12, body_end)))
+    for start, end in regions:
+        for status, pattern in cfg["status"].items():
+            if pattern.search(text, start, end):
+                return status
+    return None
+
+
+def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int, int, int]]) -> None:
+    """Give facts found inside a measure the measure's key; add its dates, amounts, counts."""
+    if not regions:
+        return
+    text = doc.text
+
+    def region_of(pos: int) -> tuple[int, int] | None:
+        for s, e, issue_seq, measure_seq in regions:
+            if s <= pos < e:
+                return issue_seq, measure_seq
+        return None
+
+    st.facts = [dataclasses.replace(f, issue_seq=k[0], measure_seq=k[1]) if (k := region_of(f.start)) else f for f in st.facts]
+    full_dates: list[tuple[int, dt.date]] = []
+    for m in vocab.pattern("dates", "date").finditer(text):
+        partial = parse_partial(m.group())
+        if partial and partial.to_date():
+            full_dates.append((m.start(), partial.to_date()))  # type: ignore[arg-type]
+    for s, e, issue_seq, measure_seq in regions:
+        key = {"issue_seq": issue_seq, "measure_seq": measure_seq}
+        for m in vocab.pattern("dates", "date").finditer(text, s, e):
+            partial = parse_partial(m.group())
+            anchor = next((d for p, d in reversed(full_dates) if p < m.start()), None)
+            date, inferred = resolve(partial, anchor) if partial else (None, False)
+            if date:
+                st.add(doc, Fact("measure_date", date, m.start(), m.end(), m.group(), STAGE, "date", Status.INFERRED if inferred else Status.STATED, **key))
+        for m in vocab.pattern("money", "amount").finditer(text, s, e):
+            amount = parse_amount(m.group())
+            if amount:
+                st.add(doc, Fact("measure_amount", amount.yuan, m.start(), m.end(), m.group(), STAGE, "amount", exactness=_exactness(amount.exactness), **key))
+        for m in _cfg()["measure_count"].finditer(text, s, e):
+            number = regex.match(r"[0-9]+(?:\.[0-9]+)?", m.group()).group()
+            value = parse_int(number) if "." not in number else float(number)
+            st.add(doc, Fact("measure_count", value, m.start(), m.end(), m.group(), STAGE, "count", **key))
+
+
+def _exactness(value: str):
+    from bulletin_miner.records import Exactness
+
+    return Exactness(value)
+
+
+def _check_counts(st: DocState, result: Outline) -> None:
+    """Warn where a stated count disagrees with what the outline lists; change neither."""
+    listed = len(result.issues)
+    if not listed:
+        return
+    stated_total = _single(st, "issues_total")
+    stated_refined = _single(st, "issues_refined")
+    stated = [n for n in (stated_total, stated_refined) if n is not None]
+    if stated and listed not in stated:
+        names = " / ".join(f"{name} {n}" for name, n in (("issues_total", stated_total), ("issues_refined", stated_refined)) if n is not None)
+        st.warnings.append(f"outline: the document states {names} problems but lists {listed}")
+    measures_total = _single(st, "measures_total")
+    if measures_total is not None and all(issue["n_measures"] for issue in result.issues):
+        enumerated = sum(issue["n_measures"] for issue in result.issues)
+        if enumerated != measures_total:
+            st.warnings.append(f"outline: the document states measures_total {measures_total} but enumerates {enumerated} measures")
+
+
+def _single(st: DocState, name: str) -> int | None:
+    values = {f.value for f in st.facts_for(name)}
+    return values.pop() if len(values) == 1 else None

@@ -1,0 +1,55 @@
+"""The outline stage: problems and measures as issues/measures rows."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bulletin_miner.api import extract_text
+from conftest import GOLD, cases
+
+HEAD = "中共某县民政局党组关于巡察整改进展情况的通报\n"
+
+
+@pytest.mark.parametrize("case", [pytest.param(c.values[0], id=c.values[0]["name"]) for c in cases("outline")])
+def test_outline_fragments(case):
+    record = extract_text(HEAD + case["text"])
+    got = [[i["path"], i["title"], i["n_measures"]] for i in record.issues]
+    assert got == case["expect"]
+    assert len(record.measures) == sum(n for _, _, n in case["expect"])
+    for issue in record.issues:
+        assert record.text[issue["title_start"]:issue["title_end"]] == issue["title"]
+
+
+@pytest.mark.parametrize("path", sorted(GOLD.glob("*.json")), ids=lambda p: p.stem[:3])
+def test_gold_issue_lists_are_reproduced_exactly(sample_records, path):
+    answer = json.loads(path.read_text(encoding="utf-8"))
+    record = sample_records[answer["document"]]
+    got = [{"path": i["path"], "title": i["title"], "n_measures": i["n_measures"]} for i in record.issues]
+    assert got == answer["issues"]
+
+
+def test_stated_count_disagreeing_with_the_outline_is_warned_and_both_kept(sample_records):
+    warned = {name: [w for w in r.warnings if w.startswith("outline:")] for name, r in sample_records.items()}
+    assert warned.pop("004_707284983d94a040.txt") == ["outline: the document states issues_total 28 problems but lists 27"]
+    assert not any(warned.values()), warned  # no false warning elsewhere
+    record = sample_records["004_707284983d94a040.txt"]
+    assert record.fields["issues_total"] == 28 and len(record.issues) == 27
+
+
+def test_measures_have_labels_and_their_values_are_keyed_to_them(sample_records):
+    record = sample_records["000_0c943710c0299a2d.txt"]
+    first = [m for m in record.measures if m["issue_seq"] == 1]
+    assert [m["label"] for m in first] == ["加强宣传力度", "拓宽宣传渠道", "强化平台作用"]
+    dated = [f for f in record.facts if f.field == "measure_date"]
+    assert dated and all(f.issue_seq and f.measure_seq for f in dated)
+    bare = next(f for f in dated if f.text == "7月15日")
+    assert str(bare.value) == "2024-07-15" and bare.status.value == "inferred"
+
+
+def test_recovered_amount_inside_a_measure_is_traceable_to_its_problem():
+    text = HEAD + "一、关于“资金监管不到位”问题的整改进展情况\n1.针对“多付资金”问题的整改进展情况。\n一是追回资金。追回多付资金3.0034万元。二是建立内审制度。"
+    record = extract_text(text)
+    amount = next(f for f in record.facts if f.field == "funds_recovered_cny")
+    assert (amount.issue_seq, amount.measure_seq) == (1, 1)
+    assert record.fields["funds_recovered_cny"] == 30034
