@@ -86,7 +86,7 @@ def parse_headings(text: str, lines: list[tuple[int, int]]) -> tuple[list[Headin
     >>> headings, closing = parse_headings(text, lines)
     >>> [h.path() for h in headings], len(closing)
     (['一', '一/(一)', '一/(一)/1', '一/(一)/2'], 1)
-    >>> headings, closing = parse_headings("下一步\n(一)深化认识", [(0, 3), (4, 10)])
+    >>> headings, closing = parse_headings("下一步\\n(一)深化认识", [(0, 3), (4, 10)])
     >>> headings, closing
     ([], [0, 4])
     """
