@@ -19,8 +19,8 @@ def cases(name: str) -> list:
 
 @pytest.fixture(scope="session")
 def sample_records():
-    from bulletin_miner.api import extract_paths
+    from bulletin_miner.api import extract_records
 
-    summary = extract_paths([RAW])
-    assert not summary.errors, summary.errors
-    return {Path(r.source_path).name: r for r in summary.records}
+    records, errors = extract_records([RAW])
+    assert not errors, errors
+    return {Path(r.source_path).name: r for r in records}

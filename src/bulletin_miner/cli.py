@@ -19,16 +19,18 @@ console = Console(stderr=False)
 def extract(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (searched recursively). Default: data/raw")] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder the Parquet tables are written to")] = DEFAULT_PROCESSED_DIR,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes (default: all cores)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-extract every document, ignoring the cache")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero if any input could not be read or processed")] = False,
 ) -> None:
-    """Extract every document under PATHS into documents/facts/texts/errors tables in OUT."""
+    """Extract every document under PATHS into documents/facts/texts/issues/measures/errors tables in OUT."""
     from bulletin_miner.api import extract_paths, input_files
 
     targets = paths or [DEFAULT_RAW_DIR]
     files, _ = input_files(targets)
     with Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
         task = progress.add_task("", total=len(files))
-        summary = extract_paths(targets, out, on_progress=lambda p: progress.update(task, advance=1, description=p.name))
+        summary = extract_paths(targets, out, workers=workers, force=force, on_progress=lambda p: progress.update(task, advance=1, description=p.name))
     _print_summary(summary, out)
     if strict and summary.errors:
         raise typer.Exit(code=1)
@@ -37,19 +39,16 @@ def extract(
 def _print_summary(summary, out: Path) -> None:
     from bulletin_miner.schema import DOCUMENT_FIELDS
 
-    table = Table(title=f"bulletin_miner {PIPELINE_VERSION}: {len(summary.records)} documents → {out}")
+    title = f"bulletin_miner {PIPELINE_VERSION}: {summary.documents} documents → {out} ({summary.processed} extracted, {summary.reused} unchanged)"
+    table = Table(title=title)
     table.add_column("doc_type")
     table.add_column("documents", justify="right")
     table.add_column("fields filled (mean)", justify="right")
-    table.add_column("warnings", justify="right")
-    by_type: dict[str, list] = {}
-    for record in summary.records:
-        by_type.setdefault(record.fields.get("doc_type") or "other", []).append(record)
-    names = [c.name for c in DOCUMENT_FIELDS]
-    for doc_type, records in sorted(by_type.items()):
-        filled = [sum(1 for n in names if record.fields.get(n) not in (None, [])) for record in records]
-        table.add_row(doc_type, str(len(records)), f"{sum(filled) / len(filled):.1f} / {len(names)}", str(sum(len(r.warnings) for r in records)))
-    table.add_row("[red]errors[/red]", str(len(summary.errors)), "", "")
+    for doc_type, count in sorted(summary.by_type.items()):
+        filled = summary.fields_filled.get(doc_type, [0])
+        table.add_row(doc_type, str(count), f"{sum(filled) / len(filled):.1f} / {len(DOCUMENT_FIELDS)}")
+    table.add_row("[yellow]warnings[/yellow]", str(summary.warnings), "")
+    table.add_row("[red]errors[/red]", str(len(summary.errors)), "")
     console.print(table)
     for err in summary.errors:
         console.print(f"[red]✗[/red] {err.path}: [bold]{err.kind.value}[/bold] ({err.stage}) {err.message}")

@@ -17,6 +17,8 @@ class ErrorKind(str, Enum):
     UNSUPPORTED = "E008_unsupported_format"
     DUPLICATE = "E009_duplicate"
     EXTRACTION = "E010_extraction_failed"
+    ARCHIVE_BOMB = "E011_archive_bomb"
+    CORRUPT = "E012_corrupt_file"
     RESOURCE = "E100_bad_resource"
 
 
@@ -25,6 +27,8 @@ class BulletinError(Exception):
 
     >>> str(BulletinError(ErrorKind.EMPTY, "the file holds no bytes", path="a.txt"))
     '[E003_empty] a.txt: the file holds no bytes'
+    >>> import pickle; pickle.loads(pickle.dumps(BulletinError(ErrorKind.EMPTY, "x", path="a"))).kind
+    <ErrorKind.EMPTY: 'E003_empty'>
     """
 
     def __init__(self, kind: ErrorKind, message: str, *, path: str | None = None, stage: str = "ingest"):
@@ -34,3 +38,11 @@ class BulletinError(Exception):
         self.stage = stage
         where = f"{path}: " if path else ""
         super().__init__(f"[{kind.value}] {where}{message}")
+
+    def __reduce__(self):
+        # errors travel back from worker processes: rebuild from the fields, not the text
+        return (_rebuild, (self.kind, self.message, self.path, self.stage))
+
+
+def _rebuild(kind: ErrorKind, message: str, path: str | None, stage: str) -> BulletinError:
+    return BulletinError(kind, message, path=path, stage=stage)

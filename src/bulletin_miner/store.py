@@ -1,7 +1,13 @@
-"""Writing records as Parquet tables: explicit schemas, atomic replacement."""
+"""Writing records as Parquet tables: explicit schemas, streamed, atomic replacement.
+
+Rows go out in batches (a corpus is never held in memory); each table is
+written to a temporary file and renamed into place when the run completes,
+so an interrupted run leaves the previous tables as they were.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tempfile
 from decimal import Decimal
@@ -14,7 +20,10 @@ import pyarrow.parquet as pq
 from bulletin_miner.config import PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError
 from bulletin_miner.records import DocumentRecord, Fact
-from bulletin_miner.schema import DOCUMENT_COLUMNS, arrow_schema
+from bulletin_miner.schema import DOCUMENT_COLUMNS, TABLES, arrow_schema
+
+# Rows buffered per table before a row group is written.
+BATCH_ROWS = 20_000
 
 
 def _cell(value: Any) -> Any:
@@ -62,19 +71,99 @@ def error_row(err: BulletinError) -> dict[str, Any]:
     return {"source_path": err.path, "stage": err.stage, "error_kind": err.kind.value, "message": err.message}
 
 
-def write_table(rows: Iterable[dict[str, Any]], table: str, out_dir: Path) -> Path:
-    """Write one table to `<out_dir>/<table>.parquet` via a temporary file and a rename,
-    so a crash never leaves a half-written table behind."""
-    schema = arrow_schema(table)
-    arrow = pa.Table.from_pylist(list(rows), schema=schema)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{table}.parquet"
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{table}.", suffix=".parquet.tmp", dir=out_dir)
-    os.close(fd)
+def record_rows(record: DocumentRecord) -> dict[str, list[dict[str, Any]]]:
+    """The rows one document contributes to each table."""
+    return {
+        "documents": [document_row(record)],
+        "facts": [fact_row(record.doc_id, record.text, s, f) for f, s in zip(record.facts, record.fact_sentences)],
+        "texts": [{"doc_id": record.doc_id, "text": record.text, "source_offsets": record.source_offsets}],
+        "issues": [{"doc_id": record.doc_id, **issue} for issue in record.issues],
+        "measures": [{"doc_id": record.doc_id, **measure} for measure in record.measures],
+    }
+
+
+# --- the per-document cache: plain JSON (never pickle: a cache folder is data, not code)
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def dump_rows(rows: dict[str, list[dict[str, Any]]], path: Path) -> None:
+    """Write one document's rows to the cache atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
     try:
-        pq.write_table(arrow, tmp_name)
-        os.replace(tmp_name, target)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(rows, handle, ensure_ascii=False, default=_json_default)
+        os.replace(tmp, path)
     except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        Path(tmp).unlink(missing_ok=True)
         raise
-    return target
+
+
+_DATE_COLUMNS = {table: [f.name for f in arrow_schema(table) if f.type == pa.date32()] for table in TABLES}
+
+
+def load_rows(path: Path) -> dict[str, list[dict[str, Any]]]:
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    for table, table_rows in rows.items():
+        for name in _DATE_COLUMNS.get(table, []):
+            for row in table_rows:
+                if row.get(name):
+                    row[name] = dt.date.fromisoformat(row[name])
+    return rows
+
+
+class TableWriter:
+    """Streams one table's rows to a temporary Parquet file; `commit` renames it into place."""
+
+    def __init__(self, table: str, out_dir: Path, batch_rows: int = BATCH_ROWS):
+        self.table = table
+        self.schema = arrow_schema(table)
+        self.target = out_dir / f"{table}.parquet"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{table}.", suffix=".parquet.tmp", dir=out_dir)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.writer = pq.ParquetWriter(self.tmp, self.schema)
+        self.buffer: list[dict[str, Any]] = []
+        self.batch_rows = batch_rows
+        self.rows = 0
+
+    def write(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.buffer.extend(rows)
+        if len(self.buffer) >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema))
+            self.rows += len(self.buffer)
+            self.buffer = []
+
+    def commit(self) -> Path:
+        self.flush()
+        self.writer.close()
+        os.replace(self.tmp, self.target)
+        return self.target
+
+    def abort(self) -> None:
+        try:
+            self.writer.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+def write_table(rows: Iterable[dict[str, Any]], table: str, out_dir: Path) -> Path:
+    """Write a whole table at once (atomically)."""
+    writer = TableWriter(table, out_dir)
+    try:
+        writer.write(rows)
+        return writer.commit()
+    except BaseException:
+        writer.abort()
+        raise

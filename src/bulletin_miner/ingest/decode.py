@@ -36,6 +36,8 @@ def decode(data: bytes, path: str | None = None) -> tuple[str, str]:
     ('通报', 'utf-8')
     >>> decode("通报情况".encode("utf-16"))[0]
     '通报情况'
+    >>> decode("巡察整改".encode()[:-1])[0]
+    '巡察整'
     """
     if not data:
         raise BulletinError(ErrorKind.EMPTY, "the file holds no bytes", path=path)
@@ -44,8 +46,10 @@ def decode(data: bytes, path: str | None = None) -> tuple[str, str]:
             return _checked(_decode_as(data[len(bom):], encoding, path), encoding, path)
     try:
         return _checked(data.decode("utf-8"), "utf-8", path)
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as err:
+        # a download cut off inside the last character: keep everything before it
+        if err.reason == "unexpected end of data" and err.start >= len(data) - 3:
+            return _checked(data[: err.start].decode("utf-8"), "utf-8", path)
     if b"\x00" in data[:4096]:
         for encoding in ("utf-16-le", "utf-16-be"):
             try:

@@ -9,6 +9,7 @@ from bulletin_miner.config import HTML_SUFFIXES, MAX_INPUT_BYTES
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.decode import decode
 from bulletin_miner.ingest.html import html_to_text
+from bulletin_miner.ingest.office import docx_to_text, pdf_to_text, sniff
 from bulletin_miner.ingest.textnorm import NormalizedText, normalize
 
 
@@ -48,10 +49,20 @@ def looks_like_html(text: str) -> bool:
 
 
 def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
-    """Decode and normalise one document's bytes (HTML detected by ending or content)."""
-    text, encoding = decode(data, source_path)
-    if Path(source_path).suffix.lower() in HTML_SUFFIXES or looks_like_html(text):
-        text = html_to_text(text, source_path)
+    """Decode and normalise one document's bytes.
+
+    The format is sniffed from the content (PDF, zip/docx, HTML, text), not
+    trusted from the file's ending.
+    """
+    kind = sniff(data)
+    if kind == "pdf":
+        text, encoding = pdf_to_text(data, source_path), "pdf"
+    elif kind == "zip":
+        text, encoding = docx_to_text(data, source_path), "docx"
+    else:
+        text, encoding = decode(data, source_path)
+        if Path(source_path).suffix.lower() in HTML_SUFFIXES or looks_like_html(text):
+            text = html_to_text(text, source_path)
     normalized = normalize(text)
     if not normalized.text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "no text is left after removing page chrome", path=source_path)

@@ -29,7 +29,7 @@ def contacts(doc: Doc) -> Doc:
         return doc
     per_line = Counter(st.line_span(f.start) for f in found)
     best_line = max(per_line, key=lambda line: (per_line[line], line[0]))
-    for field in {f.field for f in found}:
+    for field in dict.fromkeys(f.field for f in found):  # document order: output must not depend on hash seeds
         of_field = [f for f in found if f.field == field]
         in_best = [f for f in of_field if st.line_span(f.start) == best_line]
         for fact in in_best or of_field[:1]:

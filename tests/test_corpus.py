@@ -1,0 +1,167 @@
+"""Surviving real corpora: bad input, other formats, incremental and parallel runs."""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from bulletin_miner.api import extract_paths
+from conftest import RAW
+
+GOOD = sorted(RAW.glob("*.txt"))
+
+
+def _tables(out: Path) -> dict[str, list[dict]]:
+    names = ("documents", "facts", "texts", "issues", "measures", "errors")
+    return {n: pq.read_table(out / f"{n}.parquet").to_pylist() for n in names}
+
+
+def _docx(paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for p in paragraphs:
+        document.add_paragraph(p)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _pdf(page_text: str | None) -> bytes:
+    """A minimal one-page PDF, with a line of Helvetica text or none."""
+    content = f"BT /F1 12 Tf 72 720 Td ({page_text}) Tj ET".encode() if page_text else b""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _zip_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"\0" * (300 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def bad_corpus(tmp_path_factory) -> Path:
+    corpus = tmp_path_factory.mktemp("corpus")
+    for path in GOOD:
+        shutil.copy(path, corpus / path.name)
+    bulletin = GOOD[0].read_text(encoding="utf-8")
+    (corpus / "same-as-000.txt").write_text(bulletin, encoding="utf-8")
+    (corpus / "gbk.txt").write_bytes(bulletin.replace("三门县", "宁海县").encode("gbk"))
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.bin").write_bytes(os.urandom(4096))
+    (corpus / "truncated-utf8.txt").write_bytes(bulletin.replace("三门县", "天台县").encode()[:-1])
+    (corpus / "mixed-encodings.txt").write_bytes("巡察整改情况的通报\n".encode() + "追回资金3万元。".encode("gbk") * 50)
+    (corpus / "huge.txt").write_bytes(b"a" * (50 * 1024 * 1024))
+    (corpus / "scripts.html").write_text("<html><head>" + "<script>var a=1;</script>" * 2000 + "</head><body><h1>关于巡察整改进展情况的通报</h1><p>县委第一巡察组对县民政局党组进行了巡察。现将整改进展情况予以公布。</p></body></html>", encoding="utf-8")
+    (corpus / "bomb.docx").write_bytes(_zip_bomb())
+    (corpus / "real.docx").write_bytes(_docx(["中共某县财政局党组关于巡察整改进展情况的通报", "2023年3月1日至4月30日,县委第二巡察组对县财政局党组进行了巡察。追回资金5000元。"]))
+    (corpus / "scan.pdf").write_bytes(_pdf(None))
+    (corpus / "text.pdf").write_bytes(_pdf("Rectification bulletin 2023"))
+    (corpus / "pdf-named.txt").write_bytes(_pdf("Sniffed, not trusted"))
+    return corpus
+
+
+def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
+    summary = extract_paths([bad_corpus], tmp_path, workers=2)
+    tables = _tables(tmp_path)
+    errors = {Path(row["source_path"]).name: row["error_kind"] for row in tables["errors"]}
+    assert errors.pop("mixed-encodings.txt", None) in {None, "E005_undecodable", "E004_binary"}
+    assert errors == {
+        "same-as-000.txt": "E009_duplicate",
+        "empty.txt": "E003_empty",
+        "binary.bin": "E004_binary",
+        "huge.txt": "E006_too_large",
+        "bomb.docx": "E011_archive_bomb",
+        "scan.pdf": "E007_no_text",
+    }
+    extracted = {Path(row["source_path"]).name for row in tables["documents"]}
+    assert {p.name for p in GOOD} <= extracted
+    assert {"gbk.txt", "truncated-utf8.txt", "scripts.html", "real.docx", "text.pdf", "pdf-named.txt"} <= extracted
+    docx_row = next(r for r in tables["documents"] if r["source_path"].endswith("real.docx"))
+    assert docx_row["funds_recovered_cny"] == 5000.0 and docx_row["inspector"] == "县委第二巡察组"
+    gbk_row = next(r for r in tables["documents"] if r["source_path"].endswith("gbk.txt"))
+    assert gbk_row["agency"] == "宁海县民政局" and gbk_row["city"] == "宁波市"
+    assert len(summary.errors) == len(tables["errors"])
+
+
+def test_unchanged_rerun_does_no_work_and_changes_are_picked_up(tmp_path):
+    corpus = tmp_path / "in"
+    shutil.copytree(RAW, corpus)
+    out = tmp_path / "out"
+    first = extract_paths([corpus], out, workers=1)
+    assert first.processed == 5 and first.reused == 0
+    before = _tables(out)
+    again = extract_paths([corpus], out, workers=1)
+    assert again.processed == 0 and again.reused == 5
+    assert _tables(out) == before
+
+    (corpus / GOOD[3].name).unlink()  # removed files leave the dataset
+    changed = corpus / GOOD[0].name
+    changed.write_text(changed.read_text(encoding="utf-8").replace("追回多付资金3.0034万元", "追回多付资金4万元"), encoding="utf-8")
+    third = extract_paths([corpus], out, workers=1)
+    assert third.processed == 1 and third.reused == 3
+    documents = _tables(out)["documents"]
+    assert len(documents) == 4
+    assert next(r for r in documents if r["source_path"].endswith(GOOD[0].name))["funds_recovered_cny"] == 40000.0
+    forced = extract_paths([corpus], out, workers=1, force=True)
+    assert forced.processed == 4 and forced.reused == 0
+
+
+def test_two_workers_write_what_one_writes(tmp_path):
+    one = extract_paths([RAW], tmp_path / "one", workers=1)
+    two = extract_paths([RAW], tmp_path / "two", workers=2)
+    assert one.documents == two.documents == 5
+    assert _tables(tmp_path / "one") == _tables(tmp_path / "two")
+
+
+def test_killing_a_run_midway_then_rerunning_gives_the_uninterrupted_tables(tmp_path):
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for i in range(40):  # enough work that the kill lands mid-run
+        for path in GOOD:
+            text = path.read_text(encoding="utf-8")
+            (corpus / f"{i:02d}-{path.name}").write_text(text + f"\n(副本{i})", encoding="utf-8")
+    reference = tmp_path / "reference"
+    extract_paths([corpus], reference, workers=2)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "bulletin_miner", "extract", str(corpus), "--out", str(out), "--workers", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    cache = out / ".cache"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (cache.exists() and sum(1 for _ in cache.rglob("*.json")) >= 20):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (out / "documents.parquet").exists() or pq.read_table(out / "documents.parquet").num_rows in (0, 200)
+    resumed = extract_paths([corpus], out, workers=2)
+    assert resumed.reused >= 20  # what was finished before the kill is not redone
+    assert _tables(out) == _tables(reference)
+    assert not list(out.glob(".*.tmp"))
