@@ -30,8 +30,7 @@ def run(source: SourceDocument, nlp: Language | None = None) -> DocumentRecord:
     nlp = nlp or build_pipeline()
     text = source.normalized.text
     doc = nlp.make_doc(text)
-    st = stages.state(doc)
-    st.source_path = source.source_path
+    doc._.bm = stages.DocState(text=text, text_length=len(text), source_path=source.source_path)
     for name, component in nlp.pipeline:
         try:
             doc = component(doc)

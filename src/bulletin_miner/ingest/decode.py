@@ -6,7 +6,8 @@ encoding is detected (charset-normalizer), never assumed.
 from __future__ import annotations
 
 import codecs
-import unicodedata
+
+import regex
 
 from charset_normalizer import from_bytes
 
@@ -73,12 +74,14 @@ def _decode_as(data: bytes, encoding: str, path: str | None) -> str:
         raise BulletinError(ErrorKind.UNDECODABLE, f"bytes are not valid {encoding}: {err}", path=path) from None
 
 
+_JUNK = regex.compile(r"[^\P{C}\t\n\r\f\p{Cf}]")  # control, unassigned, private use, surrogates
+
+
 def _junk_share(text: str) -> float:
     if not text:
         return 0.0
     sample = text[:20000]
-    junk = sum(1 for ch in sample if unicodedata.category(ch) in {"Cc", "Cn", "Co", "Cs"} and ch not in "\t\n\r\f")
-    return junk / len(sample)
+    return sum(1 for _ in _JUNK.finditer(sample)) / len(sample)
 
 
 def _checked(text: str, encoding: str, path: str | None) -> tuple[str, str]:

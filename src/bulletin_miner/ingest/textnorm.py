@@ -12,10 +12,13 @@ import functools
 import unicodedata
 from dataclasses import dataclass
 
+import regex
+
 
 from bulletin_miner import vocab
 
 _PROTECTED = {chr(c) for c in range(0x2460, 0x2474)}  # ① … ⑳
+_PROTECTED_RE = regex.compile("[\u2460-\u2473]")
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,24 @@ def normalize(source: str) -> NormalizedText:
     return NormalizedText("".join(out_chars), tuple(out_offsets))
 
 
+_MARK = regex.compile(r"\p{M}")
+_SPACE = regex.compile(r"\s")
+
+
 def _fold_line(raw: str, base: int) -> tuple[list[str], list[int]]:
-    chars: list[str] = []
-    offsets: list[int] = []
+    # Fast path: NFKC changing no length on a line without combining marks or
+    # circled numerals maps character to character (the common case).
+    if not _PROTECTED_RE.search(raw) and not _MARK.search(raw):
+        folded = unicodedata.normalize("NFKC", raw)
+        if len(folded) == len(raw):
+            chars = list(folded)
+            offsets = list(range(base, base + len(raw)))
+            if not _SPACE.search(folded):
+                return chars, offsets
+            chars = [" " if ch.isspace() else ch for ch in chars]
+            return _fold_line_pieces(chars, offsets)
+    chars = []
+    offsets = []
     for i, ch in enumerate(raw):
         folded = _fold(ch) if not ch.isascii() or ch == "\t" else ch
         if folded == "\t":

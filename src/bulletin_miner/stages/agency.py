@@ -32,7 +32,7 @@ def create_agency(nlp: Language, name: str):
 
 
 def _unit_mentions(doc: Doc, st: DocState) -> list[Fact]:
-    text = doc.text
+    text = st.text
     mentions: list[Fact] = []
     if st.title:
         mentions += rule_facts("agency", text, STAGE, [st.title], key="title")
@@ -44,7 +44,7 @@ def _unit_mentions(doc: Doc, st: DocState) -> list[Fact]:
 
 def agency(doc: Doc) -> Doc:
     st = state(doc)
-    text = doc.text
+    text = st.text
     mentions = _unit_mentions(doc, st)
     units = [m for m in mentions if m.field == "agency"]
     if not units:

@@ -24,7 +24,7 @@ def create_contacts(nlp: Language, name: str):
 
 def contacts(doc: Doc) -> Doc:
     st = state(doc)
-    found = rule_facts("contacts", doc.text, STAGE)
+    found = rule_facts("contacts", st.text, STAGE)
     if not found:
         return doc
     per_line = Counter(st.line_span(f.start) for f in found)

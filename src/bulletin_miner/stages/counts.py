@@ -17,6 +17,6 @@ def create_counts(nlp: Language, name: str):
 
 def counts(doc: Doc) -> Doc:
     st = state(doc)
-    for fact in rule_facts("counts", doc.text, STAGE, [(st.header_end, len(doc.text))]):
+    for fact in rule_facts("counts", st.text, STAGE, [(st.header_end, len(st.text))]):
         st.add(doc, fact)
     return doc

@@ -29,7 +29,7 @@ def dates(doc: Doc) -> Doc:
     st = state(doc)
     if st.doc_type not in vocab.load("inspection")["applies_to"]:
         return doc
-    text = doc.text
+    text = st.text
     start, end = st.header_end, st.intro_end
     # The anchor of each date is the last date written before it, in reading order.
     anchors: list[tuple[int, dt.date]] = []
@@ -84,4 +84,5 @@ def dates(doc: Doc) -> Doc:
 def _add(doc: Doc, field: str, value: dt.date, span: tuple[int, int], inferred: bool, rule: str) -> None:
     s, e = span
     status = Status.INFERRED if inferred else Status.STATED
-    state(doc).add(doc, Fact(field, value, s, e, doc.text[s:e], STAGE, rule, status))
+    st = state(doc)
+    st.add(doc, Fact(field, value, s, e, st.text[s:e], STAGE, rule, status))

@@ -65,8 +65,8 @@ def create_doctype(nlp: Language, name: str):
 
 def doctype(doc: Doc) -> Doc:
     st = state(doc)
-    doc_type, span, rule = classify(doc.text, st.title)
+    doc_type, span, rule = classify(st.text, st.title)
     st.doc_type = doc_type
     start, end = span if span else (0, 0)
-    st.add(doc, Fact("doc_type", doc_type, start, end, doc.text[start:end], STAGE, rule))
+    st.add(doc, Fact("doc_type", doc_type, start, end, st.text[start:end], STAGE, rule))
     return doc

@@ -64,7 +64,7 @@ def inspection(doc: Doc) -> Doc:
     st = state(doc)
     if st.doc_type not in vocab.load("inspection")["applies_to"]:
         return doc
-    text = doc.text
+    text = st.text
     act = vocab.pattern("inspection", "inspection_act")
     intro = (st.header_end, st.intro_end)
     mentions = find_inspectors(text, *intro)
@@ -98,7 +98,7 @@ def _kind_from_text(doc: Doc, st: DocState, regions: list[tuple[int, int]], have
         return
     pattern = vocab.pattern("inspection", "kind_word")
     for start, end in regions:
-        m = pattern.search(doc.text, start, end)
+        m = pattern.search(st.text, start, end)
         if m:
             st.add(doc, Fact("inspection_kind", m.group(), m.start(), m.end(), m.group(), STAGE, "kind_word"))
             return

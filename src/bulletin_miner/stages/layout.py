@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import functools
 
+import numpy
 import regex
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -59,7 +61,7 @@ def create_layout(nlp: Language, name: str):
 
 def layout(doc: Doc) -> Doc:
     st = state(doc)
-    text = doc.text
+    text = st.text
     st.text_length = len(text)
     cfg = _config()
     st.lines = [m.span() for m in _LINE.finditer(text)]
@@ -68,8 +70,12 @@ def layout(doc: Doc) -> Doc:
         if match.end() < len(text):
             starts.add(match.end())
     st.sentence_starts = sorted(s for s in starts if s < len(text) and not text[s].isspace())
-    for s in st.sentence_starts:
-        doc[s].is_sent_start = True
+    # One array write: setting token.is_sent_start one by one re-checks the
+    # whole Doc each time (quadratic).
+    flags = numpy.full((len(doc), 1), -1, dtype="int64")
+    flags[st.sentence_starts, 0] = 1
+    if len(doc):
+        doc.from_array([SENT_START], flags.astype("uint64"))  # spaCy stores -1 as uint64
     line_texts = [text[s:e] for s, e in st.lines]
     title_index = find_title(line_texts)
     header_end = 0

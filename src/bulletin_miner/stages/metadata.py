@@ -26,7 +26,7 @@ def create_metadata(nlp: Language, name: str):
 
 def metadata(doc: Doc) -> Doc:
     st = state(doc)
-    for fact in rule_facts("metadata", doc.text, STAGE, parse=_parse):
+    for fact in rule_facts("metadata", st.text, STAGE, parse=_parse):
         if fact.field == "signer":
             continue  # only locates a signature date
         if fact.field == "doc_number" and fact.rule == "standalone_doc_number" and fact.start > max(st.header_end, 400):

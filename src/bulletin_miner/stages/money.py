@@ -84,7 +84,7 @@ def create_money(nlp: Language, name: str):
 
 def money(doc: Doc) -> Doc:
     st = state(doc)
-    text = doc.text
+    text = st.text
     for s, e, rule in recovered_amounts(text, st.header_end):
         amount = parse_amount(text[s:e])
         if amount is None:

@@ -17,6 +17,6 @@ def create_outcomes(nlp: Language, name: str):
 
 def outcomes(doc: Doc) -> Doc:
     st = state(doc)
-    for fact in rule_facts("outcomes", doc.text, STAGE, [(st.header_end, len(doc.text))]):
+    for fact in rule_facts("outcomes", st.text, STAGE, [(st.header_end, len(st.text))]):
         st.add(doc, fact)
     return doc

@@ -9,6 +9,7 @@ of the tree there. Under each problem, the measures are the run of
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import functools
@@ -227,7 +228,7 @@ def outline(doc: Doc) -> Doc:
     st.outline = result
     if st.doc_type not in cfg["applies_to"]:
         return doc
-    text = doc.text
+    text = st.text
     body_lines = [(s, e) for s, e in st.lines if s >= st.header_end]
     headings, closing = parse_headings(text, body_lines)
     if not headings:
@@ -308,12 +309,14 @@ def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int,
     """Give facts found inside a measure the measure's key; add its dates, amounts, counts."""
     if not regions:
         return
-    text = doc.text
+    text = st.text
+
+    starts = [r[0] for r in regions]  # measures are in reading order and do not overlap
 
     def region_of(pos: int) -> tuple[int, int] | None:
-        for s, e, issue_seq, measure_seq in regions:
-            if s <= pos < e:
-                return issue_seq, measure_seq
+        i = bisect.bisect_right(starts, pos) - 1
+        if i >= 0 and pos < regions[i][1]:
+            return regions[i][2], regions[i][3]
         return None
 
     st.facts = [dataclasses.replace(f, issue_seq=k[0], measure_seq=k[1]) if (k := region_of(f.start)) else f for f in st.facts]
@@ -322,11 +325,13 @@ def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int,
         partial = parse_partial(m.group())
         if partial and partial.to_date():
             full_dates.append((m.start(), partial.to_date()))  # type: ignore[arg-type]
+    full_starts = [p for p, _ in full_dates]
     for s, e, issue_seq, measure_seq in regions:
         key = {"issue_seq": issue_seq, "measure_seq": measure_seq}
         for m in vocab.pattern("dates", "date").finditer(text, s, e):
             partial = parse_partial(m.group())
-            anchor = next((d for p, d in reversed(full_dates) if p < m.start()), None)
+            i = bisect.bisect_left(full_starts, m.start()) - 1
+            anchor = full_dates[i][1] if i >= 0 else None
             date, inferred = resolve(partial, anchor) if partial else (None, False)
             if date:
                 st.add(doc, Fact("measure_date", date, m.start(), m.end(), m.group(), STAGE, "date", Status.INFERRED if inferred else Status.STATED, **key))

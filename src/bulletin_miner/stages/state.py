@@ -19,6 +19,9 @@ if not Doc.has_extension("bm"):
 
 @dataclass
 class DocState:
+    # spaCy rebuilds `doc.text` from its tokens on every access (O(n)): the
+    # stages read this copy instead, set once when the state is made.
+    text: str = ""
     source_path: str = ""
     facts: list[Fact] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -34,7 +37,7 @@ class DocState:
 
     def add(self, doc: Doc, fact: Fact) -> None:
         # Spans must be exact: what a fact says it read is what the text holds.
-        if doc.text[fact.start:fact.end] != fact.text:
+        if self.text[fact.start:fact.end] != fact.text:
             raise ValueError(f"fact {fact.field} span {fact.start}:{fact.end} does not hold {fact.text!r}")
         self.facts.append(fact)
 
@@ -56,6 +59,7 @@ class DocState:
 def state(doc: Doc) -> DocState:
     current = doc._.bm
     if current is None:
-        current = DocState(text_length=len(doc.text))
+        text = doc.text
+        current = DocState(text=text, text_length=len(text))
         doc._.bm = current
     return current

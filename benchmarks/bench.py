@@ -1,0 +1,133 @@
+"""Throughput and memory of `extract`, beside spaCy's Chinese pipeline (jieba) as a reference.
+
+    .venv/bin/python benchmarks/bench.py [--docs 200] [--repeat 3]
+
+Builds a corpus of N varied documents from data/raw (numbers, places and
+paragraph order mutated so no two are alike), then, each in a fresh process
+and repeated, reports the median of:
+- bulletin_miner with 1 and 2 workers (--force, so every document is extracted),
+- the reference: spacy.blank("zh") with the jieba segmenter over the same texts,
+- a no-change re-run (everything from the cache),
+- peak RSS at N and 2N documents (memory must not grow with the corpus).
+Timings exclude interpreter start-up and imports; peak RSS is the largest
+single process (the driver or a worker).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACES = ["三门县", "宁海县", "天台县", "仙居县", "临海市", "温岭市", "玉环市", "徐州市", "沧州市", "厦门市"]
+
+
+def build_corpus(target: Path, n: int, seed: int = 7) -> int:
+    rng = random.Random(seed)
+    samples = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "data" / "raw").glob("*.txt"))]
+    target.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for i in range(n):
+        text = samples[i % len(samples)]
+        lines = text.split("\n")
+        head, body = lines[:3], lines[3:]
+        if len(body) > 6:  # move a block of paragraphs: new layout, same kind of text
+            cut = rng.randrange(1, len(body) - 2)
+            body = body[cut:] + body[:cut]
+        text = "\n".join(head + body)
+        text = text.replace("三门县", rng.choice(PLACES))
+        text = "".join(str(rng.randrange(10)) if ch.isdigit() and rng.random() < 0.3 else ch for ch in text)
+        data = f"{text}\n(第{i}份)".encode("utf-8")
+        (target / f"doc{i:05d}.txt").write_bytes(data)
+        total += len(data)
+    return total
+
+
+def _child(code: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if result.returncode:
+        raise SystemExit(result.stderr)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+RUN_OURS = """
+import json, resource, time, sys
+from pathlib import Path
+from bulletin_miner.api import extract_paths
+from bulletin_miner.pipeline import build_pipeline
+build_pipeline()
+start = time.perf_counter()
+summary = extract_paths([{corpus!r}], Path({out!r}), workers={workers}, force={force})
+elapsed = time.perf_counter() - start
+rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(json.dumps({{"seconds": elapsed, "docs": summary.documents, "processed": summary.processed, "rss_kb": rss}}))
+"""
+
+RUN_REFERENCE = """
+import json, resource, time
+from pathlib import Path
+import spacy
+nlp = spacy.blank("zh", config={{"nlp": {{"tokenizer": {{"segmenter": "jieba"}}}}}})
+nlp("预热")
+texts = [p.read_text(encoding="utf-8") for p in sorted(Path({corpus!r}).glob("*.txt"))]
+start = time.perf_counter()
+n = sum(1 for _ in nlp.pipe(texts))
+elapsed = time.perf_counter() - start
+print(json.dumps({{"seconds": elapsed, "docs": n, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
+"""
+
+
+def measure(code: str, repeat: int, before=None) -> dict:
+    runs = []
+    for _ in range(repeat):
+        if before:
+            before()
+        runs.append(_child(code))
+    return {"seconds": statistics.median(r["seconds"] for r in runs), "rss_mb": statistics.median(r["rss_kb"] for r in runs) / 1024, "docs": runs[0]["docs"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bm-bench-"))
+    try:
+        corpus, corpus2 = work / "corpus", work / "corpus2x"
+        size = build_corpus(corpus, args.docs)
+        build_corpus(corpus2, 2 * args.docs)
+        mb = size / 1e6
+        rows = []
+
+        def ours(workers: int, target: Path, force: bool = True, n_corpus: Path = corpus) -> dict:
+            return measure(RUN_OURS.format(corpus=str(n_corpus), out=str(target), workers=workers, force=force), args.repeat)
+
+        reference = measure(RUN_REFERENCE.format(corpus=str(corpus)), args.repeat)
+        one = ours(1, work / "out1")
+        two = ours(2, work / "out2")
+        rerun = ours(2, work / "out2", force=False)
+        double = ours(2, work / "out2x", n_corpus=corpus2)
+        ref_rate = reference["docs"] / reference["seconds"]
+        for name, r in [("spaCy zh + jieba (reference, 1 core)", reference), ("bulletin_miner, 1 worker", one), ("bulletin_miner, 2 workers", two), ("no-change re-run (2 workers)", rerun)]:
+            rate = r["docs"] / r["seconds"]
+            rows.append(f"| {name} | {rate:,.1f} | {mb / r['seconds']:.2f} | {rate / ref_rate:.1f}× | {r['rss_mb']:.0f} |")
+        print(f"\n{args.docs} documents, {mb:.1f} MB of text, median of {args.repeat} runs each\n")
+        print("| run | docs/s | MB/s | vs reference | peak RSS (MB) |")
+        print("|---|---:|---:|---:|---:|")
+        print("\n".join(rows))
+        print(f"\npeak RSS at {args.docs} docs: {two['rss_mb']:.0f} MB; at {2 * args.docs} docs: {double['rss_mb']:.0f} MB (ratio {double['rss_mb'] / two['rss_mb']:.2f})")
+        print(f"no-change re-run: {rerun['seconds']:.2f} s, {rerun['seconds'] / two['seconds']:.2f} of a full 2-worker run")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
