@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 RAW       ?= data/raw
 PROCESSED ?= data/processed
 
-.PHONY: extract test evaluate bench clean install
+.PHONY: extract test evaluate bench clean install chromium
 
 install: $(STAMP)
 
@@ -22,9 +22,15 @@ $(STAMP): pyproject.toml
 extract: $(STAMP)
 	$(BIN)/bulletin-miner extract $(RAW) --out $(PROCESSED)
 
-## test: unit tests, doctests and the gold regression
-test: $(STAMP)
+## test: unit tests, doctests, the gold regression, the report drawn in headless Chromium
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
+
+# The report test renders charts in Debian's chromium; install it when missing (as root, as CI runs).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed and this is not root: the browser check will be skipped"; fi; }
 
 ## evaluate: per-field precision/recall/F1 of data/processed against the gold files
 evaluate: extract

@@ -51,6 +51,9 @@ def test_normalisation_maps_back_to_the_source():
     s, e = norm.to_source(start, start + 3)
     assert source[s:e] == "３万元"
     assert len(norm.source_offsets) == len(norm.text)
+    from bulletin_miner.ingest.textnorm import source_span
+
+    assert source_span(norm.offset_runs(), start, start + 3) == (s, e)
 
 
 def test_circled_numerals_stay_outline_markers():

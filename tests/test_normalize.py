@@ -96,3 +96,36 @@ def test_written_dates_parse_back(date):
 def test_resolved_not_before_is_never_before_anchor(anchor, written):
     result, _ = resolve(PartialDate(None, written.month, written.day), anchor, not_before=True)
     assert result is None or result >= anchor
+
+
+# The outline parser and the whole pipeline never raise on arbitrary text.
+_BULLETINISH = st.text(alphabet=st.sampled_from(list("一二三四五六七八九十()、.是关于针对“”问题的整改情况12345①②\n。,:下一步追回万元年月日至巡察组")), max_size=300)
+
+
+@given(_BULLETINISH)
+def test_outline_never_raises_and_paths_follow_the_tree(text):
+    import regex
+
+    from bulletin_miner.stages.outline import parse_headings
+
+    lines = [m.span() for m in regex.finditer(r"[^\n]+", text)]
+    headings, closing = parse_headings(text, lines)
+    for heading in headings:
+        parent = heading.parent
+        assert parent is None or (parent.rank < heading.rank and heading.path().startswith(parent.path() + "/"))
+
+
+@pytest.mark.parametrize("seed_text", ["", "\n\n", "关于巡察整改情况的通报"])
+@given(_BULLETINISH)
+def test_pipeline_never_raises_and_spans_stay_exact(seed_text, text):
+    from bulletin_miner.api import extract_text
+    from bulletin_miner.errors import BulletinError
+
+    try:
+        record = extract_text(seed_text + "\n" + text)
+    except BulletinError as err:  # only the coded "nothing left to read" is allowed
+        assert err.kind.value == "E007_no_text"
+        return
+    for fact in record.facts:
+        assert record.text[fact.start:fact.end] == fact.text
+    assert sum(i["n_measures"] for i in record.issues) == len(record.measures)

@@ -101,3 +101,18 @@ def test_chrome_and_anonymised_names_survive():
     assert record.fields["published_date"] == dt.date(2023, 5, 6)
     assert "阅读量" not in record.text and "ICP" not in record.text
     assert record.fields["inspector"] == "县委第X巡察组"
+
+
+@pytest.mark.parametrize(
+    "title, admin_level, sector",
+    [
+        ("中共三门县民政局党组关于巡察整改进展情况的通报", "county", "civil_affairs"),
+        ("中共沧州市残疾人联合会党组关于巡察整改进展情况的通报", "city", "disability"),
+        ("中共城关镇党委关于巡察整改进展情况的通报", "township", "township"),
+        ("中共杭州市城市建设投资集团有限公司委员会关于巡察整改进展情况的通报", "city", "soe"),
+    ],
+)
+def test_unit_level_and_sector(title, admin_level, sector):
+    record = extract_text(title + "\n现将整改进展情况予以公布。")
+    assert record.fields["admin_level"] == admin_level
+    assert record.fields["sector"] == sector

@@ -11,15 +11,19 @@ from typing import Any
 
 from bulletin_miner.config import PIPELINE_VERSION
 
-__all__ = ["PIPELINE_VERSION", "extract_text", "extract_paths"]
+__all__ = ["PIPELINE_VERSION", "extract_text", "extract_paths", "read_dataset", "compare", "Dataset"]
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
     # The API pulls in spaCy and pandas; importing it lazily keeps
     # `import bulletin_miner.normalize...` cheap for workers and tests.
-    if name in {"extract_text", "extract_paths"}:
+    if name in {"extract_text", "extract_paths", "extract_records"}:
         from bulletin_miner import api
 
         return getattr(api, name)
+    if name in {"read_dataset", "compare", "Dataset"}:
+        from bulletin_miner import analysis
+
+        return getattr(analysis, name)
     raise AttributeError(name)

@@ -28,6 +28,8 @@ from bulletin_miner.store import TableWriter, dump_rows, error_row, load_rows, r
 
 CACHE_DIR_NAME = ".cache"
 RECORD_TABLES = ("documents", "facts", "texts", "issues", "measures")
+# Documents per row group: what the writers hold in memory, whatever the corpus size.
+DOCS_PER_ROW_GROUP = 64
 
 
 @dataclass
@@ -179,6 +181,9 @@ def extract_corpus(
                 _tally(summary, row)
             for table in RECORD_TABLES:
                 writers[table].write(rows[table])
+            if len(used) % DOCS_PER_ROW_GROUP == 0:
+                for writer in writers.values():
+                    writer.flush()
         # errors in input order, whichever worker finished first
         order = {str(path): i for i, path in enumerate(files)}
         summary.errors.sort(key=lambda e: order.get(str(e.path), -1))

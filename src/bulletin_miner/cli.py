@@ -140,5 +140,69 @@ def inspect(
     console.print(root)
 
 
+@app.command()
+def compare(
+    by: Annotated[list[str], typer.Option("--by", help="Group by (repeatable): admin_level, province, city, sector, year, inspector_level, doc_type")] = ["city"],
+    data: Annotated[Path, typer.Option("--data", help="Folder holding the extracted tables")] = DEFAULT_PROCESSED_DIR,
+    csv: Annotated[Optional[Path], typer.Option("--csv", help="Also write the comparison as CSV")] = None,
+    parquet: Annotated[Optional[Path], typer.Option("--parquet", help="Also write the comparison as Parquet")] = None,
+) -> None:
+    """Compare groups of documents: problems, completion, measures, money, rules, people, days."""
+    from bulletin_miner.analysis import GROUP_KEYS, compare as compare_groups, read_dataset
+
+    bad = [key for key in by if key not in GROUP_KEYS]
+    if bad:
+        console.print(f"[red]cannot group by {bad}; choose from {', '.join(GROUP_KEYS)}[/red]")
+        raise typer.Exit(code=2)
+    frame = compare_groups(read_dataset(data), by)
+    table = Table(title=f"{int(frame['documents'].sum()) if len(frame) else 0} documents in {data}, by {', '.join(by)}")
+    for column in frame.columns:
+        table.add_column(column, justify="left" if column in by else "right")
+    for _, row in frame.iterrows():
+        table.add_row(*[_fmt(column, row[column]) for column in frame.columns])
+    console.print(table)
+    for target, write in ((csv, lambda p: frame.to_csv(p, index=False)), (parquet, lambda p: frame.to_parquet(p, index=False))):
+        if target:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write(target)
+            console.print(f"wrote {target}")
+
+
+def _fmt(column: str, value) -> str:
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if column == "completion_rate":
+        return f"{value:.0%}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+    return str(value)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write")] = Path("report.html"),
+    data: Annotated[Path, typer.Option("--data", help="Folder holding the extracted tables")] = DEFAULT_PROCESSED_DIR,
+) -> None:
+    """Write a self-contained HTML page of charts (opens offline)."""
+    from bulletin_miner.analysis import read_dataset
+    from bulletin_miner.report import write_report
+
+    console.print(f"wrote {write_report(read_dataset(data), out)}")
+
+
+@app.command()
+def dictionary(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the data dictionary")] = Path("docs/data_dictionary.md"),
+) -> None:
+    """Regenerate the data dictionary from the table schemas."""
+    from bulletin_miner.schema import data_dictionary
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(data_dictionary(), encoding="utf-8")
+    console.print(f"wrote {out}")
+
+
 if __name__ == "__main__":
     app()

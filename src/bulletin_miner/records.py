@@ -63,7 +63,7 @@ class DocumentRecord:
     doc_id: str
     source_path: str
     text: str
-    source_offsets: list[int]
+    offset_runs: list[int]  # flat (text start, source start, length) triples
     fields: dict[str, Any]
     facts: list[Fact]
     warnings: list[str] = field(default_factory=list)

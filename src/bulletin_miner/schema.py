@@ -84,6 +84,10 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
     Column("source_path", STR, "the input path as given on the command line"),
     *DOCUMENT_FIELDS,
     Column("source_site", STR, "the site a saved page names as its source (来源)", combine=Combine.FIRST),
+    Column("adcode", STR, "6-digit administrative division code of the unit's deepest place (county, else city, else province)", combine=Combine.FIRST),
+    Column("place_evidence", STR, "what decided the place: agency (the unit's own name), title, unit_mention or address", combine=Combine.FIRST),
+    Column("admin_level", STR, "level of the inspected unit: central, province, city, county or township", combine=Combine.FIRST),
+    Column("sector", STR, "sector of the inspected unit from its name (civil_affairs, education, university, health, soe, township …)", combine=Combine.FIRST),
     Column("funds_recovered_lower_bound", pa.bool_(), "true when an amount summed into funds_recovered_cny is a lower bound (余/多) or approximate (约/近)"),
     Column("text_length", INT, "characters in the normalised text", unit="chars"),
     Column("pipeline_version", STR, "version of the extraction pipeline that produced the row"),
@@ -111,7 +115,7 @@ FACT_COLUMNS: tuple[Column, ...] = (
 TEXT_COLUMNS: tuple[Column, ...] = (
     Column("doc_id", STR, "document identifier (joins documents.doc_id)"),
     Column("text", STR, "the normalised text every char_start/char_end points into"),
-    Column("source_offsets", pa.list_(pa.int32()), "for each character of text, its offset in the decoded source text (spans map back through it)"),
+    Column("offset_runs", pa.list_(pa.int32()), "map back to the decoded source text: flat triples (text start, source start, length) of runs where both advance together"),
 )
 
 ISSUE_COLUMNS: tuple[Column, ...] = (
@@ -179,3 +183,21 @@ def arrow_schema(table: str) -> pa.Schema:
     b'the named rule'
     """
     return pa.schema([c.field() for c in TABLES[table]], metadata={"description": TABLE_DESCRIPTIONS[table]})
+
+
+def data_dictionary() -> str:
+    """The data dictionary (docs/data_dictionary.md), generated from the tables above."""
+    lines = [
+        "# Data dictionary",
+        "",
+        "Generated from `src/bulletin_miner/schema.py` by `bulletin-miner dictionary`; do not edit by hand",
+        "(a test fails when this file is stale). Every column's description is also in the Parquet",
+        "field metadata (`pyarrow.parquet.read_schema(path).field(name).metadata`).",
+        "",
+    ]
+    for table, columns in TABLES.items():
+        lines += [f"## `{table}.parquet`", "", TABLE_DESCRIPTIONS[table], "", "| column | type | unit | description |", "|---|---|---|---|"]
+        for c in columns:
+            lines.append(f"| `{c.name}` | {c.type} | {c.unit} | {c.description} |")
+        lines.append("")
+    return "\n".join(lines)

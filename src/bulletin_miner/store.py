@@ -76,7 +76,7 @@ def record_rows(record: DocumentRecord) -> dict[str, list[dict[str, Any]]]:
     return {
         "documents": [document_row(record)],
         "facts": [fact_row(record.doc_id, record.text, s, f) for f, s in zip(record.facts, record.fact_sentences)],
-        "texts": [{"doc_id": record.doc_id, "text": record.text, "source_offsets": record.source_offsets}],
+        "texts": [{"doc_id": record.doc_id, "text": record.text, "offset_runs": record.offset_runs}],
         "issues": [{"doc_id": record.doc_id, **issue} for issue in record.issues],
         "measures": [{"doc_id": record.doc_id, **measure} for measure in record.measures],
     }

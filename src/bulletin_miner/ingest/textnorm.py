@@ -28,12 +28,49 @@ class NormalizedText:
     text: str
     source_offsets: tuple[int, ...]
 
+    def offset_runs(self) -> list[int]:
+        """The offset map compressed: flat triples (text start, source start, length)
+        of runs where both advance together.
+
+        >>> NormalizedText("abcd", (0, 1, 5, 6)).offset_runs()
+        [0, 0, 2, 2, 5, 2]
+        """
+        return offset_runs(self.source_offsets)
+
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """Source span of a normalised span (end exclusive)."""
         if start >= end:
             pos = self.source_offsets[start] if start < len(self.source_offsets) else (self.source_offsets[-1] + 1 if self.source_offsets else 0)
             return pos, pos
         return self.source_offsets[start], self.source_offsets[end - 1] + 1
+
+
+def offset_runs(offsets: tuple[int, ...] | list[int]) -> list[int]:
+    runs: list[int] = []
+    for i, src in enumerate(offsets):
+        if runs and src == runs[-2] + runs[-1] and i == runs[-3] + runs[-1]:
+            runs[-1] += 1
+        else:
+            runs += [i, src, 1]
+    return runs
+
+
+def source_span(runs: list[int], start: int, end: int) -> tuple[int, int]:
+    """Map a span of the normalised text back to the source through offset runs.
+
+    >>> source_span([0, 0, 2, 2, 5, 2], 1, 3)
+    (1, 6)
+    """
+    def point(i: int) -> int:
+        for k in range(0, len(runs), 3):
+            text_start, src_start, length = runs[k:k + 3]
+            if text_start <= i < text_start + length:
+                return src_start + (i - text_start)
+        raise IndexError(i)
+
+    if start >= end:
+        return point(start), point(start)
+    return point(start), point(end - 1) + 1
 
 
 @functools.lru_cache(maxsize=65536)

@@ -16,6 +16,7 @@ from bulletin_miner.stages import (  # noqa: F401  (imported for registration)
     outcomes,
     outline,
     tokenizer,
+    unit,
 )
 from bulletin_miner.stages.state import DocState, state
 

@@ -54,39 +54,46 @@ def agency(doc: Doc) -> Doc:
     if body is not None and body.start == unit.end:
         st.add(doc, body)
 
-    # Places named by strings that name places: other unit mentions, title, issuer, address.
-    evidence: list[tuple[Fact | tuple[int, int], str]] = [(m, m.text) for m in units[1:]]
+    # Places named by strings that name places (never body text): other unit
+    # mentions, the title, the issuer, the address.
+    evidence: list[tuple[str, int, int]] = [("unit_mention", m.start, m.end) for m in units[1:]]
     if st.title:
-        evidence.append((st.title, text[st.title[0]:st.title[1]]))
-    evidence += [(f, f.text) for f in st.facts_for("address")]
+        evidence.append(("title", *st.title))
+    evidence += [(f.rule if f.rule == "issuer" else "address", f.start, f.end) for f in [*st.facts_for("address")]]
 
     name = unit.text
     place = resolve_place(name)
     status = Status.STATED
+    decided_by = ("agency", unit.start, unit.end)
     level = _bare_levels().get(name[0])
     if place is None and level:
-        for source, source_text in evidence:
-            candidate = resolve_place(source_text)
+        for source, s, e in evidence:
+            candidate = resolve_place(text[s:e])
             prefix = getattr(candidate, level, None) if candidate else None
             if prefix:
                 name = prefix + name[1:]
                 place = resolve_place(name)
                 status = Status.INFERRED
+                decided_by = (source, s, e)
                 break
         else:
             st.warnings.append(f"agency: the place of {unit.text!r} is not named elsewhere; kept as written")
     st.add(doc, Fact("agency", name, unit.start, unit.end, unit.text, STAGE, unit.rule, status))
     if place:
-        _add_place(doc, st, place, unit, status)
+        _add_place(doc, st, place, unit, status, decided_by)
     return doc
 
 
-def _add_place(doc: Doc, st: DocState, place: Place, unit: Fact, status: Status) -> None:
+def _add_place(doc: Doc, st: DocState, place: Place, unit: Fact, status: Status, decided_by: tuple[str, int, int]) -> None:
+    rule = f"cpca:{place.adcode}"
     for level in ("province", "city", "county"):
         value = getattr(place, level)
         if not value:
             continue
         # The unit's own span stands as evidence; a level it does not write is inferred.
         level_status = status if value in unit.text or status is Status.INFERRED else Status.INFERRED
-        rule = f"cpca:{place.adcode}"
         st.add(doc, Fact(level, value, unit.start, unit.end, unit.text, STAGE, rule, level_status))
+    if place.adcode:
+        st.add(doc, Fact("adcode", place.adcode, unit.start, unit.end, unit.text, STAGE, rule, status))
+    source, s, e = decided_by
+    st.add(doc, Fact("place_evidence", source, s, e, st.text[s:e], STAGE, rule))

@@ -1,0 +1,75 @@
+"""bm_unit_v1: the inspected unit's administrative level and sector, from its name."""
+from __future__ import annotations
+
+import functools
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from bulletin_miner import vocab
+from bulletin_miner.records import Fact, Status
+from bulletin_miner.stages.state import state
+
+STAGE = "bm_unit_v1"
+
+
+@functools.lru_cache(maxsize=1)
+def _cfg():
+    fragments = vocab.defines("units")
+    levels = [(level, vocab.compile_pattern(p, fragments, "units")) for level, p in vocab.table("units", "admin_level_by_name").items()]
+    sectors = [(row["sector"], vocab.compile_pattern(row["pattern"], fragments, "units")) for row in vocab.load("units")["sectors"]]
+    return levels, sectors
+
+
+def sector_of(unit_name: str) -> str | None:
+    """The sector a unit's name says it is in.
+
+    >>> sector_of("三门县民政局"), sector_of("浙江大学"), sector_of("城关镇"), sector_of("某某")
+    ('civil_affairs', 'university', 'township', None)
+    """
+    for sector, pattern in _cfg()[1]:
+        if pattern.search(unit_name):
+            return sector
+    return None
+
+
+def admin_level_of(unit_name: str, county: str | None, city: str | None, province: str | None) -> str | None:
+    """central, province, city, county or township.
+
+    >>> admin_level_of("三门县民政局", "三门县", "台州市", "浙江省"), admin_level_of("城关镇", "三门县", "台州市", "浙江省")
+    ('county', 'township')
+    >>> admin_level_of("国家民委", None, None, None), admin_level_of("某局", None, None, None)
+    ('central', None)
+    """
+    for level, pattern in _cfg()[0]:
+        if pattern.search(unit_name):
+            return level
+    if county:
+        return "county"
+    if city:
+        return "city"
+    if province:
+        return "province"
+    return None
+
+
+@Language.factory("bm_unit_v1", requires=["doc._.bm"], assigns=["doc._.bm"])
+def create_unit(nlp: Language, name: str):
+    return unit
+
+
+def unit(doc: Doc) -> Doc:
+    st = state(doc)
+    agency = next(iter(st.facts_for("agency")), None)
+    if agency is None:
+        return doc
+    name = str(agency.value)
+    place = {level: next((f.value for f in st.facts_for(level)), None) for level in ("province", "city", "county")}
+    level = admin_level_of(name, place["county"], place["city"], place["province"])
+    inferred = Status.INFERRED
+    if level:
+        st.add(doc, Fact("admin_level", level, agency.start, agency.end, agency.text, STAGE, "admin_level", inferred))
+    sector = sector_of(name)
+    if sector:
+        st.add(doc, Fact("sector", sector, agency.start, agency.end, agency.text, STAGE, "sector", inferred))
+    return doc
