@@ -98,7 +98,8 @@ def dump_rows(rows: dict[str, list[dict[str, Any]]], path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(rows, handle, ensure_ascii=False, default=_json_default)
+            # dumps, not dump: only the one-shot encoder runs in C (5x faster)
+            handle.write(json.dumps(rows, ensure_ascii=False, default=_json_default))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
