@@ -116,3 +116,8 @@ def test_unit_level_and_sector(title, admin_level, sector):
     record = extract_text(title + "\n现将整改进展情况予以公布。")
     assert record.fields["admin_level"] == admin_level
     assert record.fields["sector"] == sector
+
+
+def test_party_committee_written_in_full():
+    record = extract_text("中共宁海县教育局委员会关于巡察整改进展情况的通报\n现将整改进展情况予以公布。")
+    assert (record.fields["agency"], record.fields["party_body"], record.fields["county"]) == ("宁海县教育局", "党委", "宁海县")

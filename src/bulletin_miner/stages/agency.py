@@ -7,6 +7,7 @@ place that the title, address or issuer names at that level.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from spacy.language import Language
@@ -52,7 +53,8 @@ def agency(doc: Doc) -> Doc:
     unit = units[0]
     body = next((m for m in mentions if m.field == "party_body" and m.rule == unit.rule and m.start >= unit.end), None)
     if body is not None and body.start == unit.end:
-        st.add(doc, body)
+        short = vocab.table("agency", "party_body_short").get(body.text)
+        st.add(doc, dataclasses.replace(body, value=short, status=Status.INFERRED) if short else body)
 
     # Places named by strings that name places (never body text): other unit
     # mentions, the title, the issuer, the address.

@@ -85,9 +85,16 @@ def create_money(nlp: Language, name: str):
 def money(doc: Doc) -> Doc:
     st = state(doc)
     text = st.text
+    counted: dict = {}
     for s, e, rule in recovered_amounts(text, st.header_end):
         amount = parse_amount(text[s:e])
         if amount is None:
             continue
+        # Bulletins restate an amount (summary, then the measure that recovered
+        # it): the same sum twice is counted once, and said so.
+        if amount.yuan in counted:
+            st.warnings.append(f"{FIELD}: {text[s:e]} at char {s} restates the amount at char {counted[amount.yuan]}; counted once")
+            continue
+        counted[amount.yuan] = s
         st.add(doc, Fact(FIELD, amount.yuan, s, e, text[s:e], STAGE, rule, exactness=Exactness(amount.exactness)))
     return doc

@@ -201,6 +201,14 @@ def _is_findings_section(text: str, top: Heading, body_end: int) -> bool:
     return False
 
 
+def _reads_as_problem(text: str, heading: Heading) -> bool:
+    cfg = _cfg()
+    if cfg["frame"].match(text, heading.title_start, heading.title_end) or cfg["frame_unquoted"].match(text, heading.title_start, heading.title_end):
+        return True
+    after = heading.body_start + (1 if text[heading.body_start:heading.body_start + 1] == "\n" else 0)
+    return bool(cfg["rectification_label"].match(text, after))
+
+
 def _measure_spans(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     """(ordinal, start, end) of each measure in a problem's body: 一是, 二是 … in sequence."""
     marks = []
@@ -240,7 +248,12 @@ def outline(doc: Doc) -> Doc:
 
     tops = [h for h in headings if h.parent is None]
     findings_tops = {id(t) for i, t in enumerate(tops) if _is_findings_section(text, t, len(text))}
-    problems = [h for h in headings if not h.children and id((h.ancestors() or [h])[0]) in findings_tops]
+    problems = [
+        h for h in headings
+        if not h.children and id((h.ancestors() or [h])[0]) in findings_tops
+        # a top-level heading with nothing under it is a problem only if it reads as one
+        and (h.parent is not None or _reads_as_problem(text, h))
+    ]
 
     measure_regions: list[tuple[int, int, int, int]] = []  # (start, end, issue_seq, measure_seq)
     for seq, problem in enumerate(problems, start=1):
@@ -362,6 +375,7 @@ def _check_counts(st: DocState, result: Outline) -> None:
     if stated and listed not in stated:
         names = " / ".join(f"{name} {n}" for name, n in (("issues_total", stated_total), ("issues_refined", stated_refined)) if n is not None)
         st.warnings.append(f"outline: the document states {names} problems but lists {listed}")
+        return  # a partial outline says nothing about the measures count
     measures_total = _single(st, "measures_total")
     if measures_total is not None and all(issue["n_measures"] for issue in result.issues):
         enumerated = sum(issue["n_measures"] for issue in result.issues)
