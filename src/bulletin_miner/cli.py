@@ -133,7 +133,8 @@ def inspect(
             if measures:
                 for m in record.measures:
                     if m["issue_seq"] == issue["seq"]:
-                        node.add(f"{m['ordinal']}是 {m['label']}")
+                        marker = f"{m['ordinal']}是" if m["ordinal"][0] in "一二三四五六七八九十" else m["ordinal"]
+                        node.add(f"{marker} {m['label']}")
     warnings = root.add(f"[bold]warnings[/bold]: {len(record.warnings)}")
     for warning in record.warnings:
         warnings.add(f"[yellow]{warning}[/yellow]")

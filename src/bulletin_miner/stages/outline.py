@@ -201,6 +201,35 @@ def _is_findings_section(text: str, top: Heading, body_end: int) -> bool:
     return False
 
 
+def _is_framed(text: str, heading: Heading) -> bool:
+    cfg = _cfg()
+    return bool(cfg["frame"].match(text, heading.title_start, heading.title_end) or cfg["frame_unquoted"].match(text, heading.title_start, heading.title_end))
+
+
+def _measure_headings(text: str, headings: list[Heading]) -> list[Heading]:
+    """Headings that enumerate measures: unframed, below a framed problem, with no problem below them."""
+    framed = {id(h) for h in headings if _is_framed(text, h)}
+
+    def has_framed_below(h: Heading) -> bool:
+        return any(id(c) in framed or has_framed_below(c) for c in h.children)
+
+    return [
+        h for h in headings
+        if id(h) not in framed and h.parent is not None and id(h.parent) in framed and not has_framed_below(h)
+        and not any(id(c) in framed for c in h.parent.children)  # siblings that are problems make this one a problem too
+    ]
+
+
+def _listed_measures(text: str, problem: Heading, measure_lines: list[Heading], body_end: int) -> list[tuple[str, int, int]]:
+    """Measures written as numbered lines (①②③) under a problem heading."""
+    mine = [h for h in measure_lines if h.parent is problem]
+    spans = []
+    for i, h in enumerate(mine):
+        end = mine[i + 1].line_start if i + 1 < len(mine) else body_end
+        spans.append((h.number, h.line_start, end))
+    return spans
+
+
 def _reads_as_problem(text: str, heading: Heading) -> bool:
     cfg = _cfg()
     if cfg["frame"].match(text, heading.title_start, heading.title_end) or cfg["frame_unquoted"].match(text, heading.title_start, heading.title_end):
@@ -241,15 +270,21 @@ def outline(doc: Doc) -> Doc:
     headings, closing = parse_headings(text, body_lines)
     if not headings:
         return doc
-    boundaries = sorted({h.line_start for h in headings} | set(closing) | {len(text)})
+    # Numbered lines under a problem heading (针对“…”问题 / ①②③) are its
+    # measures, not problems of their own: take them out of the tree.
+    measure_lines = _measure_headings(text, headings)
+    for heading in measure_lines:
+        heading.parent.children.remove(heading)  # type: ignore[union-attr]
+    structural = [h for h in headings if id(h) not in {id(m) for m in measure_lines}]
+    boundaries = sorted({h.line_start for h in structural} | set(closing) | {len(text)})
 
     def next_boundary(pos: int) -> int:
         return next(b for b in boundaries if b > pos)
 
-    tops = [h for h in headings if h.parent is None]
-    findings_tops = {id(t) for i, t in enumerate(tops) if _is_findings_section(text, t, len(text))}
+    tops = [h for h in structural if h.parent is None]
+    findings_tops = {id(t) for t in tops if _is_findings_section(text, t, len(text))}
     problems = [
-        h for h in headings
+        h for h in structural
         if not h.children and id((h.ancestors() or [h])[0]) in findings_tops
         # a top-level heading with nothing under it is a problem only if it reads as one
         and (h.parent is not None or _reads_as_problem(text, h))
@@ -259,7 +294,7 @@ def outline(doc: Doc) -> Doc:
     for seq, problem in enumerate(problems, start=1):
         body_end = next_boundary(problem.title_start)
         title, t_start, t_end = problem_title(text, problem)
-        measures = _measure_spans(text, problem.body_start, body_end)
+        measures = _measure_spans(text, problem.body_start, body_end) or _listed_measures(text, problem, measure_lines, body_end)
         chain = _chain_without_container(text, problem)
         result.issues.append({
             "seq": seq,
@@ -275,8 +310,8 @@ def outline(doc: Doc) -> Doc:
             "title_end": t_end,
         })
         for measure_seq, (ordinal, s, e) in enumerate(measures, start=1):
-            content_start = s + len(ordinal) + 1
-            measure_text = text[content_start:e].strip()
+            content_start = s + len(ordinal) + (1 if text.startswith("是", s + len(ordinal)) else 0)
+            measure_text = text[content_start:e].lstrip(".、)) ").strip()
             result.measures.append({
                 "issue_seq": seq,
                 "measure_seq": measure_seq,
