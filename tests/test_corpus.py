@@ -165,3 +165,29 @@ def test_killing_a_run_midway_then_rerunning_gives_the_uninterrupted_tables(tmp_
     assert resumed.reused >= 20  # what was finished before the kill is not redone
     assert _tables(out) == _tables(reference)
     assert not list(out.glob(".*.tmp"))
+
+
+def test_nothing_in_a_document_makes_the_program_connect_anywhere(tmp_path, monkeypatch):
+    import socket
+
+    attempts = []
+
+    def refuse(self, address, *args, **kwargs):
+        attempts.append(address)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<!DOCTYPE html><html><head><script src="http://127.0.0.1:9/x.js"></script>'
+        '<link rel="stylesheet" href="http://127.0.0.1:9/s.css"><meta http-equiv="refresh" content="0;url=http://127.0.0.1:9/"></head>'
+        '<body onload="fetch(\'http://127.0.0.1:9/\')"><img src="http://127.0.0.1:9/i.png"><iframe src="http://127.0.0.1:9/f"></iframe>'
+        '<h1>中共某县民政局党组关于巡察整改进展情况的通报</h1><p>县委第一巡察组对县民政局党组进行了巡察。现将整改进展情况予以公布。</p>'
+        '<script>require("child_process").exec("touch /tmp/pwned")</script></body></html>',
+        encoding="utf-8",
+    )
+    (tmp_path / "entity.html").write_text('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "http://127.0.0.1:9/e">]><html><body><p>&x;巡察整改情况</p></body></html>', encoding="utf-8")
+    summary = extract_paths([page, tmp_path / "entity.html"], tmp_path / "out", workers=1)
+    assert summary.documents >= 1
+    assert attempts == []

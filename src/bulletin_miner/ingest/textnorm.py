@@ -12,6 +12,7 @@ import functools
 import unicodedata
 from dataclasses import dataclass
 
+import numpy
 import regex
 
 
@@ -46,13 +47,12 @@ class NormalizedText:
 
 
 def offset_runs(offsets: tuple[int, ...] | list[int]) -> list[int]:
-    runs: list[int] = []
-    for i, src in enumerate(offsets):
-        if runs and src == runs[-2] + runs[-1] and i == runs[-3] + runs[-1]:
-            runs[-1] += 1
-        else:
-            runs += [i, src, 1]
-    return runs
+    if not len(offsets):
+        return []
+    source = numpy.asarray(offsets, dtype=numpy.int64)
+    starts = numpy.concatenate(([0], numpy.flatnonzero(numpy.diff(source) != 1) + 1))
+    lengths = numpy.diff(numpy.concatenate((starts, [len(source)])))
+    return numpy.column_stack((starts, source[starts], lengths)).ravel().tolist()
 
 
 def source_span(runs: list[int], start: int, end: int) -> tuple[int, int]:
