@@ -121,3 +121,8 @@ def test_unit_level_and_sector(title, admin_level, sector):
 def test_party_committee_written_in_full():
     record = extract_text("中共宁海县教育局委员会关于巡察整改进展情况的通报\n现将整改进展情况予以公布。")
     assert (record.fields["agency"], record.fields["party_body"], record.fields["county"]) == ("宁海县教育局", "党委", "宁海县")
+
+
+def test_bare_unit_takes_its_city_from_the_phone_area_code():
+    record = extract_text("市民政局党委关于巡察整改情况的通报\n市委第二巡察组对市民政局党委进行了巡察。\n联系电话:0516-83686560。")
+    assert (record.fields["agency"], record.fields["city"], record.fields["place_evidence"]) == ("徐州市民政局", "徐州市", "phone_area_code")

@@ -85,7 +85,7 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
     *DOCUMENT_FIELDS,
     Column("source_site", STR, "the site a saved page names as its source (来源)", combine=Combine.FIRST),
     Column("adcode", STR, "6-digit administrative division code of the unit's deepest place (county, else city, else province)", combine=Combine.FIRST),
-    Column("place_evidence", STR, "what decided the place: agency (the unit's own name), title, unit_mention or address", combine=Combine.FIRST),
+    Column("place_evidence", STR, "what decided the place: agency (the unit's own name), title, unit_mention, address or phone_area_code", combine=Combine.FIRST),
     Column("admin_level", STR, "level of the inspected unit: central, province, city, county or township", combine=Combine.FIRST),
     Column("sector", STR, "sector of the inspected unit from its name (civil_affairs, education, university, health, soe, township …)", combine=Combine.FIRST),
     Column("funds_recovered_lower_bound", pa.bool_(), "true when an amount summed into funds_recovered_cny is a lower bound (余/多) or approximate (约/近)"),

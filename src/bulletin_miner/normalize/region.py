@@ -103,3 +103,27 @@ def _code(province: str | None, city: str | None, county: str | None, adcode: st
     if city:
         return adcode[:4] + "00"
     return adcode[:2] + "0000"
+
+
+@functools.lru_cache(maxsize=1024)
+def place_of_phone(phone: str) -> Place | None:
+    """The city a fixed-line number's area code belongs to (libphonenumber's offline data).
+
+    Mobile numbers are not used: their region is where the SIM was registered.
+
+    >>> place_of_phone("0576-83302110")
+    Place(province='浙江省', city='台州市', county=None, adcode='331000')
+    >>> place_of_phone("13812345678") is None and place_of_phone("12345") is None
+    True
+    """
+    import phonenumbers
+    from phonenumbers import PhoneNumberType, geocoder
+
+    try:
+        number = phonenumbers.parse(regex.sub(r"[—–]", "-", phone), "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) != PhoneNumberType.FIXED_LINE:
+        return None
+    description = geocoder.description_for_number(number, "zh")
+    return resolve_place(description) if description else None

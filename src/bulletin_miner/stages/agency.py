@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from bulletin_miner import vocab
-from bulletin_miner.normalize.region import Place, resolve_place
+from bulletin_miner.normalize.region import Place, place_of_phone, resolve_place
 from bulletin_miner.records import Fact, Status
 from bulletin_miner.stages._rules import rule_facts
 from bulletin_miner.stages.state import DocState, state
@@ -61,7 +61,8 @@ def agency(doc: Doc) -> Doc:
     evidence: list[tuple[str, int, int]] = [("unit_mention", m.start, m.end) for m in units[1:]]
     if st.title:
         evidence.append(("title", *st.title))
-    evidence += [(f.rule if f.rule == "issuer" else "address", f.start, f.end) for f in [*st.facts_for("address")]]
+    evidence += [("address", f.start, f.end) for f in st.facts_for("address")]
+    phones = [f for f in st.facts_for("phone") if place_of_phone(f.text)]
 
     name = unit.text
     place = resolve_place(name)
@@ -69,8 +70,8 @@ def agency(doc: Doc) -> Doc:
     decided_by = ("agency", unit.start, unit.end)
     level = _bare_levels().get(name[0])
     if place is None and level:
-        for source, s, e in evidence:
-            candidate = resolve_place(text[s:e])
+        for source, s, e in [*evidence, *(("phone_area_code", f.start, f.end) for f in phones)]:
+            candidate = place_of_phone(text[s:e]) if source == "phone_area_code" else resolve_place(text[s:e])
             prefix = getattr(candidate, level, None) if candidate else None
             if prefix:
                 name = prefix + name[1:]
@@ -83,6 +84,10 @@ def agency(doc: Doc) -> Doc:
     st.add(doc, Fact("agency", name, unit.start, unit.end, unit.text, STAGE, unit.rule, status))
     if place:
         _add_place(doc, st, place, unit, status, decided_by)
+        for phone in phones:  # a supervision line in another city is worth a look, not a change
+            other = place_of_phone(phone.text)
+            if other and other.city and place.city and other.city != place.city:
+                st.warnings.append(f"place: phone {phone.text} is a {other.city} number but the unit is in {place.city}")
     return doc
 
 
