@@ -55,3 +55,18 @@ def rule_facts(
                     seen.add((name, s, e))
                     facts.append(Fact(name, value, s, e, text[s:e], stage, rule.name))
     return facts
+
+
+def body_rules_component(resource: str, stage: str) -> Callable:
+    """A stage that is nothing but a resource's rules run over the body (after the header)."""
+    from bulletin_miner.stages.state import state
+
+    def component(doc):
+        st = state(doc)
+        for fact in rule_facts(resource, st.text, stage, [(st.header_end, len(st.text))]):
+            st.add(doc, fact)
+        return doc
+
+    component.__name__ = resource
+    component.__doc__ = f"Facts from the rules of resources/{resource}.yml over the body."
+    return component

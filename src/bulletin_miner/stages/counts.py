@@ -2,21 +2,15 @@
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
-from bulletin_miner.stages._rules import rule_facts
-from bulletin_miner.stages.state import state
+from bulletin_miner.stages._rules import body_rules_component
 
 STAGE = "bm_counts_v1"
 
+# The stage is its resource: every rule of resources/counts.yml, over the body.
+counts = body_rules_component("counts", STAGE)
 
-@Language.factory("bm_counts_v1", requires=["doc._.bm"], assigns=["doc._.bm"])
+
+@Language.factory(STAGE, requires=["doc._.bm"], assigns=["doc._.bm"])
 def create_counts(nlp: Language, name: str):
     return counts
-
-
-def counts(doc: Doc) -> Doc:
-    st = state(doc)
-    for fact in rule_facts("counts", st.text, STAGE, [(st.header_end, len(st.text))]):
-        st.add(doc, fact)
-    return doc
