@@ -40,7 +40,7 @@ def run(source: SourceDocument, nlp: Language | None = None) -> DocumentRecord:
             raise BulletinError(ErrorKind.EXTRACTION, f"{type(err).__name__}: {err}", path=source.source_path, stage=name) from err
     st = stages.state(doc)
     warnings = list(st.warnings)
-    fields = assemble_fields(st.facts, warnings)
+    fields = assemble_fields(st.facts, warnings, st.sentence_span)
     outline = st.outline
     return DocumentRecord(
         doc_id=source.doc_id,

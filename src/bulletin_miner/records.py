@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, Callable
 
 from bulletin_miner.schema import EXTRACTED_COLUMNS, Combine
 
@@ -79,7 +79,7 @@ class DocumentRecord:
         return any(f.exactness is not Exactness.EXACT for f in amounts)
 
 
-def assemble_fields(facts: list[Fact], warnings: list[str]) -> dict[str, Any]:
+def assemble_fields(facts: list[Fact], warnings: list[str], sentence_of: Callable[[int], Any] | None = None) -> dict[str, Any]:
     """Combine document-level facts into field values, one policy per field.
 
     Conflicting mentions of a count or date leave the field empty and say so:
@@ -91,6 +91,10 @@ def assemble_fields(facts: list[Fact], warnings: list[str]) -> dict[str, Any]:
     (16, [])
     >>> assemble_fields([f(16, 10), f(12, 90)], w)["issues_total"], w
     (None, ['issues_total: mentions disagree (16 at char 10, 12 at char 90); left empty'])
+    >>> r = lambda v, s: Fact("rules_established", v, s, s + 1, str(v), "bm_outcomes_v1", "r")
+    >>> one_sentence = lambda pos: 0
+    >>> assemble_fields([r(5, 10), r(3, 20)], [], one_sentence)["rules_established"]
+    8
     """
     by_field: dict[str, list[Fact]] = {}
     for fact in facts:
@@ -108,6 +112,19 @@ def assemble_fields(facts: list[Fact], warnings: list[str]) -> dict[str, Any]:
             values[column.name] = None
         elif column.combine is Combine.SUM:
             values[column.name] = sum((Decimal(f.value) for f in found), Decimal(0))
+        elif column.combine is Combine.SUM_IN_SENTENCE:
+            # an enumeration in one sentence adds up; another sentence restates it
+            totals: dict[Any, int] = {}
+            for fact in found:
+                key = sentence_of(fact.start) if sentence_of else fact.start
+                totals[key] = totals.get(key, 0) + int(fact.value)
+            distinct = set(totals.values())
+            if len(distinct) == 1:
+                values[column.name] = distinct.pop()
+            else:
+                listing = ", ".join(f"{total} in the sentence at char {key[0] if isinstance(key, tuple) else key}" for key, total in totals.items())
+                warnings.append(f"{column.name}: sentences disagree ({listing}); left empty")
+                values[column.name] = None
         elif column.combine is Combine.FIRST:
             values[column.name] = found[0].value
         else:  # AGREE

@@ -17,6 +17,7 @@ class Combine(str, Enum):
     AGREE = "agree"  # every mention must state the same value, else empty + warning
     FIRST = "first"  # the first fact in document order wins (titles, contacts)
     SUM = "sum"      # amounts are added up (money recovered)
+    SUM_IN_SENTENCE = "sum_in_sentence"  # one sentence's enumeration is added up; sentences must agree
     LIST = "list"    # each distinct value is kept, in document order (modes)
     NONE = "none"    # not built from facts (bookkeeping columns)
 
@@ -70,8 +71,8 @@ DOCUMENT_FIELDS: tuple[Column, ...] = (
     _f("completion_rate", FLOAT, "stated completion rate as a fraction (96% -> 0.96)", unit="fraction"),
     _f("measures_total", INT, "number of rectification measures stated (整改措施N条)", unit="measures"),
     _f("funds_recovered_cny", FLOAT, "sum of every stated amount recovered, refunded or clawed back (追回, 收回, 清退, 退还, 追缴, 挽回经济损失), in yuan", Combine.SUM, unit="CNY"),
-    _f("rules_established", INT, "number of rules/systems/mechanisms stated as made or revised", unit="rules"),
-    _f("people_talked", INT, "person-times of reminder/admonition talks (谈话提醒, 提醒谈话)", unit="person-times"),
+    _f("rules_established", INT, "number of rules/systems/mechanisms stated as made or revised (新制定…5项、修订…3项 in one sentence: 8)", Combine.SUM_IN_SENTENCE, unit="rules"),
+    _f("people_talked", INT, "person-times of reminder/admonition talks (谈话提醒, 提醒谈话)", Combine.SUM_IN_SENTENCE, unit="person-times"),
     _f("people_disciplined", INT, "people given discipline, admonishment or organisational handling, when one number is stated", unit="people"),
     _f("phone", STR, "public supervision phone with its area code, as written", Combine.FIRST),
     _f("email", STR, "public supervision e-mail address", Combine.FIRST),
