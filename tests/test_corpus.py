@@ -191,3 +191,24 @@ def test_nothing_in_a_document_makes_the_program_connect_anywhere(tmp_path, monk
     summary = extract_paths([page, tmp_path / "entity.html"], tmp_path / "out", workers=1)
     assert summary.documents >= 1
     assert attempts == []
+
+
+def test_a_file_that_vanishes_mid_run_is_reported_and_the_rest_kept(tmp_path, monkeypatch):
+    from bulletin_miner import batch
+
+    corpus = tmp_path / "in"
+    shutil.copytree(RAW, corpus)
+    doomed = corpus / GOOD[1].name
+    real_hash = batch.content_hash
+
+    def hash_then_vanish(path):
+        digest = real_hash(path)
+        if path == doomed:
+            path.unlink()  # gone between being listed and being read
+        return digest
+
+    monkeypatch.setattr(batch, "content_hash", hash_then_vanish)
+    summary = extract_paths([corpus], tmp_path / "out", workers=1)
+    tables = _tables(tmp_path / "out")
+    assert [row["error_kind"] for row in tables["errors"]] == ["E001_not_found"]
+    assert summary.documents == 4 and len(tables["documents"]) == 4
