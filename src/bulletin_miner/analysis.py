@@ -23,6 +23,7 @@ from typing import Sequence
 import pandas as pd
 import pyarrow.parquet as pq
 
+from bulletin_miner import vocab
 from bulletin_miner.schema import TABLES, arrow_schema
 
 GROUP_KEYS = ("admin_level", "province", "city", "sector", "year", "inspector_level", "doc_type")
@@ -43,7 +44,8 @@ class Dataset:
         """Documents plus the derived grouping keys `year` and `inspector_level`."""
         docs = self.documents.copy()
         docs["year"] = _year(docs)
-        docs["inspector_level"] = docs["inspector"].astype("string").str.extract(r"^(.*?)(?:第|巡[视察])", expand=False).replace("", pd.NA)
+        level = vocab.load("lexicon")["inspector_level"]
+        docs["inspector_level"] = docs["inspector"].astype("string").str.extract(level, expand=False).replace("", pd.NA)
         return docs
 
     def issues_with_documents(self) -> pd.DataFrame:

@@ -133,8 +133,7 @@ def inspect(
             if measures:
                 for m in record.measures:
                     if m["issue_seq"] == issue["seq"]:
-                        marker = f"{m['ordinal']}是" if m["ordinal"][0] in "一二三四五六七八九十" else m["ordinal"]
-                        node.add(f"{marker} {m['label']}")
+                        node.add(f"{m['marker']} {m['label']}")
     warnings = root.add(f"[bold]warnings[/bold]: {len(record.warnings)}")
     for warning in record.warnings:
         warnings.add(f"[yellow]{warning}[/yellow]")

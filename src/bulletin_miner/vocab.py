@@ -26,6 +26,9 @@ class Rule:
     name: str
     pattern: regex.Pattern
     note: str = ""
+    # fields a match also states, read from one of its groups (marked inferred):
+    # `已全部整改完成` after `12个问题` makes 12 the completed count too
+    implies: tuple[tuple[str, str], ...] = ()
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -107,7 +110,12 @@ def rules(resource: str, key: str = "rules") -> tuple[Rule, ...]:
     for entry in entries:
         if "name" not in entry or "pattern" not in entry:
             raise _bad(resource, f"a rule in `{key}` lacks a name or a pattern: {entry}")
-        out.append(Rule(entry["name"], compile_pattern(entry["pattern"], fragments, resource), entry.get("note", "")))
+        pattern = compile_pattern(entry["pattern"], fragments, resource)
+        implies = tuple((str(k), str(v)) for k, v in (entry.get("implies") or {}).items())
+        for _, group in implies:
+            if group not in pattern.groupindex:
+                raise _bad(resource, f"rule {entry['name']} implies from a group it does not have: {group}")
+        out.append(Rule(entry["name"], pattern, entry.get("note", ""), implies))
     return tuple(out)
 
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 import regex
 
+from bulletin_miner import vocab
 from bulletin_miner.normalize.numerals import parse_int
 
-_PARTS = regex.compile(
-    r"^(?:(?P<year>[0-9]{4}|[〇零一二三四五六七八九]{4})年)?"
-    r"(?:(?P<month>[0-9]{1,2}|[一二三四五六七八九十]{1,2})月)?"
-    r"(?:(?P<day>[0-9]{1,2}|[一二三四五六七八九十]{1,3})[日号])?$"
-)
+
+def _parts() -> regex.Pattern:
+    return vocab.pattern("lexicon", "date_parts")
+
 _ISO = regex.compile(r"^(?P<year>[0-9]{4})[-/.](?P<month>[0-9]{1,2})[-/.](?P<day>[0-9]{1,2})")
 
 
@@ -56,7 +56,7 @@ def parse_partial(text: str) -> PartialDate | None:
     True
     """
     text = text.strip()
-    match = _ISO.match(text) or _PARTS.match(text)
+    match = _ISO.match(text) or _parts().match(text)
     if not match or not any(match.groups()):
         return None
     year, month, day = (parse_int(match.group(k)) if match.group(k) else None for k in ("year", "month", "day"))

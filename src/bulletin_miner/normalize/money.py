@@ -10,13 +10,10 @@ from decimal import Decimal, InvalidOperation
 
 import regex
 
+from bulletin_miner import vocab
 from bulletin_miner.normalize.numerals import parse_int
 
 
-_AMOUNT = regex.compile(
-    r"^(?P<approx>约|近|大约|将近|接近)?(?P<number>[0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千]+)"
-    r"(?P<more1>余|多)?(?P<scale>千万|百万|万|亿|千)?(?P<more2>余|多)?元(?:整)?$"
-)
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,7 @@ def parse_amount(text: str) -> Amount | None:
     >>> parse_amount("元") is None and parse_amount("3万人") is None
     True
     """
-    match = _AMOUNT.match(text.strip())
+    match = vocab.pattern("lexicon", "amount").match(text.strip())
     if not match:
         return None
     number = match.group("number")
@@ -54,8 +51,9 @@ def parse_amount(text: str) -> Amount | None:
         return None
     scale_text = match.group("scale") or ""
     scale = Decimal(1)
+    factors = vocab.table("lexicon", "scale")
     for ch in scale_text:
-        scale *= {"千": Decimal(1000), "百": Decimal(100), "万": Decimal(10_000), "亿": Decimal(100_000_000)}[ch]
+        scale *= Decimal(factors[ch])
     if match.group("approx"):
         exactness = "approximate"
     elif match.group("more1") or match.group("more2"):

@@ -9,8 +9,13 @@ import functools
 
 import cn2an
 
-# Year-style digit strings (二〇二四) are read digit by digit, not as a value.
-_DIGIT_BY_CHAR = dict(zip("〇零一二三四五六七八九", "0012345678" "9"))
+from bulletin_miner import vocab
+
+
+@functools.lru_cache(maxsize=1)
+def _digit_by_char() -> dict[str, str]:
+    # year-style digit strings (二〇二四) are read digit by digit, not as a value
+    return {str(k): str(v) for k, v in vocab.table("lexicon", "digit_by_char").items()}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -32,8 +37,9 @@ def parse_int(numeral: str) -> int | None:
             return int(text)
         except ValueError:
             return None
-    if len(text) >= 2 and all(ch in _DIGIT_BY_CHAR for ch in text):
-        return int("".join(_DIGIT_BY_CHAR[ch] for ch in text))
+    digits = _digit_by_char()
+    if len(text) >= 2 and all(ch in digits for ch in text):
+        return int("".join(digits[ch] for ch in text))
     try:
         value = cn2an.cn2an(text, "strict")
     except (ValueError, KeyError, TypeError, AttributeError, IndexError):

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import regex
 
-_SUFFIX = regex.compile(r"(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|自治旗|地区|省|市|县|区|旗|盟)$")
+from bulletin_miner import vocab
+
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,10 @@ class Place:
 
 
 def _stem(name: str) -> str:
-    stem = _SUFFIX.sub("", name)
+    stem = vocab.pattern("lexicon", "place_suffix").sub("", name)
     return stem if len(stem) >= 2 else name
 
 
-_PARTY_PREFIX = regex.compile(r"^(?:中共|中国共产党)")
 
 
 def _written_levels(text: str, names: list[str | None]) -> list[bool]:
@@ -41,7 +41,7 @@ def _written_levels(text: str, names: list[str | None]) -> list[bool]:
     A place name is a unit's or an address's prefix; a name found elsewhere
     in the string (开原 inside 公开原则) is not a place of it.
     """
-    text = _PARTY_PREFIX.sub("", text)
+    text = vocab.pattern("lexicon", "party_prefix").sub("", text)
     pos = 0
     written = []
     for level, name in enumerate(names):
@@ -79,7 +79,8 @@ def resolve_place(text: str) -> Place | None:
         row = cpca.transform([text]).iloc[0]
     except Exception:  # cpca raises on strings it cannot segment; no place then
         return None
-    province, city, county, adcode = (row.get(k) or None for k in ("省", "市", "区", "adcode"))
+    columns = vocab.table("lexicon", "cpca_columns")
+    province, city, county, adcode = (row.get(k) or None for k in (columns["province"], columns["city"], columns["county"], "adcode"))
     if city and len(city) < 2:  # cpca's placeholder city for a bare 县
         city = None
     wrote_province, wrote_city, wrote_county = _written_levels(text, [province, city, county])

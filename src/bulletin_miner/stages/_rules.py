@@ -6,7 +6,7 @@ from typing import Callable, Iterable, Iterator
 from bulletin_miner import vocab
 from bulletin_miner.normalize.money import percent_to_fraction
 from bulletin_miner.normalize.numerals import parse_int
-from bulletin_miner.records import Fact
+from bulletin_miner.records import Fact, Status
 from bulletin_miner.schema import FIELDS_BY_NAME, FLOAT, INT
 
 Parser = Callable[[str, str], object]
@@ -54,6 +54,12 @@ def rule_facts(
                         continue
                     seen.add((name, s, e))
                     facts.append(Fact(name, value, s, e, text[s:e], stage, rule.name))
+            for implied, group in rule.implies:
+                s, e = match.span(group)
+                value = parse(implied, text[s:e])
+                if s >= 0 and value is not None and (implied, s, e) not in seen:
+                    seen.add((implied, s, e))
+                    facts.append(Fact(implied, value, s, e, text[s:e], stage, f"{rule.name}:implied", Status.INFERRED))
     return facts
 
 

@@ -67,7 +67,7 @@ def dates(doc: Doc) -> Doc:
         break
 
     for m in vocab.pattern("dates", "feedback").finditer(text, start, end):
-        partial = parse_partial(m.group("feedback_date"))
+        partial = parse_partial(text[slice(*m.span("feedback_date"))])
         if not partial:
             continue
         anchor = anchor_before(m.start())

@@ -32,8 +32,9 @@ class InspectorMention:
     @property
     def normalized(self) -> str:
         """Level + ordinal + kind + 组 (`市委巡察第二组` -> `市委第二巡察组`)."""
-        ordinal = f"第{to_chinese_ordinal(self.ordinal)}" if self.ordinal else ""
-        return f"{self.level}{ordinal}{self.kind}组"
+        lex = vocab.load("lexicon")
+        ordinal = lex["ordinal_prefix"] + to_chinese_ordinal(self.ordinal) if self.ordinal else ""
+        return f"{self.level}{ordinal}{self.kind}{lex['team_suffix']}"
 
 
 def find_inspectors(text: str, start: int = 0, end: int | None = None) -> list[InspectorMention]:

@@ -28,6 +28,7 @@ from bulletin_miner.records import Fact, Status
 from bulletin_miner.stages.state import DocState, state
 
 STAGE = "bm_outline_v1"
+_LEX = vocab.load("lexicon")
 # A measure's label is its opening clause, cut at a word boundary past this many characters.
 MAX_LABEL_CHARS = 16
 
@@ -103,7 +104,7 @@ def parse_headings(text: str, lines: list[tuple[int, int]]) -> tuple[list[Headin
             if not m:
                 continue
             title_start = start + m.end()
-            full_stop = text.find("。", title_start, end)
+            full_stop = text.find(_LEX["full_stop"], title_start, end)
             if 0 <= full_stop < end - 1:  # the heading runs on into its paragraph
                 title_end, body_start = full_stop, full_stop + 1
             else:
@@ -161,7 +162,7 @@ def measure_label(measure_text: str) -> str:
     >>> len(measure_label("坚持把学习领会习近平总书记关于民生重要论述和指示批示精神作为第一议题")) <= 16
     True
     """
-    clause = regex.split(r"[。,,;;::!!??]", measure_text, maxsplit=1)[0].strip()
+    clause = regex.split(_LEX["label_end"], measure_text, maxsplit=1)[0].strip()
     if len(clause) <= MAX_LABEL_CHARS:
         return clause
     label = ""
@@ -310,12 +311,13 @@ def outline(doc: Doc) -> Doc:
             "title_end": t_end,
         })
         for measure_seq, (ordinal, s, e) in enumerate(measures, start=1):
-            content_start = s + len(ordinal) + (1 if text.startswith("是", s + len(ordinal)) else 0)
-            measure_text = text[content_start:e].lstrip(".、)) ").strip()
+            content_start = s + len(ordinal) + (1 if text.startswith(_LEX["measure_suffix"], s + len(ordinal)) else 0)
+            measure_text = text[content_start:e].lstrip(_LEX["marker_trail"]).strip()
             result.measures.append({
                 "issue_seq": seq,
                 "measure_seq": measure_seq,
                 "ordinal": ordinal,
+                "marker": text[s:content_start],
                 "label": measure_label(measure_text),
                 "text": measure_text,
                 "char_start": s,

@@ -1,0 +1,53 @@
+"""Every vocabulary loads and every pattern compiles (and none matches the empty string)."""
+from __future__ import annotations
+
+import pytest
+
+from bulletin_miner import vocab
+from bulletin_miner.config import RESOURCES_DIR
+from bulletin_miner.errors import BulletinError
+
+RESOURCES = sorted(p.stem for p in RESOURCES_DIR.glob("*.yml"))
+
+
+@pytest.mark.parametrize("name", RESOURCES)
+def test_resource_loads_and_its_patterns_compile(name):
+    data = vocab.load(name)
+    vocab.defines(name)
+    for key, value in data.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict) and "pattern" in value[0] and "name" in value[0]:
+            assert vocab.rules(name, key)
+
+
+def test_a_pattern_matching_nothing_but_the_empty_string_is_refused():
+    with pytest.raises(BulletinError, match="empty string"):
+        vocab.compile_pattern("(?:a)?", {}, "test")
+
+
+def test_no_chinese_literal_in_code():
+    import regex
+
+    from bulletin_miner.config import PACKAGE_DIR
+
+    han = regex.compile(r"\p{Han}")
+    # schema.py's column descriptions are documentation (they quote the phrasings they describe)
+    for path in (p for p in PACKAGE_DIR.rglob("*.py") if p.name != "schema.py"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            code = line.split("#")[0]
+            stripped = code.strip()
+            if han.search(code) and not stripped.startswith((">>>", "...")) and '"""' not in line:
+                in_doc = _inside_docstring(path, number)
+                assert in_doc, f"{path.name}:{number}: Chinese literal in code; keep it in resources/*.yml"
+
+
+def _inside_docstring(path, number) -> bool:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Module, ast.AsyncFunctionDef)):
+            doc = node.body[0] if node.body else None
+            if isinstance(doc, ast.Expr) and isinstance(getattr(doc, "value", None), ast.Constant) and isinstance(doc.value.value, str):
+                if doc.lineno <= number <= doc.end_lineno:
+                    return True
+    return False
