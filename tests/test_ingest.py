@@ -87,3 +87,22 @@ def test_missing_file_is_a_coded_error(tmp_path):
     with pytest.raises(BulletinError) as err:
         load_document(tmp_path / "gone.txt")
     assert err.value.kind is ErrorKind.NOT_FOUND
+
+
+def test_a_saved_government_page_in_gb2312():
+    """Navigation, breadcrumbs, share bar, related links, footer and scripts
+    around the article; metadata with full-width colons; GB2312 bytes."""
+    from bulletin_miner.api import extract_text  # noqa: F401  (pipeline import check)
+    from bulletin_miner.ingest import load_document
+    from bulletin_miner.pipeline import build_pipeline, run
+    from conftest import ROOT
+
+    source = load_document(ROOT / "tests" / "fixtures" / "gov_page_gb2312.htm")
+    text = source.normalized.text
+    assert text.splitlines()[0] == "中共三门县民政局党组关于养老领域专项巡察整改进展情况的通报"
+    for junk in ("当前位置", "相关链接", "版权所有", "分享到", "扫一扫", "jquery", "浏览次数", "字体"):
+        assert junk not in text, junk
+    record = run(source, build_pipeline())
+    assert str(record.fields["published_date"]) == "2024-10-12"
+    assert record.fields["source_site"] == "县民政局"
+    assert record.fields["funds_recovered_cny"] == 30034 and record.fields["issues_total"] == 16

@@ -7,6 +7,8 @@ trafilatura is given the page's own string.
 """
 from __future__ import annotations
 
+import unicodedata
+
 import lxml.html
 import trafilatura
 
@@ -16,6 +18,10 @@ from bulletin_miner.errors import BulletinError, ErrorKind
 # Pages are cut to this size before parsing: no article is this long, and a
 # page padded with script would otherwise cost seconds of parsing.
 MAX_HTML_CHARS = 5_000_000
+# Below this, trafilatura's balanced extraction under-delivered: try again favouring recall.
+MIN_ARTICLE_CHARS = 200
+# Navigation before the title is cut only when the title stands this close to the start.
+TITLE_NEAR_START_CHARS = 300
 
 
 def html_to_text(html: str, path: str | None = None) -> str:
@@ -39,26 +45,34 @@ def html_to_text(html: str, path: str | None = None) -> str:
         raise BulletinError(ErrorKind.NO_TEXT, f"the page cannot be parsed as HTML: {err}", path=path) from None
     for bad in tree.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
-    article = trafilatura.extract(
-        html, output_format="txt", include_comments=False, include_tables=True,
-        favor_recall=True, deduplicate=False, with_metadata=False,
-    ) or ""
+    # A cascade: the balanced extraction first, recall only when it under-delivers
+    # (recall mode also keeps page furniture such as the site name).
+    article = _extract(html, favor_recall=False)
+    if len(article) < MIN_ARTICLE_CHARS:
+        article = _extract(html, favor_recall=True) or article
     header: list[str] = []
     title = _title(tree)
-    if title and title in article:
-        # what a short page's fallback extraction keeps before the title is navigation
-        article = article[article.index(title):]
+    at = article.find(title) if title else -1
+    if title and 0 <= at <= TITLE_NEAR_START_CHARS:
+        article = article[at:]  # what precedes the title there is navigation
     elif title:
         header.append(title)
     label_line = vocab.pattern("metadata", "label_line")
-    page_lines = [" ".join(line.split()) for line in tree.text_content().splitlines()]
-    for line in page_lines:
-        if line and len(line) <= 200 and label_line.search(line) and line not in header and line not in article:
+    for line in (" ".join(raw.split()) for raw in tree.text_content().splitlines()):
+        # labels are matched as the analysed text will read them (NFKC: ：-> :)
+        if line and len(line) <= 200 and label_line.search(unicodedata.normalize("NFKC", line)) and line not in header and line not in article:
             header.append(line)
     text = "\n".join(header + [article]).strip()
     if not text:
         raise BulletinError(ErrorKind.NO_TEXT, "the page holds no article text", path=path)
     return text
+
+
+def _extract(html: str, favor_recall: bool) -> str:
+    return trafilatura.extract(
+        html, output_format="txt", include_comments=False, include_tables=True,
+        favor_recall=favor_recall, deduplicate=False, with_metadata=False,
+    ) or ""
 
 
 def _title(tree) -> str | None:
