@@ -48,8 +48,8 @@ def dates(doc: Doc) -> Doc:
         m = vocab.pattern("dates", "period").search(text, *region)
         if not m:
             continue
-        first = parse_partial(m.group("inspection_start"))
-        last = parse_partial(m.group("inspection_end"))
+        first = parse_partial(text[slice(*m.span("inspection_start"))])
+        last = parse_partial(text[slice(*m.span("inspection_end"))])
         if not first or not last:
             continue
         first_date, first_inferred = resolve(first, anchor_before(m.start()))
