@@ -157,14 +157,3 @@ class TableWriter:
             self.writer.close()
         finally:
             self.tmp.unlink(missing_ok=True)
-
-
-def write_table(rows: Iterable[dict[str, Any]], table: str, out_dir: Path) -> Path:
-    """Write a whole table at once (atomically)."""
-    writer = TableWriter(table, out_dir)
-    try:
-        writer.write(rows)
-        return writer.commit()
-    except BaseException:
-        writer.abort()
-        raise

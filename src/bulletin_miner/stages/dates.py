@@ -27,7 +27,7 @@ def create_dates(nlp: Language, name: str):
 
 def dates(doc: Doc) -> Doc:
     st = state(doc)
-    if st.doc_type not in vocab.load("inspection")["applies_to"]:
+    if not st.is_one_of(vocab.load("inspection")["applies_to"]):
         return doc
     text = st.text
     start, end = st.header_end, st.intro_end

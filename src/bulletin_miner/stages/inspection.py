@@ -63,7 +63,7 @@ def create_inspection(nlp: Language, name: str):
 
 def inspection(doc: Doc) -> Doc:
     st = state(doc)
-    if st.doc_type not in vocab.load("inspection")["applies_to"]:
+    if not st.is_one_of(vocab.load("inspection")["applies_to"]):
         return doc
     text = st.text
     act = vocab.pattern("inspection", "inspection_act")

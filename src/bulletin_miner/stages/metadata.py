@@ -5,7 +5,6 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from bulletin_miner.normalize.dates import parse_partial
-from bulletin_miner.records import Fact
 from bulletin_miner.stages._rules import parse_field_value, rule_facts
 from bulletin_miner.stages.state import state
 
@@ -34,6 +33,3 @@ def metadata(doc: Doc) -> Doc:
         st.add(doc, fact)
     return doc
 
-
-def issuer_facts(facts: list[Fact]) -> list[Fact]:
-    return [f for f in facts if f.field == "issuer"]

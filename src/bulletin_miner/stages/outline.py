@@ -24,7 +24,7 @@ from bulletin_miner import vocab
 from bulletin_miner.normalize.dates import parse_partial, resolve
 from bulletin_miner.normalize.money import parse_amount
 from bulletin_miner.normalize.numerals import parse_int
-from bulletin_miner.records import Fact, Status
+from bulletin_miner.records import Exactness, Fact, Status
 from bulletin_miner.stages.state import DocState, state
 
 STAGE = "bm_outline_v1"
@@ -264,7 +264,7 @@ def outline(doc: Doc) -> Doc:
     cfg = _cfg()
     result = Outline()
     st.outline = result
-    if st.doc_type not in cfg["applies_to"]:
+    if not st.is_one_of(cfg["applies_to"]):
         return doc
     text = st.text
     body_lines = [(s, e) for s, e in st.lines if s >= st.header_end]
@@ -388,17 +388,11 @@ def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int,
         for m in vocab.pattern("money", "amount").finditer(text, s, e):
             amount = parse_amount(m.group())
             if amount:
-                st.add(doc, Fact("measure_amount", amount.yuan, m.start(), m.end(), m.group(), STAGE, "amount", exactness=_exactness(amount.exactness), **key))
+                st.add(doc, Fact("measure_amount", amount.yuan, m.start(), m.end(), m.group(), STAGE, "amount", exactness=Exactness(amount.exactness), **key))
         for m in _cfg()["measure_count"].finditer(text, s, e):
             number = regex.match(r"[0-9]+(?:\.[0-9]+)?", m.group()).group()
             value = parse_int(number) if "." not in number else float(number)
             st.add(doc, Fact("measure_count", value, m.start(), m.end(), m.group(), STAGE, "count", **key))
-
-
-def _exactness(value: str):
-    from bulletin_miner.records import Exactness
-
-    return Exactness(value)
 
 
 def _check_counts(st: DocState, result: Outline) -> None:

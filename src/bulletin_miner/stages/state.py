@@ -41,6 +41,10 @@ class DocState:
             raise ValueError(f"fact {fact.field} span {fact.start}:{fact.end} does not hold {fact.text!r}")
         self.facts.append(fact)
 
+    def is_one_of(self, doc_types: list[str]) -> bool:
+        """Whether this document's type is one a stage applies to."""
+        return self.doc_type in doc_types
+
     def facts_for(self, name: str) -> list[Fact]:
         return [f for f in self.facts if f.field == name]
 
