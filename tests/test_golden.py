@@ -45,3 +45,20 @@ def test_carried_over_years_are_marked_inferred(sample_records):
     record = sample_records["001_7162a60a943e85f9.txt"]
     feedback = [f for f in record.facts if f.field == "feedback_date"]
     assert feedback and all(f.status.value == "inferred" and f.text == "7月13日" for f in feedback)
+
+
+def test_every_value_is_a_strict_span_of_the_doc():
+    from bulletin_miner.ingest import load_document
+    from bulletin_miner.pipeline import annotate
+
+    for path in sorted(GOLD.parent.parent.joinpath("data", "raw").glob("*.txt")):
+        text = load_document(path).normalized.text
+        doc = annotate(text, str(path))
+        assert doc.text == text
+        facts = doc._.bm.facts
+        assert len(doc.spans["facts"]) == sum(1 for f in facts if f.end > f.start)
+        for fact in facts:
+            if fact.end > fact.start:
+                span = doc.char_span(fact.start, fact.end, alignment_mode="strict")
+                assert span is not None and span.text == fact.text, fact
+        assert [s.start_char for s in doc.sents][:3] == doc._.bm.sentence_starts[:3]

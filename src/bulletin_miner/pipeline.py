@@ -6,6 +6,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from bulletin_miner import stages
 from bulletin_miner.config import PIPELINE_CONFIG
@@ -34,24 +35,30 @@ def _load_tables() -> None:
     place_of_phone("0576-83302110")  # loads libphonenumber's geodata, and cpca through its answer
 
 
-def run(source: SourceDocument, nlp: Language | None = None) -> DocumentRecord:
-    """Run every stage over one document and assemble its record.
+def annotate(text: str, source_path: str = "<text>", nlp: Language | None = None) -> Doc:
+    """Run every stage over a normalised text; the Doc carries the state in `doc._.bm`
+    and the values as strict spans in `doc.spans["facts"]`.
 
     A stage that fails raises BulletinError naming the stage, so the batch
     can report the document and go on.
     """
     nlp = nlp or build_pipeline()
-    text = source.normalized.text
     doc = nlp.make_doc(text)
-    doc._.bm = stages.DocState(text=text, text_length=len(text), source_path=source.source_path)
+    doc._.bm = stages.DocState(text=text, text_length=len(text), source_path=source_path)
     for name, component in nlp.pipeline:
         try:
             doc = component(doc)
         except BulletinError:
             raise
         except Exception as err:  # a bug or an input no rule foresaw: report, don't stop the batch
-            raise BulletinError(ErrorKind.EXTRACTION, f"{type(err).__name__}: {err}", path=source.source_path, stage=name) from err
-    st = stages.state(doc)
+            raise BulletinError(ErrorKind.EXTRACTION, f"{type(err).__name__}: {err}", path=source_path, stage=name) from err
+    return doc
+
+
+def run(source: SourceDocument, nlp: Language | None = None) -> DocumentRecord:
+    """Run every stage over one document and assemble its record."""
+    text = source.normalized.text
+    st = stages.state(annotate(text, source.source_path, nlp))
     warnings = list(st.warnings)
     fields = assemble_fields(st.facts, warnings, st.sentence_span)
     outline = st.outline

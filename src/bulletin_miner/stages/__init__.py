@@ -1,7 +1,7 @@
 """The stages, one spaCy component per module, registered in one place.
 
-Importing this package registers every factory (`bm.<stage>.v1`) and the
-character tokenizer; `pipelines/bulletin.cfg` decides their order.
+Importing this package registers every factory (`bm_<stage>_v1`) and the
+tokenizer; `pipelines/bulletin.cfg` decides their order.
 """
 from bulletin_miner.stages import (  # noqa: F401  (imported for registration)
     agency,
@@ -15,6 +15,7 @@ from bulletin_miner.stages import (  # noqa: F401  (imported for registration)
     money,
     outcomes,
     outline,
+    spans,
     tokenizer,
     unit,
 )
