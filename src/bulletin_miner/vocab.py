@@ -29,6 +29,9 @@ class Rule:
     # fields a match also states, read from one of its groups (marked inferred):
     # `已全部整改完成` after `12个问题` makes 12 the completed count too
     implies: tuple[tuple[str, str], ...] = ()
+    # a word every match contains: the rule then runs only in windows around
+    # where that word occurs (a literal search is ~10x cheaper than the rule)
+    near: regex.Pattern | None = None
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -115,7 +118,8 @@ def rules(resource: str, key: str = "rules") -> tuple[Rule, ...]:
         for _, group in implies:
             if group not in pattern.groupindex:
                 raise _bad(resource, f"rule {entry['name']} implies from a group it does not have: {group}")
-        out.append(Rule(entry["name"], pattern, entry.get("note", ""), implies))
+        near = compile_pattern(entry["near"], fragments, resource) if entry.get("near") else None
+        out.append(Rule(entry["name"], pattern, entry.get("note", ""), implies, near))
     return tuple(out)
 
 

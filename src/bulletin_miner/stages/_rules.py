@@ -24,12 +24,40 @@ def parse_field_value(field: str, text: str) -> object:
     return text.strip() or None
 
 
+# How far around its keyword a rule's match may reach (every rule is shorter).
+NEAR_WINDOW = 60
+_NUMERAL_CHARS = frozenset(str(vocab.load("lexicon")["numeral_chars"]))
+
+
+def keyword_windows(text: str, near, start: int, end: int, reach: int = NEAR_WINDOW) -> list[tuple[int, int]]:
+    """Merged windows around each keyword, widened so no number is cut in two.
+
+    >>> import regex
+    >>> keyword_windows("甲" * 100 + "问题" + "乙" * 100, regex.compile("问题"), 0, 202)
+    [(40, 162)]
+    """
+    windows: list[list[int]] = []
+    for m in near.finditer(text, start, end):
+        s, e = max(start, m.start() - reach), min(end, m.end() + reach)
+        while s > start and text[s - 1] in _NUMERAL_CHARS:
+            s -= 1
+        while e < end and text[e] in _NUMERAL_CHARS:
+            e += 1
+        if windows and s <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], e)
+        else:
+            windows.append([s, e])
+    return [(s, e) for s, e in windows]
+
+
 def matches(resource: str, text: str, start: int = 0, end: int | None = None, key: str = "rules") -> Iterator[tuple[vocab.Rule, object]]:
-    """Every match of every rule, in rule order."""
+    """Every match of every rule, in rule order (a rule with a keyword only near it)."""
     end = len(text) if end is None else end
     for rule in vocab.rules(resource, key):
-        for match in rule.pattern.finditer(text, start, end):
-            yield rule, match
+        regions = keyword_windows(text, rule.near, start, end) if rule.near is not None else [(start, end)]
+        for s, e in regions:
+            for match in rule.pattern.finditer(text, s, e):
+                yield rule, match
 
 
 def rule_facts(
