@@ -131,3 +131,19 @@ def test_pipeline_never_raises_and_spans_stay_exact(seed_text, text):
     for fact in record.facts:
         assert record.text[fact.start:fact.end] == fact.text
     assert sum(i["n_measures"] for i in record.issues) == len(record.measures)
+
+
+@settings(deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("巡察整改（一）１２３，。：　 \t\n①ａｂ阅读量分享到ＩＣＰ备é\u0301e")), max_size=120))
+def test_every_normalised_character_maps_back_to_its_source(source):
+    import unicodedata
+
+    from bulletin_miner.ingest.textnorm import normalize
+
+    norm = normalize(source)
+    offsets = norm.source_offsets
+    assert len(offsets) == len(norm.text)
+    for ch, src in zip(norm.text, offsets):
+        if ch in " \n":
+            continue
+        assert ch == source[src] or ch in unicodedata.normalize("NFKC", source[src])

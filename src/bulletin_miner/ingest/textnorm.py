@@ -24,26 +24,31 @@ _PROTECTED_RE = regex.compile("[\u2460-\u2473]")
 
 @dataclass(frozen=True)
 class NormalizedText:
-    """The analysed text and, per character, its offset in the source text."""
+    """The analysed text and its map back to the source text, as offset runs:
+    flat triples (text start, source start, length) where both advance together."""
 
     text: str
-    source_offsets: tuple[int, ...]
+    runs: tuple[int, ...]
 
     def offset_runs(self) -> list[int]:
-        """The offset map compressed: flat triples (text start, source start, length)
-        of runs where both advance together.
-
-        >>> NormalizedText("abcd", (0, 1, 5, 6)).offset_runs()
+        """
+        >>> NormalizedText("abcd", (0, 0, 2, 2, 5, 2)).offset_runs()
         [0, 0, 2, 2, 5, 2]
         """
-        return offset_runs(self.source_offsets)
+        return list(self.runs)
+
+    @property
+    def source_offsets(self) -> list[int]:
+        """Per character of the text, its offset in the source."""
+        out: list[int] = []
+        for k in range(0, len(self.runs), 3):
+            _, src, length = self.runs[k:k + 3]
+            out.extend(range(src, src + length))
+        return out
 
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """Source span of a normalised span (end exclusive)."""
-        if start >= end:
-            pos = self.source_offsets[start] if start < len(self.source_offsets) else (self.source_offsets[-1] + 1 if self.source_offsets else 0)
-            return pos, pos
-        return self.source_offsets[start], self.source_offsets[end - 1] + 1
+        return source_span(list(self.runs), start, end)
 
 
 def offset_runs(offsets: tuple[int, ...] | list[int]) -> list[int]:
@@ -113,47 +118,56 @@ def normalize(source: str) -> NormalizedText:
     '（一）'
     """
     chrome = _chrome()
-    out_chars: list[str] = []
-    out_offsets: list[int] = []
+    parts: list[str] = []
+    runs: list[int] = []
+    length = 0
     position = 0
     for raw_line in source.splitlines(keepends=True):
         line_start = position
         position += len(raw_line)
-        chars, offsets = _fold_line(raw_line.rstrip("\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"), line_start)
-        if not chars:
+        line, offsets = _fold_line(raw_line.rstrip("\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"), line_start)
+        if not line:
             continue
-        line = "".join(chars)
         cut = [m.span() for m in chrome.inline.finditer(line)]
         if cut:
-            keep = [i for i in range(len(chars)) if not any(a <= i < b for a, b in cut)]
-            chars, offsets = _fold_line_pieces([chars[i] for i in keep], [offsets[i] for i in keep])
-            line = "".join(chars)
+            per_char = offsets if isinstance(offsets, list) else list(range(offsets, offsets + len(line)))
+            keep = [i for i in range(len(line)) if not any(a <= i < b for a, b in cut)]
+            chars, kept = _fold_line_pieces([line[i] for i in keep], [per_char[i] for i in keep])
+            line, offsets = "".join(chars), kept
         if not line or chrome.is_chrome(line):
             continue
-        if out_chars:
-            out_chars.append("\n")
-            out_offsets.append(max(line_start - 1, 0))
-        out_chars.extend(chars)
-        out_offsets.extend(offsets)
-    return NormalizedText("".join(out_chars), tuple(out_offsets))
+        if parts:
+            parts.append("\n")
+            runs += [length, max(line_start - 1, 0), 1]
+            length += 1
+        parts.append(line)
+        if isinstance(offsets, int):  # the line maps character to character
+            runs += [length, offsets, len(line)]
+        else:
+            line_runs = offset_runs(offsets)
+            for k in range(0, len(line_runs), 3):
+                runs += [line_runs[k] + length, line_runs[k + 1], line_runs[k + 2]]
+        length += len(line)
+    return NormalizedText("".join(parts), tuple(runs))
 
 
 _MARK = regex.compile(r"\p{M}")
 _SPACE = regex.compile(r"\s")
 
 
-def _fold_line(raw: str, base: int) -> tuple[list[str], list[int]]:
+def _fold_line(raw: str, base: int) -> tuple[str, int | list[int]]:
+    """A line folded, with its offsets: the source offset of its first character
+    when it maps character to character, else one offset per character."""
     # Fast path: NFKC changing no length on a line without combining marks or
     # circled numerals maps character to character (the common case).
     if not _PROTECTED_RE.search(raw) and not _MARK.search(raw):
         folded = unicodedata.normalize("NFKC", raw)
         if len(folded) == len(raw):
-            chars = list(folded)
-            offsets = list(range(base, base + len(raw)))
             if not _SPACE.search(folded):
-                return chars, offsets
-            chars = [" " if ch.isspace() else ch for ch in chars]
-            return _fold_line_pieces(chars, offsets)
+                return folded, base
+            chars = [" " if ch.isspace() else ch for ch in folded]
+            chars, offsets = _fold_line_pieces(chars, list(range(base, base + len(raw))))
+            return "".join(chars), offsets
     chars = []
     offsets = []
     for i, ch in enumerate(raw):
@@ -163,7 +177,8 @@ def _fold_line(raw: str, base: int) -> tuple[list[str], list[int]]:
         for piece in folded:
             chars.append(piece)
             offsets.append(base + i)
-    return _fold_line_pieces(chars, offsets)
+    chars, offsets = _fold_line_pieces(chars, offsets)
+    return "".join(chars), offsets
 
 
 def _fold_line_pieces(chars: list[str], offsets: list[int]) -> tuple[list[str], list[int]]:

@@ -28,6 +28,7 @@ from bulletin_miner.records import Exactness, Fact, Status
 from bulletin_miner.stages.state import DocState, state
 
 STAGE = "bm_outline_v1"
+_LEADING_NUMBER = regex.compile(r"[0-9]+(?:\.[0-9]+)?")
 _LEX = vocab.load("lexicon")
 # A measure's label is its opening clause, cut at a word boundary past this many characters.
 MAX_LABEL_CHARS = 16
@@ -162,7 +163,7 @@ def measure_label(measure_text: str) -> str:
     >>> len(measure_label("坚持把学习领会习近平总书记关于民生重要论述和指示批示精神作为第一议题")) <= 16
     True
     """
-    clause = regex.split(_LEX["label_end"], measure_text, maxsplit=1)[0].strip()
+    clause = vocab.pattern("lexicon", "label_end").split(measure_text, maxsplit=1)[0].strip()
     if len(clause) <= MAX_LABEL_CHARS:
         return clause
     label = ""
@@ -390,7 +391,7 @@ def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int,
             if amount:
                 st.add(doc, Fact("measure_amount", amount.yuan, m.start(), m.end(), m.group(), STAGE, "amount", exactness=Exactness(amount.exactness), **key))
         for m in _cfg()["measure_count"].finditer(text, s, e):
-            number = regex.match(r"[0-9]+(?:\.[0-9]+)?", m.group()).group()
+            number = _LEADING_NUMBER.match(m.group()).group()
             value = parse_int(number) if "." not in number else float(number)
             st.add(doc, Fact("measure_count", value, m.start(), m.end(), m.group(), STAGE, "count", **key))
 
