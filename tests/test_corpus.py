@@ -212,3 +212,19 @@ def test_a_file_that_vanishes_mid_run_is_reported_and_the_rest_kept(tmp_path, mo
     tables = _tables(tmp_path / "out")
     assert [row["error_kind"] for row in tables["errors"]] == ["E001_not_found"]
     assert summary.documents == 4 and len(tables["documents"]) == 4
+
+
+def test_two_runs_into_one_folder_do_not_interleave(tmp_path):
+    from bulletin_miner.errors import BulletinError
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"from pathlib import Path; from bulletin_miner.batch import _exclusive\nwith _exclusive(Path({str(tmp_path)!r})):\n    print('held', flush=True); input()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(BulletinError, match="another extraction"):
+            extract_paths([RAW], tmp_path, workers=1)
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert extract_paths([RAW], tmp_path, workers=1).documents == 5

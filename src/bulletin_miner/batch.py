@@ -4,19 +4,21 @@
 2. A document whose content and pipeline fingerprint are already in the cache
    is not processed again; the others are, across worker processes, each
    result written to the cache atomically as soon as it is done.
-3. The tables are then rebuilt from the cache in input order, streamed in
-   batches to temporary files renamed into place at the end: the output of
-   N workers is identical to one's, files removed from the input leave the
-   dataset, and a run killed at any point leaves the previous tables intact
-   and its finished documents cached for the next run.
+3. Rows go out in input order (cached documents read back from the cache),
+   streamed in batches to temporary files renamed into place at the end:
+   the output of N workers is identical to one's, files removed from the
+   input leave the dataset, and a run killed at any point leaves the
+   previous tables intact and its finished documents cached for the next run.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -30,6 +32,8 @@ CACHE_DIR_NAME = ".cache"
 RECORD_TABLES = ("documents", "facts", "texts", "issues", "measures")
 # Documents per row group: what the writers hold in memory, whatever the corpus size.
 DOCS_PER_ROW_GROUP = 64
+# Documents submitted ahead of the one being written, per worker.
+IN_FLIGHT_PER_WORKER = 4
 
 
 @dataclass
@@ -80,25 +84,50 @@ def _init_worker() -> None:
     build_pipeline()
 
 
-def process_file(path: str, cache_file: str) -> tuple[str, BulletinError | None]:
-    """Extract one file into its cache entry; an error is returned, not raised."""
+def process_file(path: str, cache_dir: str) -> tuple[str, dict | None, BulletinError | None]:
+    """Extract one file: its rows, also written to its cache entry. An error is
+    returned, not raised."""
     from bulletin_miner.ingest import load_document
     from bulletin_miner.pipeline import build_pipeline, run
 
     try:
         source = load_document(path)
-        record = run(source, build_pipeline())
-        dump_rows(record_rows(record), Path(cache_file).with_name(f"{source.doc_id}.json"))
-        return source.doc_id, None
+        rows = record_rows(run(source, build_pipeline()))
+        dump_rows(rows, Path(cache_dir) / f"{source.doc_id}.json")
+        return source.doc_id, rows, None
     except BulletinError as err:
-        return "", err
+        return "", None, err
     except Exception as err:  # never let one document take the batch down
-        return "", BulletinError(ErrorKind.EXTRACTION, f"{type(err).__name__}: {err}", path=path, stage="pipeline")
+        return "", None, BulletinError(ErrorKind.EXTRACTION, f"{type(err).__name__}: {err}", path=path, stage="pipeline")
 
 
 # --- driver -----------------------------------------------------------------
 
+@contextlib.contextmanager
+def _exclusive(out_dir: Path):
+    """One run at a time per output folder (a second would clean up the first's files)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".lock", "w") as handle:
+        try:
+            # a POSIX record lock belongs to this process only: forked workers do
+            # not inherit it, so a killed run's lock goes with its driver
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise BulletinError(ErrorKind.UNREADABLE, "another extraction is writing to this folder", path=str(out_dir), stage="write") from None
+        yield
+
+
 def extract_corpus(
+    files: Sequence[Path],
+    out_dir: Path,
+    **options,
+) -> ExtractionSummary:
+    """Extract `files` into the tables in `out_dir` (see the module's docstring)."""
+    with _exclusive(out_dir):
+        return _extract_corpus(files, out_dir, **options)
+
+
+def _extract_corpus(
     files: Sequence[Path],
     out_dir: Path,
     *,
@@ -111,6 +140,7 @@ def extract_corpus(
     fingerprint = pipeline_fingerprint()
     cache = out_dir / CACHE_DIR_NAME / fingerprint
     cache.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out_dir)
 
     # 1. identify every input; plan what needs work
     planned: list[tuple[Path, str]] = []  # (path, doc_id) in input order
@@ -134,48 +164,40 @@ def extract_corpus(
         entry = cache / f"{doc_id}.json"
         if entry.exists() and not force:
             summary.reused += 1
-            if on_progress:
-                on_progress(path)
         else:
             todo.append((path, doc_id))
 
-    # 2. extract what is new or changed
-    produced: dict[Path, str] = {}
-    failed: set[Path] = set()
-
-    def finished(path: Path, doc_id: str, err: BulletinError | None) -> None:
-        if err is not None:
-            summary.errors.append(err)
-            failed.add(path)
-        else:
-            produced[path] = doc_id
-            summary.processed += 1
-        if on_progress:
-            on_progress(path)
-
+    # 2. extract what is new or changed and 3. stream every document's rows
+    # out in input order, cached ones read back from the cache. Work in flight
+    # is bounded, so memory does not grow with the corpus.
+    todo_paths = {path for path, _ in todo}
     workers = max(1, workers or os.cpu_count() or 1)
-    if workers == 1 or len(todo) < 2:
-        for path, doc_id in todo:
-            finished(path, *process_file(str(path), str(cache / f"{doc_id}.json")))
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_init_worker) as pool:
-            futures = {pool.submit(process_file, str(path), str(cache / f"{doc_id}.json")): path for path, doc_id in todo}
-            for future in as_completed(futures):
-                finished(futures[future], *future.result())
-
-    # 3. rebuild the tables from the cache, in input order
     writers = {table: TableWriter(table, out_dir) for table in (*RECORD_TABLES, "errors")}
+    used: set[str] = set()
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_init_worker) if workers > 1 and len(todo) > 1 else None
     try:
-        used: set[str] = set()
-        for path, doc_id in planned:
-            if path in failed:
+        pending: dict[int, Future] = {}
+        queue = iter([(i, path) for i, (path, _) in enumerate(planned) if path in todo_paths])
+        for i, (path, doc_id) in enumerate(planned):
+            while pool is not None and len(pending) < IN_FLIGHT_PER_WORKER * workers:
+                job = next(queue, None)
+                if job is None:
+                    break
+                pending[job[0]] = pool.submit(process_file, str(job[1]), str(cache))
+            if path in todo_paths:
+                result = pending.pop(i).result() if pool is not None else process_file(str(path), str(cache))
+                doc_id, rows, err = result
+                if err is not None:
+                    summary.errors.append(err)
+                else:
+                    summary.processed += 1
+            else:
+                rows = load_rows(cache / f"{doc_id}.json")
+            if on_progress:
+                on_progress(path)
+            if rows is None:
                 continue
-            doc_id = produced.get(path, doc_id)  # the file may have changed since it was hashed
-            entry = cache / f"{doc_id}.json"
-            if not entry.exists():
-                continue
-            rows = load_rows(entry)
-            used.add(entry.name)
+            used.add(f"{doc_id}.json")
             for row in rows["documents"]:
                 row["source_path"] = str(path)  # the same content may sit under another name now
                 _tally(summary, row)
@@ -193,9 +215,18 @@ def extract_corpus(
         for writer in writers.values():
             writer.abort()
         raise
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     _write_manifest(out_dir, fingerprint, summary)
     _prune_cache(out_dir / CACHE_DIR_NAME, fingerprint, used)
     return summary
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Temporary files a killed run could not remove (its tables were never replaced)."""
+    for leftover in [*out_dir.glob(".*.parquet.tmp"), *out_dir.glob(".*.json.tmp"), *(out_dir / CACHE_DIR_NAME).glob("*/.*.tmp")]:
+        leftover.unlink(missing_ok=True)
 
 
 def _tally(summary: ExtractionSummary, row: dict) -> None:

@@ -28,9 +28,15 @@ def extract(
 
     targets = paths or [DEFAULT_RAW_DIR]
     files, _ = input_files(targets)
-    with Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
-        task = progress.add_task("", total=len(files))
-        summary = extract_paths(targets, out, workers=workers, force=force, on_progress=lambda p: progress.update(task, advance=1, description=p.name))
+    from bulletin_miner.errors import BulletinError
+
+    try:
+        with Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
+            task = progress.add_task("", total=len(files))
+            summary = extract_paths(targets, out, workers=workers, force=force, on_progress=lambda p: progress.update(task, advance=1, description=p.name))
+    except BulletinError as err:  # the run as a whole could not start
+        console.print(f"[red]✗ {err}[/red]")
+        raise typer.Exit(code=2)
     _print_summary(summary, out)
     if strict and summary.errors:
         raise typer.Exit(code=1)
