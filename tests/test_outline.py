@@ -53,3 +53,9 @@ def test_recovered_amount_inside_a_measure_is_traceable_to_its_problem():
     amount = next(f for f in record.facts if f.field == "funds_recovered_cny")
     assert (amount.issue_seq, amount.measure_seq) == (1, 1)
     assert record.fields["funds_recovered_cny"] == 30034
+
+
+def test_status_stated_at_the_start_of_a_problems_account():
+    text = HEAD + "一、关于“工程建设管理不规范”问题的整改情况\n1.关于“资金拨付滞后”的问题。已完成整改。通过加快审核流程,资金已全部拨付。\n2.关于“验收不严”的问题\n整改情况:正在整改。一是开展检查,已完成12个项目复查。"
+    statuses = [i["status"] for i in extract_text(text).issues]
+    assert statuses == ["completed", "in_progress"]

@@ -32,6 +32,8 @@ _LEADING_NUMBER = regex.compile(r"[0-9]+(?:\.[0-9]+)?")
 _LEX = vocab.load("lexicon")
 # A measure's label is its opening clause, cut at a word boundary past this many characters.
 MAX_LABEL_CHARS = 16
+# A problem's status is read this far into its account, no further (later words describe measures).
+STATUS_REACH = 12
 
 
 @dataclass
@@ -346,9 +348,11 @@ def _heading_name(text: str, heading: Heading) -> str:
 def _status(text: str, problem: Heading, body_end: int) -> str | None:
     cfg = _cfg()
     regions = [(problem.title_start, problem.title_end)]
-    label = cfg["rectification_label"].match(text, problem.body_start + (1 if text[problem.body_start:problem.body_start + 1] == "\n" else 0))
-    if label:
-        regions.append((label.end(), min(label.end() + 12, body_end)))
+    # the first words of its account: `。已完成整改。` or `整改情况:已完成整改`
+    body = problem.body_start + (1 if text[problem.body_start:problem.body_start + 1] == "\n" else 0)
+    label = cfg["rectification_label"].match(text, body)
+    opening = label.end() if label else body
+    regions.append((opening, min(opening + STATUS_REACH, body_end)))
     for start, end in regions:
         for status, pattern in cfg["status"].items():
             if pattern.search(text, start, end):
