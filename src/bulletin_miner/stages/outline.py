@@ -375,21 +375,22 @@ def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int,
         return None
 
     st.facts = [dataclasses.replace(f, issue_seq=k[0], measure_seq=k[1]) if (k := region_of(f.start)) else f for f in st.facts]
-    full_dates: list[tuple[int, dt.date]] = []
-    for m in vocab.pattern("dates", "date").finditer(text):
+    # One pass over the dates: each full date anchors the bare ones after it;
+    # those inside a measure become its facts.
+    anchor: dt.date | None = None
+    for m in vocab.pattern("dates", "date").finditer(text, 0, regions[-1][1]):
         partial = parse_partial(m.group())
-        if partial and partial.to_date():
-            full_dates.append((m.start(), partial.to_date()))  # type: ignore[arg-type]
-    full_starts = [p for p, _ in full_dates]
+        if partial is None:
+            continue
+        date, inferred = resolve(partial, anchor)
+        if partial.to_date():
+            anchor = partial.to_date()
+        key = region_of(m.start())
+        if date and key:
+            status = Status.INFERRED if inferred else Status.STATED
+            st.add(doc, Fact("measure_date", date, m.start(), m.end(), m.group(), STAGE, "date", status, issue_seq=key[0], measure_seq=key[1]))
     for s, e, issue_seq, measure_seq in regions:
         key = {"issue_seq": issue_seq, "measure_seq": measure_seq}
-        for m in vocab.pattern("dates", "date").finditer(text, s, e):
-            partial = parse_partial(m.group())
-            i = bisect.bisect_left(full_starts, m.start()) - 1
-            anchor = full_dates[i][1] if i >= 0 else None
-            date, inferred = resolve(partial, anchor) if partial else (None, False)
-            if date:
-                st.add(doc, Fact("measure_date", date, m.start(), m.end(), m.group(), STAGE, "date", Status.INFERRED if inferred else Status.STATED, **key))
         for m in vocab.pattern("money", "amount").finditer(text, s, e):
             amount = parse_amount(m.group())
             if amount:
