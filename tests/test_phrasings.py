@@ -143,3 +143,9 @@ def _known_failures():
 @pytest.mark.parametrize("case", _known_failures())
 def test_known_failures(case):
     assert extract_text(case["text"]).fields[case["field"]] == case["expect"]
+
+
+def test_a_title_broken_over_two_lines():
+    record = extract_text("中共某县民政局党组关于巡察整改\n进展情况的通报\n县委第一巡察组对县民政局党组进行了巡察。现将整改进展情况予以公布。")
+    assert record.fields["title"] == "中共某县民政局党组关于巡察整改进展情况的通报"
+    assert (record.fields["agency"], record.fields["doc_type"]) == ("某县民政局", "rectification_bulletin")

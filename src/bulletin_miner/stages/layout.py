@@ -23,6 +23,8 @@ def _config():
     return {
         "sentence_end": vocab.pattern("layout", "sentence_end"),
         "title_keyword": vocab.pattern("layout", "title_keyword"),
+        "title_end": vocab.pattern("layout", "title_end"),
+        "continuation_max": int(data["title_continuation_max_length"]),
         "not_title": vocab.patterns("layout", "not_title"),
         "label_line": vocab.pattern("metadata", "label_line"),
         "outline_start": vocab.pattern("layout", "outline_start"),
@@ -31,6 +33,25 @@ def _config():
         "search_lines": int(data["title_search_lines"]),
         "intro_fallback": int(data["intro_fallback_chars"]),
     }
+
+
+def title_continues(lines: list[str], index: int) -> bool:
+    """Whether the title on `lines[index]` runs on to the next line.
+
+    >>> title_continues(["中共某县民政局党组关于巡察整改", "进展情况的通报", "正文。"], 0)
+    True
+    >>> title_continues(["关于巡察整改进展情况的通报", "县委巡察组对县民政局党组进行了巡察。"], 0)
+    False
+    >>> title_continues(["中共某县民政局党组关于巡察整改", "一、整改工作总体情况"], 0)
+    False
+    """
+    cfg = _config()
+    if index + 1 >= len(lines) or cfg["title_end"].search(lines[index]):
+        return False
+    following = lines[index + 1]
+    if len(following) > cfg["continuation_max"] or any(p.search(following) for p in cfg["not_title"]):
+        return False  # too long, or a heading, an addressee or a sentence of its own
+    return bool(cfg["title_end"].search(following))
 
 
 def find_title(lines: list[str]) -> int | None:
@@ -84,8 +105,13 @@ def layout(doc: Doc) -> Doc:
             header_end = e
     if title_index is not None:
         s, e = st.lines[title_index]
+        rule = "title_line"
+        if title_continues(line_texts, title_index):
+            e = st.lines[title_index + 1][1]
+            header_end = max(header_end, e)
+            rule = "title_two_lines"
         st.title = (s, e)
-        st.add(doc, Fact("title", text[s:e], s, e, text[s:e], STAGE, "title_line"))
+        st.add(doc, Fact("title", text[s:e].replace("\n", ""), s, e, text[s:e], STAGE, rule))
     st.header_end = header_end
     outline = cfg["outline_start"].search(text, header_end)
     st.intro_end = outline.start() if outline else min(len(text), header_end + cfg["intro_fallback"])
