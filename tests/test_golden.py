@@ -62,3 +62,18 @@ def test_every_value_is_a_strict_span_of_the_doc():
                 span = doc.char_span(fact.start, fact.end, alignment_mode="strict")
                 assert span is not None and span.text == fact.text, fact
         assert [s.start_char for s in doc.sents][:3] == doc._.bm.sentence_starts[:3]
+
+
+def test_documents_leave_the_shared_vocabulary_as_it_was():
+    # Lines and values are mostly unique strings: kept in the pipeline's
+    # vocabulary, they would grow memory with every document of a corpus.
+    from bulletin_miner.ingest import load_document
+    from bulletin_miner.pipeline import annotate, build_pipeline
+
+    nlp = build_pipeline()
+    texts = [load_document(p).normalized.text for p in sorted(GOLD.parent.parent.joinpath("data", "raw").glob("*.txt"))]
+    annotate(texts[0])
+    before = (len(nlp.vocab), len(nlp.vocab.strings))
+    for i, text in enumerate(texts * 3):
+        annotate(f"{text}\n第{i}份")
+    assert (len(nlp.vocab), len(nlp.vocab.strings)) == before

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import functools
 
-import numpy
 import regex
-from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -75,7 +73,7 @@ def find_title(lines: list[str]) -> int | None:
     return None
 
 
-@Language.factory("bm_layout_v1", assigns=["doc._.bm", "token.is_sent_start"])
+@Language.factory("bm_layout_v1", assigns=["doc._.bm"])
 def create_layout(nlp: Language, name: str):
     return layout
 
@@ -90,13 +88,8 @@ def layout(doc: Doc) -> Doc:
     for match in cfg["sentence_end"].finditer(text):
         if match.end() < len(text):
             starts.add(match.end())
+    # the Doc's tokens follow in bm_spans_v2, which re-tokenises at these starts
     st.sentence_starts = sorted(s for s in starts if s < len(text) and not text[s].isspace())
-    # One array write: setting token.is_sent_start one by one re-checks the
-    # whole Doc each time (quadratic).
-    flags = numpy.full((len(doc), 1), -1, dtype="int64")
-    flags[st.sentence_starts, 0] = 1
-    if len(doc):
-        doc.from_array([SENT_START], flags.astype("uint64"))  # spaCy stores -1 as uint64
     line_texts = [text[s:e] for s, e in st.lines]
     title_index = find_title(line_texts)
     header_end = 0
