@@ -7,13 +7,13 @@ so an interrupted run leaves the previous tables as they were.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
+import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -85,8 +85,6 @@ def record_rows(record: DocumentRecord) -> dict[str, list[dict[str, Any]]]:
 # --- the per-document cache: plain JSON (never pickle: a cache folder is data, not code)
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
     raise TypeError(f"cannot store {type(value).__name__}")
@@ -95,14 +93,16 @@ def _json_default(value: Any) -> Any:
 def dump_rows(rows: dict[str, list[dict[str, Any]]], path: Path) -> None:
     """Write one document's rows to the cache atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+    # named by process, not by mkstemp (half the cost of the write): one
+    # document is written by one process at a time
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            # dumps, not dump: only the one-shot encoder runs in C (5x faster)
-            handle.write(json.dumps(rows, ensure_ascii=False, default=_json_default))
+        with open(tmp, "wb") as handle:
+            # orjson writes dates as ISO strings, as load_rows expects
+            handle.write(orjson.dumps(rows, default=_json_default))
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -110,7 +110,7 @@ _DATE_COLUMNS = {table: [f.name for f in arrow_schema(table) if f.type == pa.dat
 
 
 def load_rows(path: Path) -> dict[str, list[dict[str, Any]]]:
-    rows = json.loads(path.read_text(encoding="utf-8"))
+    rows = orjson.loads(path.read_bytes())
     for table, table_rows in rows.items():
         for name in _DATE_COLUMNS.get(table, []):
             for row in table_rows:
