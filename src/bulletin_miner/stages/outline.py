@@ -32,6 +32,9 @@ _LEADING_NUMBER = regex.compile(r"[0-9]+(?:\.[0-9]+)?")
 _LEX = vocab.load("lexicon")
 # A measure's label is its opening clause, cut at a word boundary past this many characters.
 MAX_LABEL_CHARS = 16
+# jieba segments only this much past the cut: a word ending there is decided
+# by its neighbours, not by a clause's far end (which cost most of the outline's time).
+LABEL_LOOKAHEAD = 12
 # A problem's status is read this far into its account, no further (later words describe measures).
 STATUS_REACH = 12
 
@@ -169,7 +172,7 @@ def measure_label(measure_text: str) -> str:
     if len(clause) <= MAX_LABEL_CHARS:
         return clause
     label = ""
-    for word in _jieba().lcut(clause):  # cut where a word ends, not inside one
+    for word in _jieba().lcut(clause[: MAX_LABEL_CHARS + LABEL_LOOKAHEAD]):  # cut where a word ends, not inside one
         if len(label) + len(word) > MAX_LABEL_CHARS:
             break
         label += word
