@@ -95,11 +95,13 @@ class _Chrome:
     def __init__(self) -> None:
         data = vocab.load("chrome")
         self.max_len = int(data["max_line_length"])
-        self.line = vocab.patterns("chrome", "line")
+        patterns = vocab.patterns("chrome", "line")
+        # one alternation, one search per line (each line of every document is checked)
+        self.line = regex.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
         self.inline = vocab.pattern("chrome", "inline")
 
     def is_chrome(self, line: str) -> bool:
-        return len(line) <= self.max_len and any(p.search(line) for p in self.line)
+        return len(line) <= self.max_len and self.line.search(line) is not None
 
 
 @functools.lru_cache(maxsize=1)
