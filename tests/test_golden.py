@@ -77,3 +77,18 @@ def test_documents_leave_the_shared_vocabulary_as_it_was():
     for i, text in enumerate(texts * 3):
         annotate(f"{text}\n第{i}份")
     assert (len(nlp.vocab), len(nlp.vocab.strings)) == before
+
+
+def test_the_warm_up_bulletin_reaches_every_stage():
+    # build_pipeline runs it so that no real document pays for loading
+    # patterns and tables; a stage it never reaches would load inside one.
+    from bulletin_miner.config import RESOURCES_DIR
+    from bulletin_miner.ingest.textnorm import normalize
+    from bulletin_miner.pipeline import annotate, build_pipeline
+
+    nlp = build_pipeline()
+    text = normalize((RESOURCES_DIR / "warmup.txt").read_text(encoding="utf-8")).text
+    st = annotate(text, "<warm-up>", nlp)._.bm
+    finders = {f"bm_{name}_v1" for name in nlp.pipe_names if name != "spans"}
+    assert finders <= {f.stage for f in st.facts}
+    assert st.outline.measures

@@ -9,7 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from bulletin_miner import stages
-from bulletin_miner.config import PIPELINE_CONFIG
+from bulletin_miner.config import PIPELINE_CONFIG, RESOURCES_DIR
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest import SourceDocument
 from bulletin_miner.records import DocumentRecord, assemble_fields
@@ -20,19 +20,27 @@ def build_pipeline(config_path: Path = PIPELINE_CONFIG) -> Language:
     """The pipeline declared in the config file (cached per process), its tables loaded."""
     config = spacy.util.load_config(config_path)
     nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
-    _load_tables()
+    _load_tables(nlp)
     return nlp
 
 
-def _load_tables() -> None:
-    """Load the dictionaries and tables the stages use lazily (jieba's, cpca's,
-    libphonenumber's: ~1.5 s together), once per process at start-up rather
-    than inside the first documents."""
+def _load_tables(nlp: Language) -> None:
+    """Load what the stages load lazily (jieba's dictionary, cpca's and
+    libphonenumber's tables, every resource's patterns: ~1.5 s together)
+    once per process at start-up rather than inside the first documents.
+
+    Running the pipeline over a small made-up bulletin reaches each of them
+    and checks the pipeline works before any real document is read.
+    """
+    from bulletin_miner.ingest.textnorm import normalize
     from bulletin_miner.normalize.region import place_of_phone
     from bulletin_miner.stages.outline import _jieba
 
     _jieba()
-    place_of_phone("0576-83302110")  # loads libphonenumber's geodata, and cpca through its answer
+    place_of_phone("0576-83302110")  # libphonenumber's geodata, and cpca through its answer
+    text = normalize((RESOURCES_DIR / "warmup.txt").read_text(encoding="utf-8")).text
+    st = stages.state(annotate(text, "<warm-up>", nlp))
+    assemble_fields(st.facts, [], st.sentence_span)
 
 
 def annotate(text: str, source_path: str = "<text>", nlp: Language | None = None) -> Doc:
