@@ -136,7 +136,7 @@ def _known_failures():
 
     from conftest import CASES
 
-    rows = yaml.safe_load((CASES / "known_failures.yml").read_text(encoding="utf-8"))
+    rows = yaml.safe_load((CASES / "known_failures.yml").read_text(encoding="utf-8")) or []
     return [pytest.param(row, id=row["name"], marks=pytest.mark.xfail(strict=True, reason="known failure")) for row in rows]
 
 
@@ -149,3 +149,27 @@ def test_a_title_broken_over_two_lines():
     record = extract_text("中共某县民政局党组关于巡察整改\n进展情况的通报\n县委第一巡察组对县民政局党组进行了巡察。现将整改进展情况予以公布。")
     assert record.fields["title"] == "中共某县民政局党组关于巡察整改进展情况的通报"
     assert (record.fields["agency"], record.fields["doc_type"]) == ("某县民政局", "rectification_bulletin")
+
+
+NO_UNIT_HEAD = "关于巡察整改进展情况的通报\n县委第一巡察组进行了巡察。现将整改进展情况予以公布。\n"
+
+
+@pytest.mark.parametrize(
+    "signature, agency, party_body",
+    [
+        ("中共某县财政局党组\n2023年6月1日", "某县财政局", "党组"),
+        ("中共宁海县教育局委员会\n二〇二三年六月一日", "宁海县教育局", "党委"),
+        # a signature without a party body names no inspected unit
+        ("某县财政局\n2023年6月1日", None, None),
+        # a line holding a unit but no date under it is not a signature
+        ("中共某县财政局党组", None, None),
+    ],
+)
+def test_a_unit_named_only_in_the_closing_signature(signature, agency, party_body):
+    record = extract_text(NO_UNIT_HEAD + signature)
+    assert (record.fields["agency"], record.fields["party_body"]) == (agency, party_body)
+
+
+def test_the_title_outranks_the_signature():
+    record = extract_text(HEAD + "县委第一巡察组对县民政局党组进行了巡察。\n中共某县财政局党组\n2023年6月1日")
+    assert record.fields["agency"] == "某县民政局"
