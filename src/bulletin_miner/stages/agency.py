@@ -2,8 +2,9 @@
 
 The unit comes from the title (`中共三门县民政局党组关于…`), else from the
 narrative (`对县民政局党组进行了…巡察`), else from the issuing body in the
-page metadata, else from the closing signature above the date. A unit written with a bare level (`市民政局`) is given the
-place that the title, address or issuer names at that level.
+page metadata, else from the closing signature above the date. A unit
+written with a bare level (`市民政局`) is given the place that the title,
+address or issuer names at that level.
 """
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def _unit_mentions(doc: Doc, st: DocState) -> list[Fact]:
     mentions += rule_facts("agency", text, STAGE, [(st.header_end, st.intro_end)], key="body")
     for issuer in st.facts_for("issuer"):
         mentions.append(Fact("agency", issuer.value, issuer.start, issuer.end, issuer.text, STAGE, "issuer"))
-    mentions += rule_facts("agency", text, STAGE, [(st.header_end, len(text))], key="signature")
+    if st.signature_lines:
+        mentions += rule_facts("agency", text, STAGE, st.signature_lines, key="signature")
     return mentions
 
 

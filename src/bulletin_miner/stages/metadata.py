@@ -26,8 +26,9 @@ def create_metadata(nlp: Language, name: str):
 def metadata(doc: Doc) -> Doc:
     st = state(doc)
     for fact in rule_facts("metadata", st.text, STAGE, parse=_parse):
-        if fact.field == "signer":
-            continue  # only locates a signature date
+        if fact.field == "signer":  # not a field: where the agency stage may find the unit
+            st.signature_lines.append((fact.start, fact.end))
+            continue
         if fact.field == "doc_number" and fact.rule == "standalone_doc_number" and fact.start > max(st.header_end, 400):
             continue  # a bare number deep in the body cites another document
         st.add(doc, fact)

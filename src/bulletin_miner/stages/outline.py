@@ -32,8 +32,8 @@ _LEADING_NUMBER = regex.compile(r"[0-9]+(?:\.[0-9]+)?")
 _LEX = vocab.load("lexicon")
 # A measure's label is its opening clause, cut at a word boundary past this many characters.
 MAX_LABEL_CHARS = 16
-# jieba segments only this much past the cut: a word ending there is decided
-# by its neighbours, not by a clause's far end (which cost most of the outline's time).
+# jieba segments only this much past the cut: the word holding the cut is
+# decided by its neighbours, not by the far end of a long clause.
 LABEL_LOOKAHEAD = 12
 # A problem's status is read this far into its account, no further (later words describe measures).
 STATUS_REACH = 12

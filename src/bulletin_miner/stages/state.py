@@ -32,6 +32,7 @@ class DocState:
     intro_end: int = 0           # end of the opening narrative (before the outline starts)
     doc_type: str | None = None
     inspection_sentences: list[tuple[int, int]] = field(default_factory=list)
+    signature_lines: list[tuple[int, int]] = field(default_factory=list)  # the signer above a closing date
     outline: Any = None          # set by bm.outline.v1
     text_length: int = 0
 
