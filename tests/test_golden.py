@@ -64,6 +64,17 @@ def test_every_value_is_a_strict_span_of_the_doc():
         assert [s.start_char for s in doc.sents][:3] == doc._.bm.sentence_starts[:3]
 
 
+def test_records_skip_only_stages_that_add_nothing_to_the_state():
+    # a corpus run leaves out the spans stage; its records must be what the full pipeline finds
+    from bulletin_miner.ingest import load_document
+    from bulletin_miner.pipeline import NOT_FOR_RECORDS, annotate
+
+    for path in sorted(GOLD.parent.parent.joinpath("data", "raw").glob("*.txt")):
+        text = load_document(path).normalized.text
+        full, skipped = annotate(text, str(path))._.bm, annotate(text, str(path), skip=NOT_FOR_RECORDS)._.bm
+        assert (skipped.facts, skipped.warnings, skipped.outline) == (full.facts, full.warnings, full.outline)
+
+
 def test_documents_leave_the_shared_vocabulary_as_it_was():
     # Lines and values are mostly unique strings: kept in the pipeline's
     # vocabulary, they would grow memory with every document of a corpus.

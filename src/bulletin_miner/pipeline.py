@@ -43,9 +43,15 @@ def _load_tables(nlp: Language) -> None:
     assemble_fields(st.facts, [], st.sentence_span)
 
 
-def annotate(text: str, source_path: str = "<text>", nlp: Language | None = None) -> Doc:
-    """Run every stage over a normalised text; the Doc carries the state in `doc._.bm`
-    and the values as strict spans in `doc.spans["facts"]`.
+# Components a record does not read: `spans` only re-presents the facts as
+# Doc spans (for spaCy's tools); the record is made from `doc._.bm`.
+NOT_FOR_RECORDS = ("spans",)
+
+
+def annotate(text: str, source_path: str = "<text>", nlp: Language | None = None, *, skip: tuple[str, ...] = ()) -> Doc:
+    """Run the stages (all but those in `skip`) over a normalised text; the Doc
+    carries the state in `doc._.bm` and the values as strict spans in
+    `doc.spans["facts"]`.
 
     A stage that fails raises BulletinError naming the stage, so the batch
     can report the document and go on.
@@ -54,6 +60,8 @@ def annotate(text: str, source_path: str = "<text>", nlp: Language | None = None
     doc = nlp.make_doc(text)
     doc._.bm = stages.DocState(text=text, text_length=len(text), source_path=source_path)
     for name, component in nlp.pipeline:
+        if name in skip:
+            continue
         try:
             doc = component(doc)
         except BulletinError:
@@ -66,7 +74,7 @@ def annotate(text: str, source_path: str = "<text>", nlp: Language | None = None
 def run(source: SourceDocument, nlp: Language | None = None) -> DocumentRecord:
     """Run every stage over one document and assemble its record."""
     text = source.normalized.text
-    st = stages.state(annotate(text, source.source_path, nlp))
+    st = stages.state(annotate(text, source.source_path, nlp, skip=NOT_FOR_RECORDS))
     warnings = list(st.warnings)
     fields = assemble_fields(st.facts, warnings, st.sentence_span)
     outline = st.outline
