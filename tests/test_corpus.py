@@ -131,8 +131,20 @@ def test_unchanged_rerun_does_no_work_and_changes_are_picked_up(tmp_path):
     documents = _tables(out)["documents"]
     assert len(documents) == 4
     assert next(r for r in documents if r["source_path"].endswith(GOOD[0].name))["funds_recovered_cny"] == 40000.0
+    assert _cached_documents(out) == 4  # nor do they stay in the cache
     forced = extract_paths([corpus], out, workers=1, force=True)
     assert forced.processed == 4 and forced.reused == 0
+
+
+def test_a_cache_from_another_pipeline_version_is_neither_used_nor_kept(tmp_path):
+    out = tmp_path / "out"
+    extract_paths([GOOD[0]], out, workers=1)
+    (current,) = (out / ".cache").iterdir()
+    stale = current.rename(current.with_name("0.0.0-000000000000"))
+    again = extract_paths([GOOD[0]], out, workers=1)
+    assert again.processed == 1 and again.reused == 0
+    assert [p.name for p in (out / ".cache").iterdir()] == [current.name]
+    assert not stale.exists()
 
 
 def test_two_workers_write_what_one_writes(tmp_path):
@@ -140,6 +152,11 @@ def test_two_workers_write_what_one_writes(tmp_path):
     two = extract_paths([RAW], tmp_path / "two", workers=2)
     assert one.documents == two.documents == 5
     assert _tables(tmp_path / "one") == _tables(tmp_path / "two")
+
+
+def _cached_documents(out: Path) -> int:
+    """Documents in the cache so far (one entry per document, renamed into place when whole)."""
+    return sum(1 for _ in (out / ".cache").glob("*/*.json"))
 
 
 def test_killing_a_run_midway_then_rerunning_gives_the_uninterrupted_tables(tmp_path):
@@ -154,10 +171,10 @@ def test_killing_a_run_midway_then_rerunning_gives_the_uninterrupted_tables(tmp_
     out = tmp_path / "out"
     command = [sys.executable, "-m", "bulletin_miner", "extract", str(corpus), "--out", str(out), "--workers", "2"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    cache = out / ".cache"
     deadline = time.time() + 120
-    while time.time() < deadline and not (cache.exists() and sum(1 for _ in cache.rglob("*.json")) >= 20):
+    while time.time() < deadline and _cached_documents(out) < 20:
         time.sleep(0.05)
+    assert process.poll() is None, "the run finished before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert not (out / "documents.parquet").exists() or pq.read_table(out / "documents.parquet").num_rows in (0, 200)
