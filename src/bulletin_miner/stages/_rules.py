@@ -53,8 +53,14 @@ def keyword_windows(text: str, near, start: int, end: int, reach: int = NEAR_WIN
 def matches(resource: str, text: str, start: int = 0, end: int | None = None, key: str = "rules") -> Iterator[tuple[vocab.Rule, object]]:
     """Every match of every rule, in rule order (a rule with a keyword only near it)."""
     end = len(text) if end is None else end
+    windows: dict[str, list[tuple[int, int]]] = {}  # rules that share a keyword share its windows
     for rule in vocab.rules(resource, key):
-        regions = keyword_windows(text, rule.near, start, end) if rule.near is not None else [(start, end)]
+        if rule.near is None:
+            regions = [(start, end)]
+        else:
+            regions = windows.get(rule.near.pattern)
+            if regions is None:
+                regions = windows[rule.near.pattern] = keyword_windows(text, rule.near, start, end)
         for s, e in regions:
             for match in rule.pattern.finditer(text, s, e):
                 yield rule, match
