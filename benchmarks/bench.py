@@ -10,7 +10,9 @@ and repeated, reports the median of:
 - a no-change re-run (everything from the cache),
 - peak RSS at N and 2N documents (memory must not grow with the corpus).
 Timings exclude interpreter start-up and imports; peak RSS is the largest
-single process (the driver or a worker).
+single process (the driver or a worker). The reference and the 1-worker run
+are pinned to one CPU (sched_setaffinity before any import, so every thread
+a library starts shares it): "on one core" means one core.
 """
 from __future__ import annotations
 
@@ -51,7 +53,9 @@ def build_corpus(target: Path, n: int, seed: int = 7) -> int:
     return total
 
 
-def _child(code: str) -> dict:
+def _child(code: str, one_core: bool = False) -> dict:
+    if one_core:
+        code = f"import os; os.sched_setaffinity(0, {{min(os.sched_getaffinity(0))}})\n{code}"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if result.returncode:
         raise SystemExit(result.stderr)
@@ -85,12 +89,8 @@ print(json.dumps({{"seconds": elapsed, "docs": n, "rss_kb": resource.getrusage(r
 """
 
 
-def measure(code: str, repeat: int, before=None) -> dict:
-    runs = []
-    for _ in range(repeat):
-        if before:
-            before()
-        runs.append(_child(code))
+def measure(code: str, repeat: int, one_core: bool = False) -> dict:
+    runs = [_child(code, one_core) for _ in range(repeat)]
     return {"seconds": statistics.median(r["seconds"] for r in runs), "rss_mb": statistics.median(r["rss_kb"] for r in runs) / 1024, "docs": runs[0]["docs"]}
 
 
@@ -108,9 +108,10 @@ def main() -> None:
         rows = []
 
         def ours(workers: int, target: Path, force: bool = True, n_corpus: Path = corpus) -> dict:
-            return measure(RUN_OURS.format(corpus=str(n_corpus), out=str(target), workers=workers, force=force), args.repeat)
+            code = RUN_OURS.format(corpus=str(n_corpus), out=str(target), workers=workers, force=force)
+            return measure(code, args.repeat, one_core=workers == 1)
 
-        reference = measure(RUN_REFERENCE.format(corpus=str(corpus)), args.repeat)
+        reference = measure(RUN_REFERENCE.format(corpus=str(corpus)), args.repeat, one_core=True)
         one = ours(1, work / "out1")
         two = ours(2, work / "out2")
         rerun = ours(2, work / "out2", force=False)
