@@ -51,3 +51,32 @@ def _inside_docstring(path, number) -> bool:
                 if doc.lineno <= number <= doc.end_lineno:
                     return True
     return False
+
+
+def _rule_resources() -> list[tuple[str, str]]:
+    import yaml
+
+    found = []
+    for path in sorted(RESOURCES_DIR.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, value in data.items():
+            if isinstance(value, list) and any(isinstance(v, dict) and "near" in v for v in value):
+                found.append((path.stem, key))
+    return found
+
+
+@pytest.mark.parametrize("resource, key", _rule_resources())
+def test_a_rule_keyword_only_narrows_where_the_rule_runs(resource, key):
+    # `near` is for speed: around its keyword a rule must find all it finds in the whole text
+    import yaml
+
+    from bulletin_miner.ingest import load_document
+    from bulletin_miner.stages._rules import matches
+    from conftest import CASES, RAW
+
+    texts = [load_document(p).normalized.text for p in sorted(RAW.glob("*"))]
+    texts += [row["text"] for p in sorted(CASES.glob("*.yml")) for row in yaml.safe_load(p.read_text(encoding="utf-8")) or []]
+    for text in texts:
+        windowed = [(rule.name, m.span()) for rule, m in matches(resource, text, key=key)]
+        everywhere = [(rule.name, m.span()) for rule in vocab.rules(resource, key) for m in rule.pattern.finditer(text)]
+        assert windowed == everywhere, text[:40]
