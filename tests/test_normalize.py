@@ -147,3 +147,30 @@ def test_every_normalised_character_maps_back_to_its_source(source):
         if ch in " \n":
             continue
         assert ch == source[src] or ch in unicodedata.normalize("NFKC", source[src])
+
+
+_PLACE_STRINGS = [
+    "中共三门县民政局党组", "沧州市残疾人联合会", "徐州市新城区汉风路1号西综合区F603室", "浙江省台州市三门县交通路499号",
+    "沧州市运河区北京路", "市民政局党委", "县民政局", "县委", "公开原则", "合作", "朝阳区人民政府", "吉林省长春市朝阳区",
+    "某县财政局", "台州市", "XX县", "中共XX市委巡察办",
+]
+
+
+@pytest.mark.parametrize("text", _PLACE_STRINGS)
+def test_cpca_record_is_what_cpca_transform_answers(text):
+    # resolve_place takes cpca's per-string step to skip a DataFrame per call; it must agree with the public call
+    import cpca
+
+    from bulletin_miner.normalize.region import cpca_record
+
+    assert cpca_record(text) == cpca.transform([text]).iloc[0].to_dict()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("中共浙江省台州市三门县民政局朝阳区北京路沧州运河XX镇村委1号 ,")), min_size=1, max_size=20))
+def test_cpca_record_agrees_with_cpca_transform_on_any_string(text):
+    import cpca
+
+    from bulletin_miner.normalize.region import cpca_record
+
+    assert cpca_record(text) == cpca.transform([text]).iloc[0].to_dict()
