@@ -72,7 +72,8 @@ def annotate(text: str, source_path: str = "<text>", nlp: Language | None = None
 
 
 def run(source: SourceDocument, nlp: Language | None = None) -> DocumentRecord:
-    """Run every stage over one document and assemble its record."""
+    """Run the stages a record reads (all but NOT_FOR_RECORDS) over one document
+    and assemble its record."""
     text = source.normalized.text
     st = stages.state(annotate(text, source.source_path, nlp, skip=NOT_FOR_RECORDS))
     warnings = list(st.warnings)
