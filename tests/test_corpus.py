@@ -245,3 +245,14 @@ def test_two_runs_into_one_folder_do_not_interleave(tmp_path):
     finally:
         holder.communicate("\n", timeout=30)
     assert extract_paths([RAW], tmp_path, workers=1).documents == 5
+
+
+def test_tables_are_as_readable_as_any_file_the_user_writes(tmp_path):
+    # temporary files made private (mkstemp's 0600) would stay private once renamed
+    previous = os.umask(0o022)
+    try:
+        extract_paths([GOOD[0]], tmp_path / "out", workers=1)
+    finally:
+        os.umask(previous)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "out").glob("*.parquet")}
+    assert modes and set(modes.values()) == {0o644}, modes

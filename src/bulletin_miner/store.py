@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
@@ -135,9 +134,10 @@ class TableWriter:
         self.schema = arrow_schema(table)
         self.target = out_dir / f"{table}.parquet"
         out_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{table}.", suffix=".parquet.tmp", dir=out_dir)
-        os.close(fd)
-        self.tmp = Path(tmp)
+        # Named by process (one run per folder holds the lock), not by mkstemp:
+        # mkstemp's file is private (0600) and the renamed table would stay so,
+        # unreadable to the analysts the folder is shared with.
+        self.tmp = out_dir / f".{table}.{os.getpid()}.parquet.tmp"
         self.writer = pq.ParquetWriter(self.tmp, self.schema, compression=COMPRESSION)
         self.buffer: list[dict[str, Any]] = []
         self.batch_rows = batch_rows
