@@ -156,8 +156,7 @@ _PLACE_STRINGS = [
 ]
 
 
-@pytest.mark.parametrize("text", _PLACE_STRINGS)
-def test_cpca_record_is_what_cpca_transform_answers(text):
+def _assert_cpca_record_agrees_with_transform(text: str) -> None:
     # resolve_place takes cpca's per-string step to skip a DataFrame per call; it must agree with the public call
     import cpca
 
@@ -166,11 +165,12 @@ def test_cpca_record_is_what_cpca_transform_answers(text):
     assert cpca_record(text) == cpca.transform([text]).iloc[0].to_dict()
 
 
+@pytest.mark.parametrize("text", _PLACE_STRINGS)
+def test_cpca_record_is_what_cpca_transform_answers(text):
+    _assert_cpca_record_agrees_with_transform(text)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("中共浙江省台州市三门县民政局朝阳区北京路沧州运河XX镇村委1号 ,")), min_size=1, max_size=20))
 def test_cpca_record_agrees_with_cpca_transform_on_any_string(text):
-    import cpca
-
-    from bulletin_miner.normalize.region import cpca_record
-
-    assert cpca_record(text) == cpca.transform([text]).iloc[0].to_dict()
+    _assert_cpca_record_agrees_with_transform(text)
