@@ -174,3 +174,18 @@ def test_cpca_record_is_what_cpca_transform_answers(text):
 @given(st.text(alphabet=st.sampled_from(list("中共浙江省台州市三门县民政局朝阳区北京路沧州运河XX镇村委1号 ,")), min_size=1, max_size=20))
 def test_cpca_record_agrees_with_cpca_transform_on_any_string(text):
     _assert_cpca_record_agrees_with_transform(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="完成率占问题", min_size=1, max_size=3), min_size=1, max_size=6),
+    st.text(alphabet="完成率占问题,", max_size=60),
+)
+def test_one_scan_finds_every_occurrence_of_every_keyword(words, text):
+    # the rules' keywords are found in one scan; overlapping and nested words must not hide each other
+    from bulletin_miner.stages._rules import WordFinder
+
+    found = WordFinder(words).occurrences(text, 0, len(text))
+    for word in set(words):
+        expected = [(i, i + len(word)) for i in range(len(text)) if text.startswith(word, i)]
+        assert found[word] == expected, word

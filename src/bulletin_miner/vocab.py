@@ -34,8 +34,30 @@ class Rule:
     near: regex.Pattern | None = None
 
     @property
+    def near_words(self) -> tuple[str, ...] | None:
+        """The keyword's alternatives when it is plain words (`完成|销号`):
+        str.find looks for those several times faster than a regex scan."""
+        return literal_words(self.near.pattern) if self.near is not None else None
+
+    @property
     def fields(self) -> tuple[str, ...]:
         return tuple(self.pattern.groupindex)
+
+
+_METACHARACTERS = regex.compile(r"[\\.^$*+?{}\[\]()]")
+
+
+@functools.lru_cache(maxsize=None)
+def literal_words(source: str) -> tuple[str, ...] | None:
+    """The words of an alternation of plain words, or None if it has any regex syntax.
+
+    >>> literal_words("完成|整改到位|销号"), literal_words("[日号]")
+    (('完成', '整改到位', '销号'), None)
+    """
+    words = tuple(source.split("|"))
+    if _METACHARACTERS.search(source) or not all(words):
+        return None
+    return words
 
 
 def _bad(resource: str, message: str) -> BulletinError:

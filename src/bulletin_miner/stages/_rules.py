@@ -1,6 +1,8 @@
 """Running a resource's named rules over a region of the text, as facts."""
 from __future__ import annotations
 
+import functools
+import re
 from typing import Callable, Iterable, Iterator
 
 from bulletin_miner import vocab
@@ -30,15 +32,20 @@ _NUMERAL_CHARS = frozenset(str(vocab.load("lexicon")["numeral_chars"]))
 
 
 def keyword_windows(text: str, near, start: int, end: int, reach: int = NEAR_WINDOW) -> list[tuple[int, int]]:
-    """Merged windows around each keyword, widened so no number is cut in two.
+    """Merged windows around each match of `near`, widened so no number is cut in two.
 
     >>> import regex
     >>> keyword_windows("甲" * 100 + "问题" + "乙" * 100, regex.compile("问题"), 0, 202)
     [(40, 162)]
     """
+    return windows_around(text, [m.span() for m in near.finditer(text, start, end)], start, end, reach)
+
+
+def windows_around(text: str, hits: Iterable[tuple[int, int]], start: int, end: int, reach: int = NEAR_WINDOW) -> list[tuple[int, int]]:
+    """Merged windows around each (start, end) in `hits` (in order), widened so no number is cut in two."""
     windows: list[list[int]] = []
-    for m in near.finditer(text, start, end):
-        s, e = max(start, m.start() - reach), min(end, m.end() + reach)
+    for kw_start, kw_end in hits:
+        s, e = max(start, kw_start - reach), min(end, kw_end + reach)
         while s > start and text[s - 1] in _NUMERAL_CHARS:
             s -= 1
         while e < end and text[e] in _NUMERAL_CHARS:
@@ -50,9 +57,51 @@ def keyword_windows(text: str, near, start: int, end: int, reach: int = NEAR_WIN
     return [(s, e) for s, e in windows]
 
 
+class WordFinder:
+    """Every occurrence of each of many words, found in one scan of the text.
+
+    The keywords of a resource's rules are plain words; one scan for all of
+    them costs what one scan for one of them did. A scan steps over a word
+    that starts inside another it found (完成 in 完成率): those are checked
+    where they can be, so every occurrence of every word is reported.
+
+    >>> found = WordFinder(["完成", "完成率", "率占"]).occurrences("已完成率占", 0, 5)
+    >>> found["完成"], found["完成率"], found["率占"]
+    ([(1, 3)], [(1, 4)], [(3, 5)])
+    """
+
+    def __init__(self, words: Iterable[str]):
+        self.words = sorted(set(words), key=lambda w: (-len(w), w))  # longest first, as the scan prefers
+        self._scan = re.compile("|".join(map(re.escape, self.words)))  # stdlib re: 3x faster than regex on literals
+        # (offset, word) that could start inside each word, consistent with its characters
+        self._inside = {
+            w: [(k, v) for k in range(len(w)) for v in self.words if (k, v) != (0, w) and w[k:k + len(v)] == v[:len(w) - k]]
+            for w in self.words
+        }
+
+    def occurrences(self, text: str, start: int, end: int) -> dict[str, list[tuple[int, int]]]:
+        """(start, end) of each word's occurrences in text[start:end], in order."""
+        found: dict[str, list[tuple[int, int]]] = {w: [] for w in self.words}
+        for m in self._scan.finditer(text, start, end):
+            word, pos = m.group(), m.start()
+            found[word].append((pos, pos + len(word)))
+            for k, other in self._inside[word]:
+                if pos + k + len(other) <= end and text.startswith(other, pos + k):
+                    found[other].append((pos + k, pos + k + len(other)))
+        return found
+
+
+@functools.lru_cache(maxsize=None)
+def _keyword_finder(resource: str, key: str) -> WordFinder | None:
+    words = [w for rule in vocab.rules(resource, key) for w in (rule.near_words or ())]
+    return WordFinder(words) if words else None
+
+
 def matches(resource: str, text: str, start: int = 0, end: int | None = None, key: str = "rules") -> Iterator[tuple[vocab.Rule, object]]:
     """Every match of every rule, in rule order (a rule with a keyword only near it)."""
     end = len(text) if end is None else end
+    finder = _keyword_finder(resource, key)
+    occurrences = finder.occurrences(text, start, end) if finder else {}
     windows: dict[str, list[tuple[int, int]]] = {}  # rules that share a keyword share its windows
     for rule in vocab.rules(resource, key):
         if rule.near is None:
@@ -60,7 +109,13 @@ def matches(resource: str, text: str, start: int = 0, end: int | None = None, ke
         else:
             regions = windows.get(rule.near.pattern)
             if regions is None:
-                regions = windows[rule.near.pattern] = keyword_windows(text, rule.near, start, end)
+                words = rule.near_words
+                if words is None:
+                    regions = keyword_windows(text, rule.near, start, end)
+                else:
+                    hits = occurrences[words[0]] if len(words) == 1 else sorted(h for w in words for h in occurrences[w])
+                    regions = windows_around(text, hits, start, end)
+                windows[rule.near.pattern] = regions
         for s, e in regions:
             for match in rule.pattern.finditer(text, s, e):
                 yield rule, match
