@@ -53,6 +53,17 @@ def _inside_docstring(path, number) -> bool:
     return False
 
 
+def _texts() -> list[str]:
+    """The samples and every phrase case: what keyword tests run over."""
+    import yaml
+
+    from bulletin_miner.ingest import load_document
+    from conftest import CASES, RAW
+
+    texts = [load_document(p).normalized.text for p in sorted(RAW.glob("*"))]
+    return texts + [row["text"] for p in sorted(CASES.glob("*.yml")) for row in yaml.safe_load(p.read_text(encoding="utf-8")) or []]
+
+
 def _rule_resources() -> list[tuple[str, str]]:
     import yaml
 
@@ -68,15 +79,30 @@ def _rule_resources() -> list[tuple[str, str]]:
 @pytest.mark.parametrize("resource, key", _rule_resources())
 def test_a_rule_keyword_only_narrows_where_the_rule_runs(resource, key):
     # `near` is for speed: around its keyword a rule must find all it finds in the whole text
-    import yaml
-
-    from bulletin_miner.ingest import load_document
     from bulletin_miner.stages._rules import matches
-    from conftest import CASES, RAW
 
-    texts = [load_document(p).normalized.text for p in sorted(RAW.glob("*"))]
-    texts += [row["text"] for p in sorted(CASES.glob("*.yml")) for row in yaml.safe_load(p.read_text(encoding="utf-8")) or []]
-    for text in texts:
+    for text in _texts():
         windowed = [(rule.name, m.span()) for rule, m in matches(resource, text, key=key)]
         everywhere = [(rule.name, m.span()) for rule in vocab.rules(resource, key) for m in rule.pattern.finditer(text)]
         assert windowed == everywhere, text[:40]
+
+
+def _patterns_with_keywords() -> list[tuple[str, str]]:
+    import yaml
+
+    found = []
+    for path in sorted(RESOURCES_DIR.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        found += [(path.stem, key[: -len("_near")]) for key in data if key.endswith("_near") and key[: -len("_near")] in data]
+    return found
+
+
+@pytest.mark.parametrize("resource, key", _patterns_with_keywords())
+def test_a_pattern_keyword_only_narrows_where_the_pattern_runs(resource, key):
+    # `<key>_near` is for speed: around its words the pattern must find all it finds in the whole text
+    from bulletin_miner.stages._rules import finditer_near
+
+    pattern, words = vocab.pattern(resource, key), vocab.words(resource, f"{key}_near")
+    for text in _texts():
+        windowed = [m.span() for m in finditer_near(pattern, words, text, 0, len(text))]
+        assert windowed == [m.span() for m in pattern.finditer(text)], text[:40]

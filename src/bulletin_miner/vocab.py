@@ -165,6 +165,16 @@ def patterns(resource: str, key: str) -> tuple[regex.Pattern, ...]:
     return tuple(compile_pattern(str(v), fragments, resource) for v in value)
 
 
+@functools.lru_cache(maxsize=None)
+def words(resource: str, key: str) -> tuple[str, ...]:
+    """Plain words under `key` (`元` or `完成|销号`): what str/re literal search takes."""
+    value = load(resource).get(key)
+    found = literal_words(str(value)) if value else None
+    if not found:
+        raise _bad(resource, f"`{key}` must be plain words separated by |")
+    return found
+
+
 def table(resource: str, key: str) -> dict[str, Any]:
     value = load(resource).get(key)
     if not isinstance(value, dict) or not value:
