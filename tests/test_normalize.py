@@ -189,3 +189,15 @@ def test_one_scan_finds_every_occurrence_of_every_keyword(words, text):
     for word in set(words):
         expected = [(i, i + len(word)) for i in range(len(text)) if text.startswith(word, i)]
         assert found[word] == expected, word
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("2024年3月21日至4月19日号〇二零一十三.-/ 是第,。元万余") + ["\n"]), max_size=90))
+def test_dates_and_amounts_found_near_their_keywords_are_all_there_are(text):
+    # dates and amounts are looked for only around 日/号/separators and 元; that must miss none
+    from bulletin_miner import vocab
+    from bulletin_miner.stages._rules import finditer_near
+
+    for resource, key in (("dates", "date"), ("money", "amount")):
+        pattern, words = vocab.pattern(resource, key), vocab.words(resource, f"{key}_near")
+        assert [m.span() for m in finditer_near(pattern, words, text, 0, len(text))] == [m.span() for m in pattern.finditer(text)]

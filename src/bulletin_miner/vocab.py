@@ -167,11 +167,15 @@ def patterns(resource: str, key: str) -> tuple[regex.Pattern, ...]:
 
 @functools.lru_cache(maxsize=None)
 def words(resource: str, key: str) -> tuple[str, ...]:
-    """Plain words under `key` (`元` or `完成|销号`): what str/re literal search takes."""
+    """Plain words under `key`, for literal search: a list (each item taken as
+    written, `.` included) or `完成|销号` (words without regex syntax)."""
     value = load(resource).get(key)
-    found = literal_words(str(value)) if value else None
+    if isinstance(value, list):
+        found = tuple(str(v) for v in value if str(v))
+    else:
+        found = literal_words(str(value)) if value else None
     if not found:
-        raise _bad(resource, f"`{key}` must be plain words separated by |")
+        raise _bad(resource, f"`{key}` must be plain words: a list, or words separated by |")
     return found
 
 

@@ -382,7 +382,7 @@ def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int,
     # One pass over the dates: each full date anchors the bare ones after it;
     # those inside a measure become its facts.
     anchor: dt.date | None = None
-    for m in vocab.pattern("dates", "date").finditer(text, 0, regions[-1][1]):
+    for m in finditer_near(vocab.pattern("dates", "date"), vocab.words("dates", "date_near"), text, 0, regions[-1][1]):
         partial = parse_partial(m.group())
         if partial is None:
             continue
