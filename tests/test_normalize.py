@@ -196,8 +196,8 @@ def test_one_scan_finds_every_occurrence_of_every_keyword(words, text):
 def test_dates_and_amounts_found_near_their_keywords_are_all_there_are(text):
     # dates and amounts are looked for only around 日/号/separators and 元; that must miss none
     from bulletin_miner import vocab
-    from bulletin_miner.stages._rules import finditer_near
+    from bulletin_miner.stages._rules import pattern_matches
 
     for resource, key in (("dates", "date"), ("money", "amount")):
-        pattern, words = vocab.pattern(resource, key), vocab.words(resource, f"{key}_near")
-        assert [m.span() for m in finditer_near(pattern, words, text, 0, len(text))] == [m.span() for m in pattern.finditer(text)]
+        windowed = [m.span() for m in pattern_matches(resource, key, text, 0, len(text))]
+        assert windowed == [m.span() for m in vocab.pattern(resource, key).finditer(text)]

@@ -100,9 +100,8 @@ def _patterns_with_keywords() -> list[tuple[str, str]]:
 @pytest.mark.parametrize("resource, key", _patterns_with_keywords())
 def test_a_pattern_keyword_only_narrows_where_the_pattern_runs(resource, key):
     # `<key>_near` is for speed: around its words the pattern must find all it finds in the whole text
-    from bulletin_miner.stages._rules import finditer_near
+    from bulletin_miner.stages._rules import pattern_matches
 
-    pattern, words = vocab.pattern(resource, key), vocab.words(resource, f"{key}_near")
     for text in _texts():
-        windowed = [m.span() for m in finditer_near(pattern, words, text, 0, len(text))]
-        assert windowed == [m.span() for m in pattern.finditer(text)], text[:40]
+        windowed = [m.span() for m in pattern_matches(resource, key, text, 0, len(text))]
+        assert windowed == [m.span() for m in vocab.pattern(resource, key).finditer(text)], text[:40]

@@ -100,6 +100,15 @@ def finditer_near(pattern, words: tuple[str, ...], text: str, start: int, end: i
         yield from pattern.finditer(text, s, e)
 
 
+def pattern_matches(resource: str, key: str, text: str, start: int, end: int) -> Iterator:
+    """Matches of the pattern under `key` in text[start:end]; looked for only
+    around its `<key>_near` words when the resource names some."""
+    pattern = vocab.pattern(resource, key)
+    if f"{key}_near" not in vocab.load(resource):
+        return pattern.finditer(text, start, end)
+    return finditer_near(pattern, vocab.words(resource, f"{key}_near"), text, start, end)
+
+
 @functools.lru_cache(maxsize=None)
 def _word_finder(words: tuple[str, ...]) -> WordFinder:
     return WordFinder(words)

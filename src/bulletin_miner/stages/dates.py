@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 from bulletin_miner import vocab
 from bulletin_miner.normalize.dates import parse_partial, resolve
 from bulletin_miner.records import Fact, Status
-from bulletin_miner.stages._rules import finditer_near
+from bulletin_miner.stages._rules import pattern_matches
 from bulletin_miner.stages.state import state
 
 STAGE = "bm_dates_v1"
@@ -34,7 +34,7 @@ def dates(doc: Doc) -> Doc:
     start, end = st.header_end, st.intro_end
     # The anchor of each date is the last date written before it, in reading order.
     anchors: list[tuple[int, dt.date]] = []
-    for m in finditer_near(vocab.pattern("dates", "date"), vocab.words("dates", "date_near"), text, start, end):
+    for m in pattern_matches("dates", "date", text, start, end):
         partial = parse_partial(m.group())
         if partial and partial.is_complete and partial.to_date():
             anchors.append((m.start(), partial.to_date()))  # type: ignore[arg-type]

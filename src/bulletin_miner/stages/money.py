@@ -16,7 +16,7 @@ from spacy.tokens import Doc
 from bulletin_miner import vocab
 from bulletin_miner.normalize.money import parse_amount
 from bulletin_miner.records import Exactness, Fact
-from bulletin_miner.stages._rules import finditer_near
+from bulletin_miner.stages._rules import pattern_matches
 from bulletin_miner.stages.state import state
 
 STAGE = "bm_money_v1"
@@ -25,7 +25,7 @@ FIELD = "funds_recovered_cny"
 
 @functools.lru_cache(maxsize=1)
 def _patterns() -> dict[str, regex.Pattern]:
-    keys = ("amount", "recovered", "spending", "object", "clause_break")
+    keys = ("recovered", "spending", "object", "clause_break")
     return {k: vocab.pattern("money", k) for k in keys}
 
 
@@ -43,7 +43,7 @@ def recovered_amounts(text: str, start: int = 0, end: int | None = None) -> list
     p = _patterns()
     end = len(text) if end is None else end
     out = []
-    for m in finditer_near(p["amount"], vocab.words("money", "amount_near"), text, start, end):
+    for m in pattern_matches("money", "amount", text, start, end):
         clause_start = _clause_start(text, m.start(), start, p["clause_break"])
         before = _masked(text[clause_start:m.start()], p["object"])
         triggers = [(t.end(), "recovered", t.group()) for t in p["recovered"].finditer(before)]

@@ -25,7 +25,7 @@ from bulletin_miner.normalize.dates import parse_partial, resolve
 from bulletin_miner.normalize.money import parse_amount
 from bulletin_miner.normalize.numerals import parse_int
 from bulletin_miner.records import Exactness, Fact, Status
-from bulletin_miner.stages._rules import finditer_near
+from bulletin_miner.stages._rules import pattern_matches
 from bulletin_miner.stages.state import DocState, state
 
 STAGE = "bm_outline_v1"
@@ -382,7 +382,7 @@ def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int,
     # One pass over the dates: each full date anchors the bare ones after it;
     # those inside a measure become its facts.
     anchor: dt.date | None = None
-    for m in finditer_near(vocab.pattern("dates", "date"), vocab.words("dates", "date_near"), text, 0, regions[-1][1]):
+    for m in pattern_matches("dates", "date", text, 0, regions[-1][1]):
         partial = parse_partial(m.group())
         if partial is None:
             continue
@@ -395,7 +395,7 @@ def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int,
             st.add(doc, Fact("measure_date", date, m.start(), m.end(), m.group(), STAGE, "date", status, issue_seq=key[0], measure_seq=key[1]))
     for s, e, issue_seq, measure_seq in regions:
         key = {"issue_seq": issue_seq, "measure_seq": measure_seq}
-        for m in finditer_near(vocab.pattern("money", "amount"), vocab.words("money", "amount_near"), text, s, e):
+        for m in pattern_matches("money", "amount", text, s, e):
             amount = parse_amount(m.group())
             if amount:
                 st.add(doc, Fact("measure_amount", amount.yuan, m.start(), m.end(), m.group(), STAGE, "amount", exactness=Exactness(amount.exactness), **key))
