@@ -24,6 +24,21 @@ def test_a_pattern_matching_nothing_but_the_empty_string_is_refused():
         vocab.compile_pattern("(?:a)?", {}, "test")
 
 
+@pytest.mark.parametrize("entry", [
+    {"name": "r", "pattern": "a+", "near": "a", "reach": 0},
+    {"name": "r", "pattern": "a+", "near": "a", "reach": "far"},
+    {"name": "r", "pattern": "a+", "reach": 80},
+])
+def test_a_rule_reach_must_be_a_positive_number_beside_a_keyword(entry, monkeypatch):
+    monkeypatch.setattr(vocab, "load", lambda resource: {"rules": [entry]})
+    vocab.rules.cache_clear()
+    try:
+        with pytest.raises(BulletinError, match="reach"):
+            vocab.rules("made_up")
+    finally:
+        vocab.rules.cache_clear()
+
+
 def test_no_chinese_literal_in_code():
     import regex
 

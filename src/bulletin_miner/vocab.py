@@ -32,6 +32,8 @@ class Rule:
     # a word every match contains: the rule then runs only in windows around
     # where that word occurs (a literal search is ~10x cheaper than the rule)
     near: regex.Pattern | None = None
+    # how far from its keyword a match may reach (None: stages/_rules.NEAR_WINDOW)
+    reach: int | None = None
 
     @property
     def near_words(self) -> tuple[str, ...] | None:
@@ -141,7 +143,10 @@ def rules(resource: str, key: str = "rules") -> tuple[Rule, ...]:
             if group not in pattern.groupindex:
                 raise _bad(resource, f"rule {entry['name']} implies from a group it does not have: {group}")
         near = compile_pattern(entry["near"], fragments, resource) if entry.get("near") else None
-        out.append(Rule(entry["name"], pattern, entry.get("note", ""), implies, near))
+        reach = entry.get("reach")
+        if reach is not None and (not isinstance(reach, int) or reach < 1 or near is None):
+            raise _bad(resource, f"rule {entry['name']}: `reach` must be a positive whole number, beside a `near`")
+        out.append(Rule(entry["name"], pattern, entry.get("note", ""), implies, near, reach))
     return tuple(out)
 
 

@@ -125,20 +125,21 @@ def matches(resource: str, text: str, start: int = 0, end: int | None = None, ke
     end = len(text) if end is None else end
     finder = _keyword_finder(resource, key)
     occurrences = finder.occurrences(text, start, end) if finder else {}
-    windows: dict[str, list[tuple[int, int]]] = {}  # rules that share a keyword share its windows
+    windows: dict[tuple[str, int], list[tuple[int, int]]] = {}  # rules that share a keyword share its windows
     for rule in vocab.rules(resource, key):
         if rule.near is None:
             regions = [(start, end)]
         else:
-            regions = windows.get(rule.near.pattern)
+            reach = rule.reach or NEAR_WINDOW
+            regions = windows.get((rule.near.pattern, reach))
             if regions is None:
                 words = rule.near_words
                 if words is None:
-                    regions = keyword_windows(text, rule.near, start, end)
+                    regions = keyword_windows(text, rule.near, start, end, reach)
                 else:
                     hits = occurrences[words[0]] if len(words) == 1 else sorted(h for w in words for h in occurrences[w])
-                    regions = windows_around(text, hits, start, end)
-                windows[rule.near.pattern] = regions
+                    regions = windows_around(text, hits, start, end, reach)
+                windows[(rule.near.pattern, reach)] = regions
         for s, e in regions:
             for match in rule.pattern.finditer(text, s, e):
                 yield rule, match
