@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 import regex
 from spacy.language import Language
@@ -283,11 +283,12 @@ def outline(doc: Doc) -> Doc:
     measure_lines = _measure_headings(text, headings)
     for heading in measure_lines:
         heading.parent.children.remove(heading)  # type: ignore[union-attr]
-    structural = [h for h in headings if id(h) not in {id(m) for m in measure_lines}]
+    measure_ids = {id(m) for m in measure_lines}
+    structural = [h for h in headings if id(h) not in measure_ids]
     boundaries = sorted({h.line_start for h in structural} | set(closing) | {len(text)})
 
     def next_boundary(pos: int) -> int:
-        return next(b for b in boundaries if b > pos)
+        return boundaries[bisect.bisect_right(boundaries, pos)]
 
     tops = [h for h in structural if h.parent is None]
     findings_tops = {id(t) for t in tops if _is_findings_section(text, t, len(text))}
@@ -393,16 +394,31 @@ def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int,
         if date and key:
             status = Status.INFERRED if inferred else Status.STATED
             st.add(doc, Fact("measure_date", date, m.start(), m.end(), m.group(), STAGE, "date", status, issue_seq=key[0], measure_seq=key[1]))
-    for s, e, issue_seq, measure_seq in regions:
+    # Amounts and counts: one scan over all the measures, each match kept in
+    # the measure that holds it whole (a scan per measure cost twice as much).
+    first, last = regions[0][0], regions[-1][1]
+    amounts = _by_region(pattern_matches("money", "amount", text, first, last), starts, regions)
+    counts = _by_region(_cfg()["measure_count"].finditer(text, first, last), starts, regions)
+    for i, (_, _, issue_seq, measure_seq) in enumerate(regions):
         key = {"issue_seq": issue_seq, "measure_seq": measure_seq}
-        for m in pattern_matches("money", "amount", text, s, e):
+        for m in amounts.get(i, ()):
             amount = parse_amount(m.group())
             if amount:
                 st.add(doc, Fact("measure_amount", amount.yuan, m.start(), m.end(), m.group(), STAGE, "amount", exactness=Exactness(amount.exactness), **key))
-        for m in _cfg()["measure_count"].finditer(text, s, e):
+        for m in counts.get(i, ()):
             number = _LEADING_NUMBER.match(m.group()).group()
             value = parse_int(number) if "." not in number else float(number)
             st.add(doc, Fact("measure_count", value, m.start(), m.end(), m.group(), STAGE, "count", **key))
+
+
+def _by_region(matches: Iterable, starts: list[int], regions: list[tuple[int, int, int, int]]) -> dict[int, list]:
+    """Matches by the index of the region that holds each whole; others are dropped."""
+    out: dict[int, list] = {}
+    for m in matches:
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i >= 0 and m.end() <= regions[i][1]:
+            out.setdefault(i, []).append(m)
+    return out
 
 
 def _check_counts(st: DocState, result: Outline) -> None:
