@@ -8,7 +8,9 @@ and repeated, reports the median of:
 - bulletin_miner with 1 and 2 workers (--force, so every document is extracted),
 - the reference: spacy.blank("zh") with the jieba segmenter over the same texts,
 - a no-change re-run (everything from the cache),
-- peak RSS at N and 2N documents (memory must not grow with the corpus).
+- peak RSS at N and 2N documents (memory must not grow with the corpus),
+- where one document's time goes: each stage, reading and normalising,
+  its rows, its cache entry, Parquet.
 Timings exclude interpreter start-up and imports; peak RSS is the largest
 single process (the driver or a worker). The reference and the 1-worker run
 are pinned to one CPU (sched_setaffinity before any import, so every thread
@@ -75,6 +77,52 @@ rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage
 print(json.dumps({{"seconds": elapsed, "docs": summary.documents, "processed": summary.processed, "rss_kb": rss}}))
 """
 
+# Where one document's time goes, on one core: each part summed over the
+# corpus, median of 3 passes, in ms per document.
+RUN_PARTS = """
+import json, statistics, tempfile, time
+from pathlib import Path
+from bulletin_miner.ingest import load_document
+from bulletin_miner.pipeline import build_pipeline, run
+from bulletin_miner.store import TableWriter, dump_rows, record_rows
+TABLES = ("documents", "facts", "texts", "issues", "measures")
+nlp = build_pipeline()
+paths = sorted(Path({corpus!r}).glob("*.txt"))
+passes = []
+for _ in range(3):
+    parts, stages = {{}}, {{}}
+    def add(part, since):
+        parts[part] = parts.get(part, 0.0) + time.perf_counter() - since
+        return time.perf_counter()
+    with tempfile.TemporaryDirectory() as work:
+        writers = {{t: TableWriter(t, Path(work)) for t in TABLES}}
+        for i, path in enumerate(paths):
+            t = time.perf_counter()
+            source = load_document(path)
+            t = add("read, decode, normalise", t)
+            before = sum(stages.values())
+            record = run(source, nlp, timings=stages)
+            t = add("stages", t)
+            rows = record_rows(record)
+            t = add("rows", t)
+            dump_rows(rows, Path(work) / f"{{source.doc_id}}.json")
+            t = add("cache entry", t)
+            for table in TABLES:
+                writers[table].write(rows[table])
+            if (i + 1) % 64 == 0:
+                for w in writers.values():
+                    w.flush()
+            add("Parquet", t)
+        t = time.perf_counter()
+        for w in writers.values():
+            w.commit()
+        add("Parquet", t)
+    parts["Doc and record assembly"] = parts.pop("stages") - sum(stages.values())
+    passes.append({{**{{f"stage {{k}}": v for k, v in stages.items()}}, **parts}})
+n = len(paths)
+print(json.dumps({{k: statistics.median(p[k] for p in passes) / n * 1000 for k in passes[0]}}))
+"""
+
 RUN_REFERENCE = """
 import json, resource, time
 from pathlib import Path
@@ -126,6 +174,13 @@ def main() -> None:
         print("\n".join(rows))
         print(f"\npeak RSS at {args.docs} docs: {two['rss_mb']:.0f} MB; at {2 * args.docs} docs: {double['rss_mb']:.0f} MB (ratio {double['rss_mb'] / two['rss_mb']:.2f})")
         print(f"no-change re-run: {rerun['seconds']:.2f} s, {rerun['seconds'] / two['seconds']:.2f} of a full 2-worker run")
+        parts = _child(RUN_PARTS.format(corpus=str(corpus)), one_core=True)
+        print("\nwhere one document's time goes (1 core, ms, median of 3 passes):\n")
+        print("| part | ms per document |")
+        print("|---|---:|")
+        for name, ms in sorted(parts.items(), key=lambda kv: -kv[1]):
+            print(f"| {name} | {ms:.3f} |")
+        print(f"| **total** | {sum(parts.values()):.3f} |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

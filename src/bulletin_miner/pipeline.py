@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from pathlib import Path
 
 import spacy
@@ -48,10 +49,18 @@ def _load_tables(nlp: Language) -> None:
 NOT_FOR_RECORDS = ("spans",)
 
 
-def annotate(text: str, source_path: str = "<text>", nlp: Language | None = None, *, skip: tuple[str, ...] = ()) -> Doc:
+def annotate(
+    text: str,
+    source_path: str = "<text>",
+    nlp: Language | None = None,
+    *,
+    skip: tuple[str, ...] = (),
+    timings: dict[str, float] | None = None,
+) -> Doc:
     """Run the stages (all but those in `skip`) over a normalised text; the Doc
     carries the state in `doc._.bm` and the values as strict spans in
-    `doc.spans["facts"]`.
+    `doc.spans["facts"]`. Given `timings`, each stage adds its seconds there
+    (benchmarks/bench.py reports them).
 
     A stage that fails raises BulletinError naming the stage, so the batch
     can report the document and go on.
@@ -62,20 +71,23 @@ def annotate(text: str, source_path: str = "<text>", nlp: Language | None = None
     for name, component in nlp.pipeline:
         if name in skip:
             continue
+        started = time.perf_counter()
         try:
             doc = component(doc)
         except BulletinError:
             raise
         except Exception as err:  # a bug or an input no rule foresaw: report, don't stop the batch
             raise BulletinError(ErrorKind.EXTRACTION, f"{type(err).__name__}: {err}", path=source_path, stage=name) from err
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
     return doc
 
 
-def run(source: SourceDocument, nlp: Language | None = None) -> DocumentRecord:
+def run(source: SourceDocument, nlp: Language | None = None, timings: dict[str, float] | None = None) -> DocumentRecord:
     """Run the stages a record reads (all but NOT_FOR_RECORDS) over one document
     and assemble its record."""
     text = source.normalized.text
-    st = stages.state(annotate(text, source.source_path, nlp, skip=NOT_FOR_RECORDS))
+    st = stages.state(annotate(text, source.source_path, nlp, skip=NOT_FOR_RECORDS, timings=timings))
     warnings = list(st.warnings)
     fields = assemble_fields(st.facts, warnings, st.sentence_span)
     outline = st.outline
