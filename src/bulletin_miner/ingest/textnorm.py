@@ -120,6 +120,8 @@ def normalize(source: str) -> NormalizedText:
     '（一）'
     """
     chrome = _chrome()
+    # two searches of the whole text instead of two for every line (most texts have neither)
+    plain = not _PROTECTED_RE.search(source) and not _MARK.search(source)
     parts: list[str] = []
     runs: list[int] = []
     length = 0
@@ -127,7 +129,7 @@ def normalize(source: str) -> NormalizedText:
     for raw_line in source.splitlines(keepends=True):
         line_start = position
         position += len(raw_line)
-        line, offsets = _fold_line(raw_line.rstrip("\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"), line_start)
+        line, offsets = _fold_line(raw_line.rstrip("\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"), line_start, plain)
         if not line:
             continue
         cut = [m.span() for m in chrome.inline.finditer(line)]
@@ -157,12 +159,13 @@ _MARK = regex.compile(r"\p{M}")
 _SPACE = regex.compile(r"\s")
 
 
-def _fold_line(raw: str, base: int) -> tuple[str, int | list[int]]:
+def _fold_line(raw: str, base: int, plain: bool = False) -> tuple[str, int | list[int]]:
     """A line folded, with its offsets: the source offset of its first character
-    when it maps character to character, else one offset per character."""
+    when it maps character to character, else one offset per character.
+    `plain`: the line is known to hold no combining mark and no circled numeral."""
     # Fast path: NFKC changing no length on a line without combining marks or
     # circled numerals maps character to character (the common case).
-    if not _PROTECTED_RE.search(raw) and not _MARK.search(raw):
+    if plain or (not _PROTECTED_RE.search(raw) and not _MARK.search(raw)):
         folded = unicodedata.normalize("NFKC", raw)
         if len(folded) == len(raw):
             if not _SPACE.search(folded):
