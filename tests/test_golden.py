@@ -75,6 +75,17 @@ def test_records_skip_only_stages_that_add_nothing_to_the_state():
         assert (skipped.facts, skipped.warnings, skipped.outline) == (full.facts, full.warnings, full.outline)
 
 
+def test_timings_name_every_stage_that_ran():
+    # benchmarks/bench.py reports these; a stage left out of them would vanish from its table
+    from bulletin_miner.pipeline import NOT_FOR_RECORDS, annotate, build_pipeline
+
+    text = (GOLD.parent.parent / "data" / "raw" / "001_7162a60a943e85f9.txt").read_text(encoding="utf-8")
+    timings: dict[str, float] = {}
+    annotate(text, skip=NOT_FOR_RECORDS, timings=timings)
+    assert list(timings) == [name for name in build_pipeline().pipe_names if name not in NOT_FOR_RECORDS]
+    assert all(seconds > 0 for seconds in timings.values())
+
+
 def test_documents_leave_the_shared_vocabulary_as_it_was():
     # Lines and values are mostly unique strings: kept in the pipeline's
     # vocabulary, they would grow memory with every document of a corpus.
