@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from bulletin_miner.normalize.dates import PartialDate, parse_partial, resolve
 from bulletin_miner.normalize.money import parse_amount, percent_to_fraction
@@ -193,6 +193,9 @@ def test_one_scan_finds_every_occurrence_of_every_keyword(words, text):
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("2024年3月21日至4月19日号〇二零一十三.-/ 是第,。元万余") + ["\n"]), max_size=90))
+# the longest each can be, so a reach too short for them fails here
+@example("于二〇二四年十二月三十一日反馈,2024年12月31日、2023.12.31、3.0034万元")
+@example("追回资金一千五百万余元")
 def test_dates_and_amounts_found_near_their_keywords_are_all_there_are(text):
     # dates and amounts are looked for only around 日/号/separators and 元; that must miss none
     from bulletin_miner import vocab

@@ -39,6 +39,17 @@ def test_a_rule_reach_must_be_a_positive_number_beside_a_keyword(entry, monkeypa
         vocab.rules.cache_clear()
 
 
+@pytest.mark.parametrize("value", [0, -5, "far", True])
+def test_a_pattern_reach_must_be_a_positive_number(value, monkeypatch):
+    monkeypatch.setattr(vocab, "load", lambda resource: {"date_reach": value})
+    vocab.reach.cache_clear()
+    try:
+        with pytest.raises(BulletinError, match="date_reach"):
+            vocab.reach("made_up", "date_reach", 60)
+    finally:
+        vocab.reach.cache_clear()
+
+
 def test_no_chinese_literal_in_code():
     import regex
 

@@ -184,6 +184,15 @@ def words(resource: str, key: str) -> tuple[str, ...]:
     return found
 
 
+@functools.lru_cache(maxsize=None)
+def reach(resource: str, key: str, default: int) -> int:
+    """How far from its keyword a pattern's match may run (`default` when unset)."""
+    value = load(resource).get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise _bad(resource, f"`{key}` must be a positive whole number")
+    return value
+
+
 def table(resource: str, key: str) -> dict[str, Any]:
     value = load(resource).get(key)
     if not isinstance(value, dict) or not value:

@@ -91,22 +91,23 @@ class WordFinder:
         return found
 
 
-def finditer_near(pattern, words: tuple[str, ...], text: str, start: int, end: int) -> Iterator:
-    """Matches of `pattern` in text[start:end], looked for only around `words`
-    (which every match holds): what a scan of the whole span finds, faster."""
+def finditer_near(pattern, words: tuple[str, ...], text: str, start: int, end: int, reach: int = NEAR_WINDOW) -> Iterator:
+    """Matches of `pattern` in text[start:end], looked for only within `reach`
+    of `words` (which every match holds): what a scan of the whole span finds, faster."""
     occurrences = _word_finder(words).occurrences(text, start, end)
     hits = sorted(h for w in words for h in occurrences[w]) if len(words) > 1 else occurrences[words[0]]
-    for s, e in windows_around(text, hits, start, end):
+    for s, e in windows_around(text, hits, start, end, reach):
         yield from pattern.finditer(text, s, e)
 
 
 def pattern_matches(resource: str, key: str, text: str, start: int, end: int) -> Iterator:
     """Matches of the pattern under `key` in text[start:end]; looked for only
-    around its `<key>_near` words when the resource names some."""
+    around its `<key>_near` words when the resource names some (within
+    `<key>_reach` characters of them, NEAR_WINDOW by default)."""
     pattern = vocab.pattern(resource, key)
     if f"{key}_near" not in vocab.load(resource):
         return pattern.finditer(text, start, end)
-    return finditer_near(pattern, vocab.words(resource, f"{key}_near"), text, start, end)
+    return finditer_near(pattern, vocab.words(resource, f"{key}_near"), text, start, end, vocab.reach(resource, f"{key}_reach", NEAR_WINDOW))
 
 
 @functools.lru_cache(maxsize=None)
