@@ -149,6 +149,21 @@ def test_every_normalised_character_maps_back_to_its_source(source):
         assert ch == source[src] or ch in unicodedata.normalize("NFKC", source[src])
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("巡察 整改ab 1,\t\u3000\xa0\x1f\u2003(ＡＢ)")), max_size=40), st.integers(0, 500))
+def test_collapsing_spaces_run_by_run_is_collapsing_them_character_by_character(line, base):
+    # the fast path of a line that maps character to character must give what the general path gives
+    import unicodedata
+
+    from bulletin_miner.ingest.textnorm import _collapse_spaces, _fold_line_pieces, offset_runs
+
+    folded = unicodedata.normalize("NFKC", line)
+    if len(folded) != len(line):
+        return
+    chars, offsets = _fold_line_pieces([" " if ch.isspace() else ch for ch in folded], list(range(base, base + len(folded))))
+    assert _collapse_spaces(folded, base) == ("".join(chars), offset_runs(offsets))
+
+
 _PLACE_STRINGS = [
     "中共三门县民政局党组", "沧州市残疾人联合会", "徐州市新城区汉风路1号西综合区F603室", "浙江省台州市三门县交通路499号",
     "沧州市运河区北京路", "市民政局党委", "县民政局", "县委", "公开原则", "合作", "朝阳区人民政府", "吉林省长春市朝阳区",

@@ -12,9 +12,7 @@ import functools
 import unicodedata
 from dataclasses import dataclass
 
-import numpy
 import regex
-
 
 from bulletin_miner import vocab
 
@@ -51,13 +49,27 @@ class NormalizedText:
         return source_span(list(self.runs), start, end)
 
 
-def offset_runs(offsets: tuple[int, ...] | list[int]) -> list[int]:
-    if not len(offsets):
-        return []
-    source = numpy.asarray(offsets, dtype=numpy.int64)
-    starts = numpy.concatenate(([0], numpy.flatnonzero(numpy.diff(source) != 1) + 1))
-    lengths = numpy.diff(numpy.concatenate((starts, [len(source)])))
-    return numpy.column_stack((starts, source[starts], lengths)).ravel().tolist()
+def offset_runs(offsets: list[int]) -> list[int]:
+    """Per-character source offsets as runs (text start, source start, length).
+
+    >>> offset_runs([4, 5, 6, 9, 10])
+    [0, 4, 3, 3, 9, 2]
+    """
+    runs: list[int] = []
+    for i, offset in enumerate(offsets):
+        if runs and offset == runs[-2] + runs[-1]:
+            runs[-1] += 1
+        else:
+            runs += [i, offset, 1]
+    return runs
+
+
+def _append_run(runs: list[int], text_start: int, source_start: int, length: int) -> None:
+    """Add a run, merged into the last one when both advance together from it."""
+    if runs and runs[-3] + runs[-1] == text_start and runs[-2] + runs[-1] == source_start:
+        runs[-1] += length
+    else:
+        runs += [text_start, source_start, length]
 
 
 def source_span(runs: list[int], start: int, end: int) -> tuple[int, int]:
@@ -122,22 +134,22 @@ def normalize(source: str) -> NormalizedText:
     chrome = _chrome()
     # two searches of the whole text instead of two for every line (most texts have neither)
     plain = not _PROTECTED_RE.search(source) and not _MARK.search(source)
-    parts: list[str] = []
-    runs: list[int] = []
-    length = 0
+    folded: list[tuple[str, list[int], int]] = []  # each line, its runs (from the line's start), its source start
     position = 0
     for raw_line in source.splitlines(keepends=True):
         line_start = position
         position += len(raw_line)
-        line, offsets = _fold_line(raw_line.rstrip("\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"), line_start, plain)
-        if not line:
-            continue
-        cut = [m.span() for m in chrome.inline.finditer(line)]
-        if cut:
-            per_char = offsets if isinstance(offsets, list) else list(range(offsets, offsets + len(line)))
-            keep = [i for i in range(len(line)) if not any(a <= i < b for a, b in cut)]
-            chars, kept = _fold_line_pieces([line[i] for i in keep], [per_char[i] for i in keep])
-            line, offsets = "".join(chars), kept
+        line, line_runs = _fold_line(raw_line.rstrip("\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"), line_start, plain)
+        if line:
+            folded.append((line, line_runs, line_start))
+    # A match inside a line is a match in the lines joined: none there means
+    # none in any line, one search instead of one per line (most texts have none).
+    if folded and chrome.inline.search("\n".join(line for line, _, _ in folded)):
+        folded = [(*_cut_inline(line, line_runs, chrome.inline), line_start) for line, line_runs, line_start in folded]
+    parts: list[str] = []
+    runs: list[int] = []
+    length = 0
+    for line, line_runs, line_start in folded:
         if not line or chrome.is_chrome(line):
             continue
         if parts:
@@ -145,34 +157,32 @@ def normalize(source: str) -> NormalizedText:
             runs += [length, max(line_start - 1, 0), 1]
             length += 1
         parts.append(line)
-        if isinstance(offsets, int):  # the line maps character to character
-            runs += [length, offsets, len(line)]
-        else:
-            line_runs = offset_runs(offsets)
-            for k in range(0, len(line_runs), 3):
-                runs += [line_runs[k] + length, line_runs[k + 1], line_runs[k + 2]]
+        for k in range(0, len(line_runs), 3):
+            runs += [line_runs[k] + length, line_runs[k + 1], line_runs[k + 2]]
         length += len(line)
     return NormalizedText("".join(parts), tuple(runs))
 
 
 _MARK = regex.compile(r"\p{M}")
-_SPACE = regex.compile(r"\s")
+# What str.isspace() calls a space, inside a line: regex's \s and the unit separator.
+_SPACES = regex.compile(r"[\s\x1f]+")
 
 
-def _fold_line(raw: str, base: int, plain: bool = False) -> tuple[str, int | list[int]]:
-    """A line folded, with its offsets: the source offset of its first character
-    when it maps character to character, else one offset per character.
-    `plain`: the line is known to hold no combining mark and no circled numeral."""
+def _fold_line(raw: str, base: int, plain: bool = False) -> tuple[str, list[int]]:
+    """A line folded, with its runs back to the source (text starts from the
+    line's start, source offsets absolute: `base` is where the line starts).
+    `plain`: the line is known to hold no combining mark and no circled numeral.
+
+    >>> _fold_line("  加强  学习 ok  go ", 10)
+    ('加强学习 ok go', [0, 12, 2, 2, 16, 6, 8, 23, 2])
+    """
     # Fast path: NFKC changing no length on a line without combining marks or
-    # circled numerals maps character to character (the common case).
+    # circled numerals maps character to character (the common case); spaces
+    # are then collapsed run by run, not character by character.
     if plain or (not _PROTECTED_RE.search(raw) and not _MARK.search(raw)):
         folded = unicodedata.normalize("NFKC", raw)
         if len(folded) == len(raw):
-            if not _SPACE.search(folded):
-                return folded, base
-            chars = [" " if ch.isspace() else ch for ch in folded]
-            chars, offsets = _fold_line_pieces(chars, list(range(base, base + len(raw))))
-            return "".join(chars), offsets
+            return _collapse_spaces(folded, base)
     chars = []
     offsets = []
     for i, ch in enumerate(raw):
@@ -183,7 +193,46 @@ def _fold_line(raw: str, base: int, plain: bool = False) -> tuple[str, int | lis
             chars.append(piece)
             offsets.append(base + i)
     chars, offsets = _fold_line_pieces(chars, offsets)
-    return "".join(chars), offsets
+    return "".join(chars), offset_runs(offsets)
+
+
+def _collapse_spaces(line: str, base: int) -> tuple[str, list[int]]:
+    """What _fold_line_pieces does to a line that maps character to character,
+    one space run at a time: none at the ends or between wide characters, else one."""
+    pieces: list[str] = []
+    runs: list[int] = []
+    length = 0
+    kept_from = 0  # start of the text not yet kept
+    for space in _SPACES.finditer(line):
+        a, b = space.span()
+        if a > kept_from:
+            pieces.append(line[kept_from:a])
+            _append_run(runs, length, base + kept_from, a - kept_from)
+            length += a - kept_from
+        kept_from = b
+        if a > 0 and b < len(line) and not (_is_wide(line[a - 1]) and _is_wide(line[b])):
+            pieces.append(" ")
+            _append_run(runs, length, base + a, 1)
+            length += 1
+    if kept_from == 0:
+        return line, [0, base, len(line)] if line else []
+    if kept_from < len(line):
+        pieces.append(line[kept_from:])
+        _append_run(runs, length, base + kept_from, len(line) - kept_from)
+    return "".join(pieces), runs
+
+
+def _cut_inline(line: str, line_runs: list[int], inline: regex.Pattern) -> tuple[str, list[int]]:
+    """A line without its inline chrome (阅读量:95), spaces collapsed again."""
+    cut = [m.span() for m in inline.finditer(line)]
+    if not cut:
+        return line, line_runs
+    per_char: list[int] = []
+    for k in range(0, len(line_runs), 3):
+        per_char.extend(range(line_runs[k + 1], line_runs[k + 1] + line_runs[k + 2]))
+    keep = [i for i in range(len(line)) if not any(a <= i < b for a, b in cut)]
+    chars, kept = _fold_line_pieces([line[i] for i in keep], [per_char[i] for i in keep])
+    return "".join(chars), offset_runs(kept)
 
 
 def _fold_line_pieces(chars: list[str], offsets: list[int]) -> tuple[list[str], list[int]]:
@@ -203,5 +252,3 @@ def _fold_line_pieces(chars: list[str], offsets: list[int]) -> tuple[list[str], 
         out_c.append(ch)
         out_o.append(off)
     return out_c, out_o
-
-
