@@ -6,6 +6,7 @@ No library carries a bare date's year over from earlier in the text
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import regex
@@ -41,6 +42,8 @@ class PartialDate:
             return None
 
 
+# Pure, and the same few strings (2023年, 6月8日) recur in every document.
+@functools.lru_cache(maxsize=4096)
 def parse_partial(text: str) -> PartialDate | None:
     """Split a written date into its parts; None when it is not a date.
 

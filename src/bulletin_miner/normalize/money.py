@@ -5,6 +5,7 @@ a float is made only when a table is written.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -12,8 +13,6 @@ import regex
 
 from bulletin_miner import vocab
 from bulletin_miner.normalize.numerals import parse_int
-
-
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,7 @@ class Amount:
     exactness: str  # "exact", "lower_bound" (余/多) or "approximate" (约/近)
 
 
+@functools.lru_cache(maxsize=4096)  # pure; its Amount is immutable
 def parse_amount(text: str) -> Amount | None:
     """The yuan a written amount states; None when it is not an amount.
 

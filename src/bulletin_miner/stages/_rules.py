@@ -42,19 +42,33 @@ def keyword_windows(text: str, near, start: int, end: int, reach: int = NEAR_WIN
 
 
 def windows_around(text: str, hits: Iterable[tuple[int, int]], start: int, end: int, reach: int = NEAR_WINDOW) -> list[tuple[int, int]]:
-    """Merged windows around each (start, end) in `hits` (in order), widened so no number is cut in two."""
-    windows: list[list[int]] = []
+    """Merged windows around each (start, end) in `hits` (in order), widened so no number is cut in two.
+
+    >>> windows_around("12345甲乙丙丁戊678", [(5, 6), (9, 10)], 0, 13, reach=1)
+    [(0, 7), (8, 13)]
+    """
+    # Merging first and widening what is left gives the same windows (widening
+    # only runs over numerals, and merging again joins what it brings together)
+    # for one step per hit instead of five: a frequent keyword has hundreds.
+    merged: list[list[int]] = []
     for kw_start, kw_end in hits:
-        s, e = max(start, kw_start - reach), min(end, kw_end + reach)
+        if merged and kw_start - reach <= merged[-1][1]:
+            if kw_end + reach > merged[-1][1]:
+                merged[-1][1] = kw_end + reach
+        else:
+            merged.append([kw_start - reach, kw_end + reach])
+    windows: list[tuple[int, int]] = []
+    for s, e in merged:
+        s, e = max(start, s), min(end, e)
         while s > start and text[s - 1] in _NUMERAL_CHARS:
             s -= 1
         while e < end and text[e] in _NUMERAL_CHARS:
             e += 1
         if windows and s <= windows[-1][1]:
-            windows[-1][1] = max(windows[-1][1], e)
+            windows[-1] = (windows[-1][0], max(windows[-1][1], e))
         else:
-            windows.append([s, e])
-    return [(s, e) for s, e in windows]
+            windows.append((s, e))
+    return windows
 
 
 class WordFinder:
