@@ -10,7 +10,7 @@ and repeated, reports the median of:
 - a no-change re-run (everything from the cache),
 - peak RSS at N and 2N documents (memory must not grow with the corpus),
 - where one document's time goes: each stage, reading and normalising,
-  its rows, its cache entry, Parquet.
+  its rows, Parquet, the cache segments.
 Timings exclude interpreter start-up and imports; peak RSS is the largest
 single process (the driver or a worker). The reference and the 1-worker run
 are pinned to one CPU (sched_setaffinity before any import, so every thread
@@ -82,10 +82,10 @@ print(json.dumps({{"seconds": elapsed, "docs": summary.documents, "processed": s
 RUN_PARTS = """
 import json, statistics, tempfile, time
 from pathlib import Path
+from bulletin_miner.batch import DOCS_PER_ROW_GROUP, RECORD_TABLES
 from bulletin_miner.ingest import load_document
 from bulletin_miner.pipeline import build_pipeline, run
-from bulletin_miner.store import TableWriter, dump_rows, record_rows
-TABLES = ("documents", "facts", "texts", "issues", "measures")
+from bulletin_miner.store import SegmentCache, TableWriter, record_rows
 nlp = build_pipeline()
 paths = sorted(Path({corpus!r}).glob("*.txt"))
 passes = []
@@ -95,24 +95,28 @@ for _ in range(3):
         parts[part] = parts.get(part, 0.0) + time.perf_counter() - since
         return time.perf_counter()
     with tempfile.TemporaryDirectory() as work:
-        writers = {{t: TableWriter(t, Path(work)) for t in TABLES}}
+        writers = {{t: TableWriter(t, Path(work)) for t in RECORD_TABLES}}
+        cache = SegmentCache(Path(work) / "cache", RECORD_TABLES, load_index=False)
+        def flush(name):
+            t = time.perf_counter()
+            groups = {{table: w.flush() for table, w in writers.items()}}
+            t = add("Parquet", t)
+            cache.write(name, groups)
+            add("cache segment", t)
         for i, path in enumerate(paths):
             t = time.perf_counter()
             source = load_document(path)
             t = add("read, decode, normalise", t)
-            before = sum(stages.values())
             record = run(source, nlp, timings=stages)
             t = add("stages", t)
             rows = record_rows(record)
             t = add("rows", t)
-            dump_rows(rows, Path(work) / f"{{source.doc_id}}.json")
-            t = add("cache entry", t)
-            for table in TABLES:
+            for table in RECORD_TABLES:
                 writers[table].write(rows[table])
-            if (i + 1) % 64 == 0:
-                for w in writers.values():
-                    w.flush()
             add("Parquet", t)
+            if (i + 1) % DOCS_PER_ROW_GROUP == 0:
+                flush(f"s{{i}}")
+        flush("last")
         t = time.perf_counter()
         for w in writers.values():
             w.commit()

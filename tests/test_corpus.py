@@ -155,8 +155,36 @@ def test_two_workers_write_what_one_writes(tmp_path):
 
 
 def _cached_documents(out: Path) -> int:
-    """Documents in the cache so far (one entry per document, renamed into place when whole)."""
-    return sum(1 for _ in (out / ".cache").glob("*/*.json"))
+    """Documents in the cache so far: those of its whole segments (the documents file, renamed into place last, marks one)."""
+    import pyarrow as pa
+
+    count = 0
+    for path in (out / ".cache").glob("*/*.documents.arrow"):
+        try:
+            count += pa.ipc.open_file(pa.memory_map(str(path))).read_all().num_rows
+        except (OSError, pa.ArrowInvalid):  # removed as the run ended
+            continue
+    return count
+
+
+@pytest.mark.parametrize("damage", ["truncate facts", "remove documents", "garbage texts"])
+def test_a_damaged_cache_segment_is_extracted_again_not_trusted(tmp_path, damage):
+    out = tmp_path / "out"
+    extract_paths([RAW], out, workers=1)
+    before = _tables(out)
+    (segment_dir,) = (out / ".cache").iterdir()
+    table = {"truncate facts": "facts", "remove documents": "documents", "garbage texts": "texts"}[damage]
+    (path,) = segment_dir.glob(f"*.{table}.arrow")
+    if damage == "remove documents":
+        path.unlink()  # what a run killed while writing the segment leaves
+    elif damage == "truncate facts":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    else:
+        path.write_bytes(b"\0" * 4096)
+    again = extract_paths([RAW], out, workers=1)
+    assert again.processed == 5 and again.reused == 0
+    assert _tables(out) == before
+    assert _cached_documents(out) == 5
 
 
 def test_killing_a_run_midway_then_rerunning_gives_the_uninterrupted_tables(tmp_path):

@@ -2,13 +2,14 @@
 
 1. Every input is hashed (streamed); equal contents are reported as duplicates.
 2. A document whose content and pipeline fingerprint are already in the cache
-   is not processed again; the others are, across worker processes, each
-   result written to the cache atomically as soon as it is done.
+   is not processed again; the others are, across worker processes.
 3. Rows go out in input order (cached documents read back from the cache),
-   streamed in batches to temporary files renamed into place at the end:
-   the output of N workers is identical to one's, files removed from the
-   input leave the dataset, and a run killed at any point leaves the
-   previous tables intact and its finished documents cached for the next run.
+   streamed in row groups of DOCS_PER_ROW_GROUP documents to temporary files
+   renamed into place at the end; each row group is also written to the
+   cache as a segment (store.SegmentCache) as soon as it is complete. The
+   output of N workers is identical to one's, files removed from the input
+   leave the dataset, and a run killed at any point leaves the previous
+   tables intact and its finished row groups cached for the next run.
 """
 from __future__ import annotations
 
@@ -18,19 +19,23 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+import pyarrow as pa
+
 from bulletin_miner.config import PACKAGE_DIR, PIPELINE_CONFIG, PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.source import MAX_INPUT_BYTES
-from bulletin_miner.store import TableWriter, dump_rows, error_row, load_rows, record_rows
+from bulletin_miner.store import BATCH_ROWS, SegmentCache, TableWriter, error_row, record_rows
 
 CACHE_DIR_NAME = ".cache"
 RECORD_TABLES = ("documents", "facts", "texts", "issues", "measures")
-# Documents per row group: what the writers hold in memory, whatever the corpus size.
+# Documents per row group and cache segment: what the writers hold in memory,
+# whatever the corpus size, and the most a killed run can lose.
 DOCS_PER_ROW_GROUP = 64
 # Documents submitted ahead of the one being written, per worker.
 IN_FLIGHT_PER_WORKER = 4
@@ -84,17 +89,14 @@ def _init_worker() -> None:
     build_pipeline()
 
 
-def process_file(path: str, cache_dir: str) -> tuple[str, dict | None, BulletinError | None]:
-    """Extract one file: its rows, also written to its cache entry. An error is
-    returned, not raised."""
+def process_file(path: str) -> tuple[str, dict | None, BulletinError | None]:
+    """Extract one file: its rows. An error is returned, not raised."""
     from bulletin_miner.ingest import load_document
     from bulletin_miner.pipeline import build_pipeline, run
 
     try:
         source = load_document(path)
-        rows = record_rows(run(source, build_pipeline()))
-        dump_rows(rows, Path(cache_dir) / f"{source.doc_id}.json")
-        return source.doc_id, rows, None
+        return source.doc_id, record_rows(run(source, build_pipeline())), None
     except BulletinError as err:
         return "", None, err
     except Exception as err:  # never let one document take the batch down
@@ -138,14 +140,13 @@ def _extract_corpus(
 ) -> ExtractionSummary:
     summary = ExtractionSummary(errors=list(initial_errors))
     fingerprint = pipeline_fingerprint()
-    cache = out_dir / CACHE_DIR_NAME / fingerprint
-    cache.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out_dir)
+    cache = SegmentCache(out_dir / CACHE_DIR_NAME / fingerprint, RECORD_TABLES, load_index=not force)
 
     # 1. identify every input; plan what needs work
     planned: list[tuple[Path, str]] = []  # (path, doc_id) in input order
     seen: dict[str, Path] = {}
-    todo: list[tuple[Path, str]] = []
+    todo: set[Path] = set()
     for path in files:
         try:
             doc_id = content_hash(path)
@@ -161,51 +162,47 @@ def _extract_corpus(
             continue
         seen[doc_id] = path
         planned.append((path, doc_id))
-        entry = cache / f"{doc_id}.json"
-        if entry.exists() and not force:
-            summary.reused += 1
-        else:
-            todo.append((path, doc_id))
+        if doc_id not in cache:
+            todo.add(path)
 
     # 2. extract what is new or changed and 3. stream every document's rows
     # out in input order, cached ones read back from the cache. Work in flight
     # is bounded, so memory does not grow with the corpus.
-    todo_paths = {path for path, _ in todo}
     workers = max(1, workers or os.cpu_count() or 1)
     writers = {table: TableWriter(table, out_dir) for table in (*RECORD_TABLES, "errors")}
-    used: set[str] = set()
+    run_id = f"{time.time_ns():x}-{os.getpid()}"
+    segments: list[str] = []  # this run's, in order
+    grouped = 0  # documents in the row group being filled
     pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_init_worker) if workers > 1 and len(todo) > 1 else None
     try:
         pending: dict[int, Future] = {}
-        queue = iter([(i, path) for i, (path, _) in enumerate(planned) if path in todo_paths])
+        queue = iter([(i, path) for i, (path, _) in enumerate(planned) if path in todo])
         for i, (path, doc_id) in enumerate(planned):
             while pool is not None and len(pending) < IN_FLIGHT_PER_WORKER * workers:
                 job = next(queue, None)
                 if job is None:
                     break
-                pending[job[0]] = pool.submit(process_file, str(job[1]), str(cache))
-            if path in todo_paths:
-                result = pending.pop(i).result() if pool is not None else process_file(str(path), str(cache))
-                doc_id, rows, err = result
+                pending[job[0]] = pool.submit(process_file, str(job[1]))
+            cached = None if path in todo else cache.rows(doc_id)
+            if cached is not None:
+                summary.reused += 1
+                _write_cached(writers, cached, path, summary)
+                grouped += 1
+            else:  # new or changed (or its cache segment could not be read)
+                _, rows, err = pending.pop(i).result() if i in pending else process_file(str(path))
                 if err is not None:
                     summary.errors.append(err)
                 else:
                     summary.processed += 1
-            else:
-                rows = load_rows(cache / f"{doc_id}.json")
+                    _write_fresh(writers, rows, path, summary)
+                    grouped += 1
             if on_progress:
                 on_progress(path)
-            if rows is None:
-                continue
-            used.add(f"{doc_id}.json")
-            for row in rows["documents"]:
-                row["source_path"] = str(path)  # the same content may sit under another name now
-                _tally(summary, row)
-            for table in RECORD_TABLES:
-                writers[table].write(rows[table])
-            if len(used) % DOCS_PER_ROW_GROUP == 0:
-                for writer in writers.values():
-                    writer.flush()
+            if grouped == DOCS_PER_ROW_GROUP or (grouped and any(writers[t].buffered >= BATCH_ROWS for t in RECORD_TABLES)):
+                segments.append(_flush_group(writers, cache, f"{run_id}-{len(segments):05d}"))
+                grouped = 0
+        if grouped:
+            segments.append(_flush_group(writers, cache, f"{run_id}-{len(segments):05d}"))
         # errors in input order, whichever worker finished first
         order = {str(path): i for i, path in enumerate(files)}
         summary.errors.sort(key=lambda e: order.get(str(e.path), -1))
@@ -219,8 +216,34 @@ def _extract_corpus(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     _write_manifest(out_dir, fingerprint, summary)
-    _prune_cache(out_dir / CACHE_DIR_NAME, fingerprint, used)
+    # the tables are in place: this run's segments are all the cache now holds
+    cache.keep_only(set(segments))
+    _prune_cache(out_dir / CACHE_DIR_NAME, fingerprint)
     return summary
+
+
+def _write_fresh(writers: dict[str, TableWriter], rows: dict, path: Path, summary: ExtractionSummary) -> None:
+    for row in rows["documents"]:
+        row["source_path"] = str(path)  # the same content may sit under another name now
+        _tally(summary, row)
+    for table in RECORD_TABLES:
+        writers[table].write(rows[table])
+
+
+def _write_cached(writers: dict[str, TableWriter], tables: dict[str, pa.Table], path: Path, summary: ExtractionSummary) -> None:
+    documents = tables["documents"]
+    column = documents.schema.get_field_index("source_path")
+    documents = documents.set_column(column, documents.schema.field(column), pa.array([str(path)] * documents.num_rows, pa.string()))
+    for row in documents.to_pylist():
+        _tally(summary, row)
+    for table in RECORD_TABLES:
+        writers[table].write_table(documents if table == "documents" else tables[table])
+
+
+def _flush_group(writers: dict[str, TableWriter], cache: SegmentCache, segment: str) -> str:
+    """Write the buffered documents as a row group of every table, and as a cache segment."""
+    cache.write(segment, {table: writers[table].flush() for table in RECORD_TABLES})
+    return segment
 
 
 def _remove_leftovers(out_dir: Path) -> None:
@@ -253,11 +276,12 @@ def _write_manifest(out_dir: Path, fingerprint: str, summary: ExtractionSummary)
     os.replace(tmp, out_dir / "manifest.json")
 
 
-def _prune_cache(cache_root: Path, fingerprint: str, used: set[str]) -> None:
-    """Drop cache entries of other pipeline versions and of inputs no longer present."""
+def _prune_cache(cache_root: Path, fingerprint: str) -> None:
+    """Drop the caches of other pipeline versions."""
     for child in cache_root.iterdir():
-        if child.is_dir() and child.name != fingerprint:
+        if child.name == fingerprint:
+            continue
+        if child.is_dir():
             shutil.rmtree(child, ignore_errors=True)
-    for entry in (cache_root / fingerprint).iterdir():
-        if entry.name not in used:
-            entry.unlink(missing_ok=True)
+        else:
+            child.unlink(missing_ok=True)
