@@ -59,3 +59,52 @@ def test_status_stated_at_the_start_of_a_problems_account():
     text = HEAD + "一、关于“工程建设管理不规范”问题的整改情况\n1.关于“资金拨付滞后”的问题。已完成整改。通过加快审核流程,资金已全部拨付。\n2.关于“验收不严”的问题\n整改情况:正在整改。一是开展检查,已完成12个项目复查。"
     statuses = [i["status"] for i in extract_text(text).issues]
     assert statuses == ["completed", "in_progress"]
+
+
+def _windows(text: str, width: int = 28, step: int = 7) -> list[str]:
+    return [text[i:i + width] for i in range(0, max(len(text) - width, 0) + 1, step)]
+
+
+def test_the_label_segmenter_cuts_where_jieba_cuts_at_every_han_character():
+    # rjieba is jieba's dictionary and algorithm in Rust; where they differ it is
+    # only inside a run of digits, letters and signs (0576-83302110 kept whole)
+    import logging
+
+    import jieba
+    import regex
+
+    from bulletin_miner.ingest import load_document
+    from bulletin_miner.stages.outline import _segmenter
+    from conftest import RAW
+
+    jieba.setLogLevel(logging.WARNING)
+    han = regex.compile(r"\p{Han}")
+
+    def cuts(words: list[str]) -> set[int]:
+        ends, position = set(), 0
+        for word in words:
+            position += len(word)
+            ends.add(position)
+        return ends
+
+    windows = [w for path in sorted(RAW.glob("*")) for w in _windows(load_document(path).normalized.text)]
+    assert len(windows) > 2000
+    for window in windows:
+        differ = cuts(jieba.lcut(window)) ^ cuts(_segmenter().cut(window))
+        assert not [p for p in differ if han.match(window[p - 1]) or (p < len(window) and han.match(window[p]))], window
+
+
+def test_measure_labels_are_what_jieba_would_cut(sample_records):
+    import logging
+
+    import jieba
+
+    from bulletin_miner.stages import outline
+
+    jieba.setLogLevel(logging.WARNING)
+    measures = [m for r in sample_records.values() for m in r.measures]
+    long_ones = [m for m in measures if len(m["label"]) >= outline.MAX_LABEL_CHARS - 4]
+    assert len(long_ones) > 20
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outline, "_segmenter", lambda: type("Jieba", (), {"cut": staticmethod(jieba.lcut)}))
+        assert [outline.measure_label(m["text"]) for m in measures] == [m["label"] for m in measures]

@@ -26,8 +26,8 @@ def build_pipeline(config_path: Path = PIPELINE_CONFIG) -> Language:
 
 
 def _load_tables(nlp: Language) -> None:
-    """Load what the stages load lazily (jieba's dictionary, cpca's and
-    libphonenumber's tables, every resource's patterns: ~1.5 s together)
+    """Load what the stages load lazily (the segmenter's dictionary, cpca's and
+    libphonenumber's tables, every resource's patterns: ~1 s together)
     once per process at start-up rather than inside the first documents.
 
     Running the pipeline over a small made-up bulletin reaches each of them
@@ -35,9 +35,9 @@ def _load_tables(nlp: Language) -> None:
     """
     from bulletin_miner.ingest.textnorm import normalize
     from bulletin_miner.normalize.region import place_of_phone
-    from bulletin_miner.stages.outline import _jieba
+    from bulletin_miner.stages.outline import _segmenter
 
-    _jieba()
+    _segmenter().cut("")
     place_of_phone("0576-83302110")  # libphonenumber's geodata, and cpca through its answer
     text = normalize((RESOURCES_DIR / "warmup.txt").read_text(encoding="utf-8")).text
     st = stages.state(annotate(text, "<warm-up>", nlp))

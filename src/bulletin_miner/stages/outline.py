@@ -33,7 +33,7 @@ _LEADING_NUMBER = regex.compile(r"[0-9]+(?:\.[0-9]+)?")
 _LEX = vocab.load("lexicon")
 # A measure's label is its opening clause, cut at a word boundary past this many characters.
 MAX_LABEL_CHARS = 16
-# jieba segments only this much past the cut: the word holding the cut is
+# The segmenter reads only this much past the cut: the word holding the cut is
 # decided by its neighbours, not by the far end of a long clause.
 LABEL_LOOKAHEAD = 12
 # A problem's status is read this far into its account, no further (later words describe measures).
@@ -166,14 +166,14 @@ def measure_label(measure_text: str) -> str:
 
     >>> measure_label("加强宣传力度。与县传媒中心签订合作协议")
     '加强宣传力度'
-    >>> len(measure_label("坚持把学习领会习近平总书记关于民生重要论述和指示批示精神作为第一议题")) <= 16
-    True
+    >>> measure_label("坚持把学习领会习近平总书记关于民生重要论述和指示批示精神作为第一议题")
+    '坚持把学习领会习近平总书记关于'
     """
     clause = vocab.pattern("lexicon", "label_end").split(measure_text, maxsplit=1)[0].strip()
     if len(clause) <= MAX_LABEL_CHARS:
         return clause
     label = ""
-    for word in _jieba().lcut(clause[: MAX_LABEL_CHARS + LABEL_LOOKAHEAD]):  # cut where a word ends, not inside one
+    for word in _segmenter().cut(clause[: MAX_LABEL_CHARS + LABEL_LOOKAHEAD]):  # cut where a word ends, not inside one
         if len(label) + len(word) > MAX_LABEL_CHARS:
             break
         label += word
@@ -181,14 +181,13 @@ def measure_label(measure_text: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _jieba():
-    import logging
+def _segmenter():
+    """jieba's dictionary and algorithm (max-probability route, HMM for unknown
+    words) as rjieba implements them in Rust: 20 times faster than jieba, and
+    the same words wherever a Han character is at stake (tests/test_outline.py)."""
+    import rjieba
 
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+    return rjieba
 
 
 def _is_findings_section(text: str, top: Heading, body_end: int) -> bool:
