@@ -136,6 +136,37 @@ def test_unchanged_rerun_does_no_work_and_changes_are_picked_up(tmp_path):
     assert forced.processed == 4 and forced.reused == 0
 
 
+def test_an_unchanged_rerun_leaves_the_tables_untouched_until_something_changes(tmp_path):
+    corpus = tmp_path / "in"
+    shutil.copytree(RAW, corpus)
+    out = tmp_path / "out"
+    first = extract_paths([corpus], out, workers=1)
+
+    def stamps() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in out.glob("*.parquet")}
+
+    written = stamps()
+    again = extract_paths([corpus], out, workers=1)
+    assert stamps() == written  # not rewritten
+    assert (again.documents, again.reused, again.processed, again.by_type) == (first.documents, 5, 0, first.by_type)
+    assert again.fields_filled == first.fields_filled and again.warnings == first.warnings
+
+    (corpus / "empty.txt").write_bytes(b"")  # a new input, even one that cannot be read, is a change
+    with_error = extract_paths([corpus], out, workers=1)
+    assert with_error.processed == 0 and [e.kind.value for e in with_error.errors] == ["E003_empty"]
+    assert stamps() != written and len(_tables(out)["errors"]) == 1
+
+    written = stamps()
+    (out / "issues.parquet").write_bytes(b"edited by hand")  # a table not as it was written
+    extract_paths([corpus], out, workers=1)
+    assert stamps() != written and _tables(out)["issues"]
+
+    (corpus / GOOD[0].name).rename(corpus / "renamed.txt")  # same content, another name
+    renamed = extract_paths([corpus], out, workers=1)
+    assert renamed.processed == 0
+    assert "renamed.txt" in {Path(r["source_path"]).name for r in _tables(out)["documents"]}
+
+
 def test_a_cache_from_another_pipeline_version_is_neither_used_nor_kept(tmp_path):
     out = tmp_path / "out"
     extract_paths([GOOD[0]], out, workers=1)
@@ -181,6 +212,7 @@ def test_a_damaged_cache_segment_is_extracted_again_not_trusted(tmp_path, damage
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     else:
         path.write_bytes(b"\0" * 4096)
+    (out / "facts.parquet").unlink()  # so the tables must be written again, from the cache
     again = extract_paths([RAW], out, workers=1)
     assert again.processed == 5 and again.reused == 0
     assert _tables(out) == before

@@ -10,6 +10,11 @@
    output of N workers is identical to one's, files removed from the input
    leave the dataset, and a run killed at any point leaves the previous
    tables intact and its finished row groups cached for the next run.
+
+A run whose inputs (paths, contents, what could not be read) and pipeline
+are those of the last run, over tables still as that run wrote them
+(manifest.json records both), writes nothing: its tables are already what
+it would write.
 """
 from __future__ import annotations
 
@@ -165,6 +170,12 @@ def _extract_corpus(
         if doc_id not in cache:
             todo.add(path)
 
+    # Nothing new, changed or removed, and the tables are as the last run left
+    # them: they are what this run would write, so it writes nothing.
+    inputs = _inputs_digest(fingerprint, planned, summary.errors)
+    if not force and not todo and _tables_unchanged(out_dir, inputs):
+        return _summary_of_tables(out_dir, summary, planned, on_progress)
+
     # 2. extract what is new or changed and 3. stream every document's rows
     # out in input order, cached ones read back from the cache. Work in flight
     # is bounded, so memory does not grow with the corpus.
@@ -215,7 +226,7 @@ def _extract_corpus(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    _write_manifest(out_dir, fingerprint, summary)
+    _write_manifest(out_dir, fingerprint, summary, inputs)
     # the tables are in place: this run's segments are all the cache now holds
     cache.keep_only(set(segments))
     _prune_cache(out_dir / CACHE_DIR_NAME, fingerprint)
@@ -263,17 +274,67 @@ def _tally(summary: ExtractionSummary, row: dict) -> None:
     summary.warnings += len(row.get("warnings") or [])
 
 
-def _write_manifest(out_dir: Path, fingerprint: str, summary: ExtractionSummary) -> None:
+MANIFEST = "manifest.json"
+
+
+def _inputs_digest(fingerprint: str, planned: list[tuple[Path, str]], errors: list[BulletinError]) -> str:
+    """What decides the tables: the pipeline, each input's path and content, what could not be read."""
+    digest = hashlib.sha256(fingerprint.encode())
+    for path, doc_id in planned:
+        digest.update(f"{path}\0{doc_id}\n".encode())
+    for err in errors:
+        digest.update(json.dumps(error_row(err), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _table_stamps(paths: Sequence[Path]) -> dict[str, list[int]]:
+    stamps = {}
+    for path in paths:
+        stat = path.stat()
+        stamps[path.name] = [stat.st_size, stat.st_mtime_ns]
+    return stamps
+
+
+def _tables_unchanged(out_dir: Path, inputs: str) -> bool:
+    """Whether the last run had these inputs and its tables are still as it wrote them."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        stamps = manifest["table_stamps"]
+        if manifest.get("inputs") != inputs or set(stamps) != {f"{t}.parquet" for t in (*RECORD_TABLES, "errors")}:
+            return False
+        return _table_stamps([out_dir / name for name in stamps]) == stamps
+    except (OSError, ValueError, KeyError, TypeError):
+        return False  # no manifest, an older one, or a table gone
+
+
+def _summary_of_tables(out_dir: Path, summary: ExtractionSummary, planned: list[tuple[Path, str]], on_progress: Callable[[Path], None] | None) -> ExtractionSummary:
+    """The summary of a run that wrote nothing, read from the tables it kept."""
+    import pyarrow.parquet as pq
+
+    for row in pq.read_table(out_dir / "documents.parquet").to_pylist():
+        _tally(summary, row)
+    summary.reused = len(planned)
+    summary.written = [out_dir / f"{table}.parquet" for table in (*RECORD_TABLES, "errors")]
+    if on_progress:
+        for path, _ in planned:
+            on_progress(path)
+    return summary
+
+
+def _write_manifest(out_dir: Path, fingerprint: str, summary: ExtractionSummary, inputs: str) -> None:
     manifest = {
         "pipeline_version": PIPELINE_VERSION,
         "pipeline_fingerprint": fingerprint,
         "documents": summary.documents,
         "errors": len(summary.errors),
         "tables": [p.name for p in summary.written],
+        # a re-run with the same inputs and these tables untouched writes nothing
+        "inputs": inputs,
+        "table_stamps": _table_stamps(summary.written),
     }
-    tmp = out_dir / ".manifest.json.tmp"
+    tmp = out_dir / f".{MANIFEST}.tmp"
     tmp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    os.replace(tmp, out_dir / "manifest.json")
+    os.replace(tmp, out_dir / MANIFEST)
 
 
 def _prune_cache(cache_root: Path, fingerprint: str) -> None:
