@@ -96,12 +96,15 @@ class WordFinder:
     def occurrences(self, text: str, start: int, end: int) -> dict[str, list[tuple[int, int]]]:
         """(start, end) of each word's occurrences in text[start:end], in order."""
         found: dict[str, list[tuple[int, int]]] = {w: [] for w in self.words}
+        inside = self._inside
         for m in self._scan.finditer(text, start, end):
-            word, pos = m.group(), m.start()
-            found[word].append((pos, pos + len(word)))
-            for k, other in self._inside[word]:
-                if pos + k + len(other) <= end and text.startswith(other, pos + k):
-                    found[other].append((pos + k, pos + k + len(other)))
+            word = m.group()
+            found[word].append(m.span())
+            if inside[word]:  # most words hold no other
+                pos = m.start()
+                for k, other in inside[word]:
+                    if pos + k + len(other) <= end and text.startswith(other, pos + k):
+                        found[other].append((pos + k, pos + k + len(other)))
         return found
 
 
