@@ -106,3 +106,15 @@ def test_a_saved_government_page_in_gb2312():
     assert str(record.fields["published_date"]) == "2024-10-12"
     assert record.fields["source_site"] == "县民政局"
     assert record.fields["funds_recovered_cny"] == 30034 and record.fields["issues_total"] == 16
+
+
+def test_the_quick_junk_check_agrees_with_the_full_count_for_every_character():
+    # the quick check says "none" only where the character class finds none
+    from bulletin_miner.ingest.decode import _JUNK, _junk_share
+
+    disagree = []
+    for code in range(0x110000):
+        text = "巡察" + chr(code) + "整改\n"
+        if (_junk_share(text) == 0.0) != (_JUNK.search(text) is None):
+            disagree.append(hex(code))
+    assert not disagree
