@@ -85,7 +85,7 @@ from pathlib import Path
 from bulletin_miner.batch import DOCS_PER_ROW_GROUP, RECORD_TABLES
 from bulletin_miner.ingest import load_document
 from bulletin_miner.pipeline import build_pipeline, run
-from bulletin_miner.store import SegmentCache, TableWriter, record_rows
+from bulletin_miner.store import SegmentCache, TableWriter, record_columns
 nlp = build_pipeline()
 paths = sorted(Path({corpus!r}).glob("*.txt"))
 passes = []
@@ -109,7 +109,7 @@ for _ in range(3):
             t = add("read, decode, normalise", t)
             record = run(source, nlp, timings=stages)
             t = add("stages", t)
-            rows = record_rows(record)
+            rows = record_columns(record)
             t = add("rows", t)
             for table in RECORD_TABLES:
                 writers[table].write(rows[table])

@@ -35,7 +35,7 @@ import pyarrow as pa
 from bulletin_miner.config import PACKAGE_DIR, PIPELINE_CONFIG, PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.source import MAX_INPUT_BYTES
-from bulletin_miner.store import BATCH_ROWS, SegmentCache, TableWriter, error_row, record_rows
+from bulletin_miner.store import BATCH_ROWS, Columns, SegmentCache, TableWriter, error_row, record_columns
 
 CACHE_DIR_NAME = ".cache"
 RECORD_TABLES = ("documents", "facts", "texts", "issues", "measures")
@@ -94,14 +94,14 @@ def _init_worker() -> None:
     build_pipeline()
 
 
-def process_file(path: str) -> tuple[str, dict | None, BulletinError | None]:
-    """Extract one file: its rows. An error is returned, not raised."""
+def process_file(path: str) -> tuple[str, dict[str, Columns] | None, BulletinError | None]:
+    """Extract one file: its rows, as columns. An error is returned, not raised."""
     from bulletin_miner.ingest import load_document
     from bulletin_miner.pipeline import build_pipeline, run
 
     try:
         source = load_document(path)
-        return source.doc_id, record_rows(run(source, build_pipeline())), None
+        return source.doc_id, record_columns(run(source, build_pipeline())), None
     except BulletinError as err:
         return "", None, err
     except Exception as err:  # never let one document take the batch down
@@ -217,7 +217,7 @@ def _extract_corpus(
         # errors in input order, whichever worker finished first
         order = {str(path): i for i, path in enumerate(files)}
         summary.errors.sort(key=lambda e: order.get(str(e.path), -1))
-        writers["errors"].write(error_row(e) for e in summary.errors)
+        writers["errors"].write_rows(error_row(e) for e in summary.errors)
         summary.written = [w.commit() for w in writers.values()]
     except BaseException:
         for writer in writers.values():
@@ -233,12 +233,13 @@ def _extract_corpus(
     return summary
 
 
-def _write_fresh(writers: dict[str, TableWriter], rows: dict, path: Path, summary: ExtractionSummary) -> None:
-    for row in rows["documents"]:
-        row["source_path"] = str(path)  # the same content may sit under another name now
-        _tally(summary, row)
+def _write_fresh(writers: dict[str, TableWriter], columns: dict[str, Columns], path: Path, summary: ExtractionSummary) -> None:
+    documents = columns["documents"]
+    documents["source_path"] = [str(path)] * len(documents["doc_id"])  # the same content may sit under another name now
+    for i in range(len(documents["doc_id"])):
+        _tally(summary, {name: values[i] for name, values in documents.items()})
     for table in RECORD_TABLES:
-        writers[table].write(rows[table])
+        writers[table].write(columns[table])
 
 
 def _write_cached(writers: dict[str, TableWriter], tables: dict[str, pa.Table], path: Path, summary: ExtractionSummary) -> None:

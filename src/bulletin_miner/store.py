@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from bulletin_miner.config import PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError
 from bulletin_miner.records import DocumentRecord, Fact
-from bulletin_miner.schema import DOCUMENT_COLUMNS, arrow_schema
+from bulletin_miner.schema import DOCUMENT_COLUMNS, TABLES, arrow_schema
 
 # pyarrow imports pandas on its first conversion of Python rows (0.3 s): the
 # import above makes it part of start-up, not of the first batch written.
@@ -60,41 +60,47 @@ def document_row(record: DocumentRecord) -> dict[str, Any]:
     return {c.name: row.get(c.name) for c in DOCUMENT_COLUMNS}
 
 
-def fact_row(doc_id: str, text: str, sentence: tuple[int, int], fact: Fact) -> dict[str, Any]:
-    value = fact.value
-    number = float(value) if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) else None
-    return {
-        "doc_id": doc_id,
-        "field": fact.field,
-        "value": fact.canonical,
-        "value_number": number,
-        "value_date": value if isinstance(value, dt.date) else None,
-        "text": fact.text,
-        "char_start": fact.start,
-        "char_end": fact.end,
-        "sentence": text[sentence[0]:sentence[1]].strip(),
-        "stage": fact.stage,
-        "rule": fact.rule,
-        "status": fact.status.value,
-        "exactness": fact.exactness.value,
-        "issue_seq": fact.issue_seq,
-        "measure_seq": fact.measure_seq,
-    }
-
-
 def error_row(err: BulletinError) -> dict[str, Any]:
     return {"source_path": err.path, "stage": err.stage, "error_kind": err.kind.value, "message": err.message}
 
 
-def record_rows(record: DocumentRecord) -> dict[str, list[dict[str, Any]]]:
-    """The rows one document contributes to each table."""
+# A table's rows column by column: what Arrow converts without a pass per row.
+Columns = dict[str, list[Any]]
+COLUMN_NAMES = {table: tuple(c.name for c in columns) for table, columns in TABLES.items()}
+
+
+def record_columns(record: DocumentRecord) -> dict[str, Columns]:
+    """The rows one document contributes to each table, as columns."""
+    doc_id, text, facts = record.doc_id, record.text, record.facts
     return {
-        "documents": [document_row(record)],
-        "facts": [fact_row(record.doc_id, record.text, s, f) for f, s in zip(record.facts, record.fact_sentences)],
-        "texts": [{"doc_id": record.doc_id, "text": record.text, "offset_runs": record.offset_runs}],
-        "issues": [{"doc_id": record.doc_id, **issue} for issue in record.issues],
-        "measures": [{"doc_id": record.doc_id, **measure} for measure in record.measures],
+        "documents": {name: [value] for name, value in document_row(record).items()},
+        "facts": {
+            "doc_id": [doc_id] * len(facts),
+            "field": [f.field for f in facts],
+            "value": [f.canonical for f in facts],
+            "value_number": [float(f.value) if isinstance(f.value, (int, float, Decimal)) and not isinstance(f.value, bool) else None for f in facts],
+            "value_date": [f.value if isinstance(f.value, dt.date) else None for f in facts],
+            "text": [f.text for f in facts],
+            "char_start": [f.start for f in facts],
+            "char_end": [f.end for f in facts],
+            "sentence": [text[start:end].strip() for start, end in record.fact_sentences],
+            "stage": [f.stage for f in facts],
+            "rule": [f.rule for f in facts],
+            "status": [f.status.value for f in facts],
+            "exactness": [f.exactness.value for f in facts],
+            "issue_seq": [f.issue_seq for f in facts],
+            "measure_seq": [f.measure_seq for f in facts],
+        },
+        "texts": {"doc_id": [doc_id], "text": [text], "offset_runs": [record.offset_runs]},
+        "issues": rows_as_columns("issues", record.issues, doc_id=doc_id),
+        "measures": rows_as_columns("measures", record.measures, doc_id=doc_id),
     }
+
+
+def rows_as_columns(table: str, rows: Iterable[dict[str, Any]], **constant: Any) -> Columns:
+    """Rows (dicts) as the columns of `table`; a missing key is a null, `constant` fills a column."""
+    rows = list(rows)
+    return {name: [constant[name]] * len(rows) if name in constant else [row.get(name) for row in rows] for name in COLUMN_NAMES[table]}
 
 
 # --- the cache: Arrow IPC segments, one per row group -----------------------
@@ -200,9 +206,9 @@ def _spans(table: pa.Table) -> dict[str, tuple[int, int]]:
 class TableWriter:
     """Streams one table's rows to a temporary Parquet file; `commit` renames it into place.
 
-    Rows come as Python dicts (a document just extracted) or as Arrow tables
-    (one taken from the cache); `flush` writes them, in the order they came,
-    as one row group and returns it.
+    Rows come as columns (a document just extracted) or as Arrow tables (one
+    taken from the cache); `flush` writes them, in the order they came, as
+    one row group and returns it.
     """
 
     def __init__(self, table: str, out_dir: Path):
@@ -219,14 +225,17 @@ class TableWriter:
             write_statistics=[name for name in self.schema.names if name not in RUNNING_TEXT],
         )
         self.pieces: list[pa.Table] = []
-        self.buffer: list[dict[str, Any]] = []
-        self.buffered = 0
+        self.columns: Columns = {name: [] for name in self.schema.names}
+        self.buffered = 0  # rows not yet written, in columns and pieces
         self.rows = 0
 
-    def write(self, rows: Iterable[dict[str, Any]]) -> None:
-        before = len(self.buffer)
-        self.buffer.extend(rows)
-        self.buffered += len(self.buffer) - before
+    def write(self, columns: Columns) -> None:
+        for name, values in self.columns.items():
+            values.extend(columns[name])
+        self.buffered += len(columns[self.schema.names[0]])
+
+    def write_rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.write(rows_as_columns(self.table, rows))
 
     def write_table(self, table: pa.Table) -> None:
         self._seal()
@@ -234,9 +243,9 @@ class TableWriter:
         self.buffered += table.num_rows
 
     def _seal(self) -> None:
-        if self.buffer:
-            self.pieces.append(pa.Table.from_pylist(self.buffer, schema=self.schema))
-            self.buffer = []
+        if self.columns[self.schema.names[0]]:
+            self.pieces.append(pa.Table.from_pydict(self.columns, schema=self.schema))
+            self.columns = {name: [] for name in self.schema.names}
 
     def flush(self) -> pa.Table:
         """Write what is buffered as one row group; returns it (empty if nothing was)."""
