@@ -82,6 +82,9 @@ def _cfg() -> dict[str, Any]:
     keys = ("measure_marker", "frame", "frame_unquoted", "heading_tail", "findings_section", "not_findings_section", "rectification_label", "closing_line", "measure_count")
     cfg = {k: vocab.pattern("outline", k) for k in keys}
     cfg["markers"] = sorted(markers, key=lambda m: m[0])
+    # any marker at all, in one match: most lines are not headings, and then
+    # one call answers for every marker
+    cfg["any_marker"] = regex.compile("|".join(f"(?:{p.pattern})" for _, _, p in cfg["markers"]), cfg["markers"][0][2].flags)
     cfg["status"] = {k: vocab.compile_pattern(v, fragments, "outline") for k, v in vocab.table("outline", "status").items()}
     cfg["applies_to"] = set(data["applies_to"])
     return cfg
@@ -106,7 +109,7 @@ def parse_headings(text: str, lines: list[tuple[int, int]]) -> tuple[list[Headin
     closed = False  # after a closing line, until the next top-level heading
     for start, end in lines:
         line = text[start:end]
-        for rank, show, pattern in cfg["markers"]:
+        for rank, show, pattern in cfg["markers"] if cfg["any_marker"].match(line) else ():
             m = pattern.match(line)
             if not m:
                 continue
