@@ -164,6 +164,16 @@ def test_collapsing_spaces_run_by_run_is_collapsing_them_character_by_character(
     assert _collapse_spaces(folded, base) == ("".join(chars), offset_runs(offsets))
 
 
+def test_every_space_nfkc_leaves_in_a_line_is_one_the_fast_path_looks_for():
+    import unicodedata
+
+    from bulletin_miner.ingest.textnorm import _FOLDED_SPACES
+
+    line_breaks = set("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+    left = {ch for code in range(0x110000) if not 0xD800 <= code < 0xE000 for ch in unicodedata.normalize("NFKC", chr(code)) if ch.isspace()}
+    assert left - line_breaks <= set(_FOLDED_SPACES)
+
+
 _PLACE_STRINGS = [
     "中共三门县民政局党组", "沧州市残疾人联合会", "徐州市新城区汉风路1号西综合区F603室", "浙江省台州市三门县交通路499号",
     "沧州市运河区北京路", "市民政局党委", "县民政局", "县委", "公开原则", "合作", "朝阳区人民政府", "吉林省长春市朝阳区",

@@ -139,7 +139,10 @@ def normalize(source: str) -> NormalizedText:
     for raw_line in source.splitlines(keepends=True):
         line_start = position
         position += len(raw_line)
-        line, line_runs = _fold_line(raw_line.rstrip("\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"), line_start, plain)
+        raw = raw_line.rstrip("\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85")
+        if not raw:  # a blank line (a quarter of them)
+            continue
+        line, line_runs = _fold_line(raw, line_start, plain)
         if line:
             folded.append((line, line_runs, line_start))
     # A match inside a line is a match in the lines joined: none there means
@@ -196,9 +199,16 @@ def _fold_line(raw: str, base: int, plain: bool = False) -> tuple[str, list[int]
     return "".join(chars), offset_runs(offsets)
 
 
+# The spaces a line can hold once NFKC has folded it (every other space NFKC
+# makes one of these, or it breaks the line): tested by the fast path below.
+_FOLDED_SPACES = (" ", "\t", "\x1f", "\u1680")
+
+
 def _collapse_spaces(line: str, base: int) -> tuple[str, list[int]]:
     """What _fold_line_pieces does to a line that maps character to character,
     one space run at a time: none at the ends or between wide characters, else one."""
+    if not any(space in line for space in _FOLDED_SPACES):  # most lines: four C scans, no regex
+        return line, [0, base, len(line)] if line else []
     pieces: list[str] = []
     runs: list[int] = []
     length = 0
