@@ -17,7 +17,6 @@ import regex
 from bulletin_miner import vocab
 
 _PROTECTED = {chr(c) for c in range(0x2460, 0x2474)}  # ① … ⑳
-_PROTECTED_RE = regex.compile("[\u2460-\u2473]")
 
 
 @dataclass(frozen=True)
@@ -132,8 +131,8 @@ def normalize(source: str) -> NormalizedText:
     '（一）'
     """
     chrome = _chrome()
-    # two searches of the whole text instead of two for every line (most texts have neither)
-    plain = not _PROTECTED_RE.search(source) and not _MARK.search(source)
+    # one search of the whole text instead of two for every line (most texts have neither)
+    plain = not _MARK_OR_PROTECTED.search(source)
     folded: list[tuple[str, list[int], int]] = []  # each line, its runs (from the line's start), its source start
     position = 0
     for raw_line in source.splitlines(keepends=True):
@@ -166,7 +165,8 @@ def normalize(source: str) -> NormalizedText:
     return NormalizedText("".join(parts), tuple(runs))
 
 
-_MARK = regex.compile(r"\p{M}")
+# combining marks and the circled numerals kept as outline markers (_PROTECTED)
+_MARK_OR_PROTECTED = regex.compile(r"[\p{M}\u2460-\u2473]")
 # What str.isspace() calls a space, inside a line: regex's \s and the unit separator.
 _SPACES = regex.compile(r"[\s\x1f]+")
 
@@ -182,7 +182,7 @@ def _fold_line(raw: str, base: int, plain: bool = False) -> tuple[str, list[int]
     # Fast path: NFKC changing no length on a line without combining marks or
     # circled numerals maps character to character (the common case); spaces
     # are then collapsed run by run, not character by character.
-    if plain or (not _PROTECTED_RE.search(raw) and not _MARK.search(raw)):
+    if plain or not _MARK_OR_PROTECTED.search(raw):
         folded = unicodedata.normalize("NFKC", raw)
         if len(folded) == len(raw):
             return _collapse_spaces(folded, base)
