@@ -120,9 +120,9 @@ class SegmentCache:
     """
 
     SUFFIX = ".arrow"
-    # zstd: 0.08 ms a document more than none, for a cache a tenth the size
-    # (uncompressed it was 20 times the Parquet tables it mirrors)
-    # (no threads of its own: with one core pinned, or workers on the others, they only contend)
+    # zstd: 0.08 ms a document more than none for a cache a tenth the size
+    # (uncompressed it was 20 times the Parquet tables it mirrors); no threads
+    # of its own: with one core pinned, or workers on the others, they only contend
     OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd", use_threads=False)
 
     def __init__(self, directory: Path, tables: Sequence[str], *, load_index: bool = True, keep_open: int = 4):
@@ -142,9 +142,6 @@ class SegmentCache:
 
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self.index
-
-    def __len__(self) -> int:
-        return len(self.index)
 
     def rows(self, doc_id: str) -> dict[str, pa.Table] | None:
         """One document's rows in each table (None if its segment cannot be read)."""
@@ -179,13 +176,14 @@ class SegmentCache:
             tables = {t: self._read(self.directory / f"{name}.{t}{self.SUFFIX}", t) for t in self.tables}
             self._open[name] = None if any(v is None for v in tables.values()) else {t: (v, _spans(v)) for t, v in tables.items()}
             while len(self._open) > self.keep_open:
-                self._open.popitem(last=False)  # its slices keep what they use mapped
+                self._open.popitem(last=False)  # slices handed out keep their own buffers
         self._open.move_to_end(name)
         return self._open[name]
 
     def _read(self, path: Path, table: str) -> pa.Table | None:
         try:
-            loaded = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+            with pa.OSFile(str(path), "rb") as source:  # read into memory: the file may be replaced or removed later
+                loaded = pa.ipc.open_file(source).read_all()
         except (OSError, pa.ArrowInvalid):
             return None  # missing or unreadable: as if it had never been written
         return loaded if loaded.schema.equals(self.schemas[table], check_metadata=True) else None
