@@ -1,8 +1,9 @@
 """Writing records as Parquet tables: explicit schemas, streamed, atomic replacement.
 
-Rows go out in batches (a corpus is never held in memory); each table is
+Rows go out in row groups (a corpus is never held in memory); each table is
 written to a temporary file and renamed into place when the run completes,
-so an interrupted run leaves the previous tables as they were.
+so an interrupted run leaves the previous tables as they were. Each row
+group is also kept as a cache segment (SegmentCache) for the runs after.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pyarrow.parquet as pq
 
 from bulletin_miner.config import PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError
-from bulletin_miner.records import DocumentRecord, Fact
+from bulletin_miner.records import DocumentRecord
 from bulletin_miner.schema import DOCUMENT_COLUMNS, TABLES, arrow_schema
 
 # pyarrow imports pandas on its first conversion of Python rows (0.3 s): the
