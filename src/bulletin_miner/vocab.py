@@ -144,7 +144,7 @@ def rules(resource: str, key: str = "rules") -> tuple[Rule, ...]:
                 raise _bad(resource, f"rule {entry['name']} implies from a group it does not have: {group}")
         near = compile_pattern(entry["near"], fragments, resource) if entry.get("near") else None
         reach = entry.get("reach")
-        if reach is not None and (not isinstance(reach, int) or reach < 1 or near is None):
+        if reach is not None and (not _is_reach(reach) or near is None):
             raise _bad(resource, f"rule {entry['name']}: `reach` must be a positive whole number, beside a `near`")
         out.append(Rule(entry["name"], pattern, entry.get("note", ""), implies, near, reach))
     return tuple(out)
@@ -188,9 +188,14 @@ def words(resource: str, key: str) -> tuple[str, ...]:
 def reach(resource: str, key: str, default: int) -> int:
     """How far from its keyword a pattern's match may run (`default` when unset)."""
     value = load(resource).get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    if not _is_reach(value):
         raise _bad(resource, f"`{key}` must be a positive whole number")
     return value
+
+
+def _is_reach(value: Any) -> bool:
+    """A reach is a positive whole number of characters (YAML's `true` is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def table(resource: str, key: str) -> dict[str, Any]:
