@@ -8,7 +8,6 @@ address or issuer names at that level.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 from spacy.language import Language
@@ -57,7 +56,7 @@ def agency(doc: Doc) -> Doc:
     body = next((m for m in mentions if m.field == "party_body" and m.rule == unit.rule and m.start >= unit.end), None)
     if body is not None and body.start == unit.end:
         short = vocab.table("agency", "party_body_short").get(body.text)
-        st.add(doc, dataclasses.replace(body, value=short, status=Status.INFERRED) if short else body)
+        st.add(doc, body._replace(value=short, status=Status.INFERRED) if short else body)
 
     # Places named by strings that name places (never body text): other unit
     # mentions, the title, the issuer, the address.

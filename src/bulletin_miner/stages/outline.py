@@ -10,7 +10,6 @@ of the tree there. Under each problem, the measures are the run of
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
@@ -381,7 +380,7 @@ def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int,
             return regions[i][2], regions[i][3]
         return None
 
-    st.facts = [dataclasses.replace(f, issue_seq=k[0], measure_seq=k[1]) if (k := region_of(f.start)) else f for f in st.facts]
+    st.facts = [f._replace(issue_seq=k[0], measure_seq=k[1]) if (k := region_of(f.start)) else f for f in st.facts]
     # One pass over the dates: each full date anchors the bare ones after it;
     # those inside a measure become its facts.
     anchor: dt.date | None = None
