@@ -164,6 +164,19 @@ def test_collapsing_spaces_run_by_run_is_collapsing_them_character_by_character(
     assert _collapse_spaces(folded, base) == ("".join(chars), offset_runs(offsets))
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("阅读量浏览次数:: 12字体号大中小【】正文")), max_size=12), max_size=8))
+def test_inline_chrome_is_looked_for_in_every_line_a_search_of_the_joined_lines_touches(lines):
+    # normalize cuts inline chrome only from the lines _lines_touched names: it
+    # must name every line in which a search of that line alone finds some
+    from bulletin_miner.ingest.textnorm import _chrome, _lines_touched
+
+    inline = _chrome().inline
+    touched = _lines_touched(inline, lines)
+    assert touched == sorted(set(touched))
+    assert {i for i, line in enumerate(lines) if inline.search(line)} <= set(touched)
+
+
 def test_every_space_nfkc_leaves_in_a_line_is_one_the_fast_path_looks_for():
     import unicodedata
 

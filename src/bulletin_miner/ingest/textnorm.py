@@ -8,6 +8,7 @@ chrome lines are dropped; lines are joined by a single newline.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import unicodedata
 from dataclasses import dataclass
@@ -144,10 +145,13 @@ def normalize(source: str) -> NormalizedText:
         line, line_runs = _fold_line(raw, line_start, plain)
         if line:
             folded.append((line, line_runs, line_start))
-    # A match inside a line is a match in the lines joined: none there means
-    # none in any line, one search instead of one per line (most texts have none).
-    if folded and chrome.inline.search("\n".join(line for line, _, _ in folded)):
-        folded = [(*_cut_inline(line, line_runs, chrome.inline), line_start) for line, line_runs, line_start in folded]
+    # A match inside a line is a match in the lines joined, or lies under one
+    # found there: only the lines those touch are searched line by line (one
+    # search of the text instead of one per line; most texts have none).
+    if folded:
+        for i in _lines_touched(chrome.inline, [line for line, _, _ in folded]):
+            line, line_runs, line_start = folded[i]
+            folded[i] = (*_cut_inline(line, line_runs, chrome.inline), line_start)
     parts: list[str] = []
     runs: list[int] = []
     length = 0
@@ -230,6 +234,25 @@ def _collapse_spaces(line: str, base: int) -> tuple[str, list[int]]:
         pieces.append(line[kept_from:])
         _append_run(runs, length, base + kept_from, len(line) - kept_from)
     return "".join(pieces), runs
+
+
+def _lines_touched(pattern: regex.Pattern, lines: list[str]) -> list[int]:
+    """Indexes of the lines that a match of `pattern` in the lines joined by newlines touches.
+
+    >>> _lines_touched(regex.compile(r"阅读量:\\s*[0-9]+"), ["标题", "阅读量:", "95 正文", "阅读量:3"])
+    [1, 2, 3]
+    """
+    joined = "\n".join(lines)
+    starts: list[int] = []
+    position = 0
+    for line in lines:
+        starts.append(position)
+        position += len(line) + 1
+    touched: list[int] = []
+    for m in pattern.finditer(joined):
+        first, last = bisect.bisect_right(starts, m.start()) - 1, bisect.bisect_right(starts, m.end() - 1) - 1
+        touched.extend(i for i in range(first, last + 1) if not touched or i > touched[-1])
+    return touched
 
 
 def _cut_inline(line: str, line_runs: list[int], inline: regex.Pattern) -> tuple[str, list[int]]:
