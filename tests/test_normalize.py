@@ -230,6 +230,39 @@ def test_one_scan_finds_every_occurrence_of_every_keyword(words, text):
 
 
 @settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="完成率占问题.", min_size=1, max_size=4), min_size=1, max_size=8),
+    st.text(alphabet="完成率占问题.,", max_size=60),
+)
+def test_a_trie_of_the_words_matches_what_their_alternation_longest_first_does(words, text):
+    import re
+
+    from bulletin_miner.stages._rules import trie_pattern
+
+    alternation = "|".join(map(re.escape, sorted(set(words), key=lambda w: (-len(w), w))))
+    assert [m.span() for m in re.finditer(trie_pattern(words), text)] == [m.span() for m in re.finditer(alternation, text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(st.text(alphabet="完成率占问题", min_size=1, max_size=3), min_size=1, max_size=4), min_size=1, max_size=4),
+    st.lists(st.text(alphabet="完成率占问题,", max_size=40), min_size=1, max_size=3),
+    st.integers(0, 45),
+    st.integers(0, 45),
+)
+def test_keywords_shared_by_the_stages_are_every_occurrence_in_the_span_asked_for(word_sets, texts, a, b):
+    # stages ask in turn, for their own words and spans, of one scan per document
+    from bulletin_miner.stages._rules import DocumentWords
+
+    shared = DocumentWords()
+    for text in texts:
+        start, end = min(a, b, len(text)), min(max(a, b), len(text))
+        for words in map(tuple, word_sets):
+            expected = sorted({(i, i + len(w)) for w in set(words) for i in range(start, end - len(w) + 1) if text.startswith(w, i)})
+            assert sorted(set(shared.hits(text, words, start, end))) == expected
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("2024年3月21日至4月19日号〇二零一十三.-/ 是第,。元万余") + ["\n"]), max_size=90))
 # the longest each can be, so a reach too short for them fails here
 @example("于二〇二四年十二月三十一日反馈,2024年12月31日、2023.12.31、3.0034万元")

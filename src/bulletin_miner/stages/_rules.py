@@ -1,7 +1,7 @@
 """Running a resource's named rules over a region of the text, as facts."""
 from __future__ import annotations
 
-import functools
+import bisect
 import re
 from typing import Callable, Iterable, Iterator
 
@@ -74,10 +74,10 @@ def windows_around(text: str, hits: Iterable[tuple[int, int]], start: int, end: 
 class WordFinder:
     """Every occurrence of each of many words, found in one scan of the text.
 
-    The keywords of a resource's rules are plain words; one scan for all of
-    them costs what one scan for one of them did. A scan steps over a word
-    that starts inside another it found (完成 in 完成率): those are checked
-    where they can be, so every occurrence of every word is reported.
+    The keywords of the rules are plain words; one scan for all of them costs
+    what one scan for one of them did. A scan steps over a word that starts
+    inside another it found (完成 in 完成率): those are checked where they can
+    be, so every occurrence of every word is reported.
 
     >>> found = WordFinder(["完成", "完成率", "率占"]).occurrences("已完成率占", 0, 5)
     >>> found["完成"], found["完成率"], found["率占"]
@@ -86,7 +86,8 @@ class WordFinder:
 
     def __init__(self, words: Iterable[str]):
         self.words = sorted(set(words), key=lambda w: (-len(w), w))  # longest first, as the scan prefers
-        self._scan = re.compile("|".join(map(re.escape, self.words)))  # stdlib re: 3x faster than regex on literals
+        # stdlib re: 3x faster than regex on literals; as a trie, a third faster again
+        self._scan = re.compile(trie_pattern(self.words))
         # (offset, word) that could start inside each word, consistent with its characters
         self._inside = {
             w: [(k, v) for k in range(len(w)) for v in self.words if (k, v) != (0, w) and w[k:k + len(v)] == v[:len(w) - k]]
@@ -108,12 +109,79 @@ class WordFinder:
         return found
 
 
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regular expression for any of `words`, their common prefixes factored
+    out; at any position it matches the longest word there, as an alternation
+    of the words longest first does, but tries each character once.
+
+    >>> trie_pattern(["整改", "整改完成", "整治", "完成"])
+    '(?:完成|整(?:改(?:完成)?|治))'
+    """
+    root: dict = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        if "" in node:  # a word may end here: the longer ones first (greedy), then this one
+            return f"(?:{body})?" if len(branches) > 1 or len(body) > 1 else f"{body}?"
+        return body
+
+    return pattern(root) or "(?!)"  # no words: a pattern that matches nothing
+
+
+class DocumentWords:
+    """Every occurrence of every keyword any rule or pattern asks for, found in
+    one scan of each document and shared by all the stages.
+
+    Each stage scanned the text for its own keywords (six scans of every
+    document); one scan for all of them costs less than two did. The words
+    are those asked for so far: a request for one not yet among them widens
+    the set and scans again (only in the first document).
+    """
+
+    def __init__(self) -> None:
+        self.words: set[str] = set()
+        self.finder = WordFinder(())
+        self.text: str | None = None  # the document last scanned (held, so `is` is a safe test)
+        self.found: dict[str, list[tuple[int, int]]] = {}
+        self.starts: dict[str, list[int]] = {}
+
+    def hits(self, text: str, words: tuple[str, ...], start: int, end: int) -> list[tuple[int, int]]:
+        """(start, end) of each occurrence of any of `words` wholly in text[start:end], in order."""
+        if not self.words.issuperset(words):
+            self.words.update(words)
+            self.finder = WordFinder(self.words)
+            self.text = None
+        if text is not self.text:
+            self.found = self.finder.occurrences(text, 0, len(text))
+            self.starts = {}
+            self.text = text
+        spans: list[tuple[int, int]] = []
+        for word in words:
+            found = self.found[word]
+            if not found:
+                continue
+            starts = self.starts.get(word)
+            if starts is None:
+                starts = self.starts[word] = [s for s, _ in found]
+            spans += found[bisect.bisect_left(starts, start):bisect.bisect_right(starts, end - len(word))]
+        return sorted(spans) if len(words) > 1 else spans
+
+
+_DOCUMENT_WORDS = DocumentWords()
+
+
 def finditer_near(pattern, words: tuple[str, ...], text: str, start: int, end: int, reach: int = NEAR_WINDOW) -> Iterator:
     """Matches of `pattern` in text[start:end], looked for only within `reach`
     of `words` (which every match holds): what a scan of the whole span finds, faster."""
-    occurrences = _word_finder(words).occurrences(text, start, end)
-    hits = sorted(h for w in words for h in occurrences[w]) if len(words) > 1 else occurrences[words[0]]
-    for s, e in windows_around(text, hits, start, end, reach):
+    for s, e in windows_around(text, _DOCUMENT_WORDS.hits(text, words, start, end), start, end, reach):
         yield from pattern.finditer(text, s, e)
 
 
@@ -127,22 +195,9 @@ def pattern_matches(resource: str, key: str, text: str, start: int, end: int) ->
     return finditer_near(pattern, vocab.words(resource, f"{key}_near"), text, start, end, vocab.reach(resource, f"{key}_reach", NEAR_WINDOW))
 
 
-@functools.lru_cache(maxsize=None)
-def _word_finder(words: tuple[str, ...]) -> WordFinder:
-    return WordFinder(words)
-
-
-@functools.lru_cache(maxsize=None)
-def _keyword_finder(resource: str, key: str) -> WordFinder | None:
-    words = [w for rule in vocab.rules(resource, key) for w in (rule.near_words or ())]
-    return WordFinder(words) if words else None
-
-
 def matches(resource: str, text: str, start: int = 0, end: int | None = None, key: str = "rules") -> Iterator[tuple[vocab.Rule, object]]:
     """Every match of every rule, in rule order (a rule with a keyword only near it)."""
     end = len(text) if end is None else end
-    finder = _keyword_finder(resource, key)
-    occurrences = finder.occurrences(text, start, end) if finder else {}
     windows: dict[tuple[str, int], list[tuple[int, int]]] = {}  # rules that share a keyword share its windows
     for rule in vocab.rules(resource, key):
         if rule.near is None:
@@ -155,8 +210,7 @@ def matches(resource: str, text: str, start: int = 0, end: int | None = None, ke
                 if words is None:
                     regions = keyword_windows(text, rule.near, start, end, reach)
                 else:
-                    hits = occurrences[words[0]] if len(words) == 1 else sorted(h for w in words for h in occurrences[w])
-                    regions = windows_around(text, hits, start, end, reach)
+                    regions = windows_around(text, _DOCUMENT_WORDS.hits(text, words, start, end), start, end, reach)
                 windows[(rule.near.pattern, reach)] = regions
         for s, e in regions:
             for match in rule.pattern.finditer(text, s, e):
