@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from bulletin_miner.config import PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError
-from bulletin_miner.records import DocumentRecord
+from bulletin_miner.records import DocumentRecord, Fact, canonical
 from bulletin_miner.schema import DOCUMENT_COLUMNS, TABLES, arrow_schema
 
 # pyarrow imports pandas on its first conversion of Python rows (0.3 s): the
@@ -77,24 +77,29 @@ COLUMN_NAMES = {table: tuple(c.name for c in columns) for table, columns in TABL
 def record_columns(record: DocumentRecord) -> dict[str, Columns]:
     """The rows one document contributes to each table, as columns."""
     doc_id, text, facts = record.doc_id, record.text, record.facts
+    # facts are tuples: their columns in one transposition, not a pass per column
+    field, value, start, end, fact_text, stage, rule, status, exactness, issue_seq, measure_seq = (
+        map(list, zip(*facts)) if facts else ([] for _ in Fact._fields)
+    )
     return {
         "documents": {name: [value] for name, value in document_row(record).items()},
         "facts": {
             "doc_id": [doc_id] * len(facts),
-            "field": [f.field for f in facts],
-            "value": [f.canonical for f in facts],
-            "value_number": [float(f.value) if isinstance(f.value, (int, float, Decimal)) and not isinstance(f.value, bool) else None for f in facts],
-            "value_date": [f.value if isinstance(f.value, dt.date) else None for f in facts],
-            "text": [f.text for f in facts],
-            "char_start": [f.start for f in facts],
-            "char_end": [f.end for f in facts],
-            "sentence": [text[start:end].strip() for start, end in record.fact_sentences],
-            "stage": [f.stage for f in facts],
-            "rule": [f.rule for f in facts],
-            "status": [f.status.value for f in facts],
-            "exactness": [f.exactness.value for f in facts],
-            "issue_seq": [f.issue_seq for f in facts],
-            "measure_seq": [f.measure_seq for f in facts],
+            "field": field,
+            "value": [canonical(v) for v in value],
+            "value_number": [float(v) if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) else None for v in value],
+            "value_date": [v if isinstance(v, dt.date) else None for v in value],
+            "text": fact_text,
+            "char_start": start,
+            "char_end": end,
+            "sentence": [text[a:b].strip() for a, b in record.fact_sentences],
+            "stage": stage,
+            "rule": rule,
+            # str enums: Arrow writes a str subclass as its string, "stated"
+            "status": status,
+            "exactness": exactness,
+            "issue_seq": issue_seq,
+            "measure_seq": measure_seq,
         },
         "texts": {"doc_id": [doc_id], "text": [text], "offset_runs": [record.offset_runs]},
         "issues": rows_as_columns("issues", record.issues, doc_id=doc_id),

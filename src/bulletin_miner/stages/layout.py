@@ -85,10 +85,10 @@ def layout(doc: Doc) -> Doc:
     cfg = _config()
     st.lines = [m.span() for m in _LINE.finditer(text)]
     starts = {s for s, _ in st.lines}
-    starts.update(m.end() for m in cfg["sentence_end"].finditer(text))
+    starts.update([m.end() for m in cfg["sentence_end"].finditer(text)])
     # the Doc's tokens follow in bm_spans_v2, which re-tokenises at these starts
     n = len(text)
-    st.sentence_starts = sorted(s for s in starts if s < n and not text[s].isspace())
+    st.sentence_starts = sorted([s for s in starts if s < n and not text[s].isspace()])
     line_texts = [text[s:e] for s, e in st.lines]
     title_index = find_title(line_texts)
     header_end = 0
