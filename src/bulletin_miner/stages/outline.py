@@ -301,16 +301,26 @@ def outline(doc: Doc) -> Doc:
     ]
 
     measure_regions: list[tuple[int, int, int, int]] = []  # (start, end, issue_seq, measure_seq)
+    names: dict[int, str] = {}  # an aspect or category heading's name, read once for all its problems
+    # top sections that only hold the findings: not framed as a problem themselves
+    containers = {id(t) for t in tops if not cfg["frame"].match(text, t.title_start, t.title_end)}
+
+    def name_of(heading: Heading) -> str:
+        name = names.get(id(heading))
+        if name is None:
+            name = names[id(heading)] = _heading_name(text, heading)
+        return name
+
     for seq, problem in enumerate(problems, start=1):
         body_end = next_boundary(problem.title_start)
         title, t_start, t_end = problem_title(text, problem)
         measures = _measure_spans(text, problem.body_start, body_end) or _listed_measures(text, problem, measure_lines, body_end)
-        chain = _chain_without_container(text, problem)
+        chain = _chain_without_container(problem, containers)
         result.issues.append({
             "seq": seq,
             "path": problem.path(),
-            "aspect": _heading_name(text, chain[0]) if chain else None,
-            "category": _heading_name(text, chain[-1]) if len(chain) >= 2 else None,
+            "aspect": name_of(chain[0]) if chain else None,
+            "category": name_of(chain[-1]) if len(chain) >= 2 else None,
             "title": title,
             "status": _status(text, problem, body_end),
             "n_measures": len(measures),
@@ -338,11 +348,11 @@ def outline(doc: Doc) -> Doc:
     return doc
 
 
-def _chain_without_container(text: str, problem: Heading) -> list[Heading]:
-    """The headings above a problem, less a top section that only holds the findings
-    (`二、整改落实的成效` above its aspects)."""
+def _chain_without_container(problem: Heading, containers: set[int]) -> list[Heading]:
+    """The headings above a problem, less a top section that only holds the
+    findings (`二、整改落实的成效` above its aspects): `containers`, by id."""
     chain = problem.ancestors()
-    if len(chain) >= 2 and not _cfg()["frame"].match(text, chain[0].title_start, chain[0].title_end):
+    if len(chain) >= 2 and id(chain[0]) in containers:
         chain = chain[1:]
     return chain
 
