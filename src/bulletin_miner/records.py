@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -83,6 +84,9 @@ class DocumentRecord:
         return any(f.exactness is not Exactness.EXACT for f in amounts)
 
 
+_START = operator.attrgetter("start")
+
+
 def assemble_fields(facts: list[Fact], warnings: list[str], sentence_of: Callable[[int], Any] | None = None) -> dict[str, Any]:
     """Combine document-level facts into field values, one policy per field.
 
@@ -105,7 +109,9 @@ def assemble_fields(facts: list[Fact], warnings: list[str], sentence_of: Callabl
         by_field.setdefault(fact.field, []).append(fact)
     values: dict[str, Any] = {}
     for column in EXTRACTED_COLUMNS:
-        found = sorted(by_field.get(column.name, []), key=lambda f: f.start)
+        found = by_field.get(column.name, [])
+        if len(found) > 1:
+            found.sort(key=_START)
         if column.combine is Combine.LIST:
             seen: list[Any] = []
             for fact in found:
