@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -133,7 +134,7 @@ def normalize(source: str) -> NormalizedText:
     """
     chrome = _chrome()
     # one search of the whole text instead of two for every line (most texts have neither)
-    plain = not _MARK_OR_PROTECTED.search(source)
+    plain = not _may_compose(source)
     folded: list[tuple[str, list[int], int]] = []  # each line, its runs (from the line's start), its source start
     position = 0
     for raw_line in source.splitlines(keepends=True):
@@ -171,6 +172,16 @@ def normalize(source: str) -> NormalizedText:
 
 # combining marks and the circled numerals kept as outline markers (_PROTECTED)
 _MARK_OR_PROTECTED = regex.compile(r"[\p{M}\u2460-\u2473]")
+# Hangul jamo, which NFKC composes as it does marks (ㄱㅏ becomes 가). A line
+# with neither maps character to character whenever NFKC keeps its length;
+# with one, a composition (one fewer) beside an expansion (ﬁ -> fi, one
+# more) would keep the length and shift every offset after it. stdlib re:
+# a class of BMP ranges means the same there, and it scans 3x faster.
+_JAMO = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff\uffa0-\uffdc]")
+
+
+def _may_compose(text: str) -> bool:
+    return _MARK_OR_PROTECTED.search(text) is not None or _JAMO.search(text) is not None
 # What str.isspace() calls a space, inside a line: regex's \s and the unit separator.
 _SPACES = regex.compile(r"[\s\x1f]+")
 
@@ -178,15 +189,15 @@ _SPACES = regex.compile(r"[\s\x1f]+")
 def _fold_line(raw: str, base: int, plain: bool = False) -> tuple[str, list[int]]:
     """A line folded, with its runs back to the source (text starts from the
     line's start, source offsets absolute: `base` is where the line starts).
-    `plain`: the line is known to hold no combining mark and no circled numeral.
+    `plain`: the line is known to hold no combining mark, jamo or circled numeral.
 
     >>> _fold_line("  加强  学习 ok  go ", 10)
     ('加强学习 ok go', [0, 12, 2, 2, 16, 6, 8, 23, 2])
     """
-    # Fast path: NFKC changing no length on a line without combining marks or
-    # circled numerals maps character to character (the common case); spaces
+    # Fast path: NFKC changing no length on a line without combining marks,
+    # jamo or circled numerals maps character to character (the common case); spaces
     # are then collapsed run by run, not character by character.
-    if plain or not _MARK_OR_PROTECTED.search(raw):
+    if plain or not _may_compose(raw):
         folded = unicodedata.normalize("NFKC", raw)
         if len(folded) == len(raw):
             return _collapse_spaces(folded, base)
