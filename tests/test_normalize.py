@@ -263,6 +263,37 @@ def test_keywords_shared_by_the_stages_are_every_occurrence_in_the_span_asked_fo
             assert sorted(set(shared.hits(text, words, start, end))) == expected
 
 
+def test_threads_sharing_the_keyword_scan_each_get_their_own_documents_words():
+    import sys
+    import threading
+
+    from bulletin_miner.stages._rules import DocumentWords
+
+    shared = DocumentWords()
+    texts = {"a": "完成整改,问题" * 30, "b": "问题率占" * 40}
+    words = {"a": ("完成", "问题"), "b": ("问题", "率占", "占问")}
+    expected = {k: sorted({(i, i + len(w)) for w in words[k] for i in range(len(t)) if t.startswith(w, i)}) for k, t in texts.items()}
+    wrong: list[str] = []
+
+    def work(key: str) -> None:
+        for _ in range(300):
+            text = "".join(texts[key])  # a new object each time, as each document is
+            if shared.hits(text, words[key], 0, len(text)) != expected[key]:
+                wrong.append(key)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in ("a", "b", "a", "b")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not wrong
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("2024年3月21日至4月19日号〇二零一十三.-/ 是第,。元万余") + ["\n"]), max_size=90))
 # the longest each can be, so a reach too short for them fails here
