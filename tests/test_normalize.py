@@ -295,6 +295,19 @@ def test_threads_sharing_the_keyword_scan_each_get_their_own_documents_words():
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["反馈", "会", "会议", "意见", "了", "于", "2024年", "十二月", "3月", "三十一日", "21日", "甲乙", "。", "\n"]), max_size=40).map("".join))
+# the farthest a feedback phrase reaches from its 反馈, on either side
+@example("二〇二四年十二月三十一日" + "甲" * 40 + "反馈了")
+@example("反馈会议" + "甲" * 12 + "于二〇二四年十二月三十一日")
+def test_feedback_phrases_found_near_their_keyword_are_all_there_are(text):
+    from bulletin_miner import vocab
+    from bulletin_miner.stages._rules import pattern_matches
+
+    windowed = [m.span() for m in pattern_matches("dates", "feedback", text, 0, len(text))]
+    assert windowed == [m.span() for m in vocab.pattern("dates", "feedback").finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("2024年3月21日至4月19日号〇二零一十三.-/ 是第,。元万余") + ["\n"]), max_size=90))
 # the longest each can be, so a reach too short for them fails here
 @example("于二〇二四年十二月三十一日反馈,2024年12月31日、2023.12.31、3.0034万元")

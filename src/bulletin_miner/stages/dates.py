@@ -67,7 +67,7 @@ def dates(doc: Doc) -> Doc:
         period_end = last_date
         break
 
-    for m in vocab.pattern("dates", "feedback").finditer(text, start, end):
+    for m in pattern_matches("dates", "feedback", text, start, end):
         partial = parse_partial(text[slice(*m.span("feedback_date"))])
         if not partial:
             continue
