@@ -178,6 +178,20 @@ def test_inline_chrome_is_looked_for_in_every_line_a_search_of_the_joined_lines_
     assert {i for i, line in enumerate(lines) if inline.search(line)} <= set(touched)
 
 
+def test_the_fast_path_knows_every_character_nfkc_may_compose_and_every_circled_numeral():
+    # over every code point: marks (by the tables NFKC uses), Hangul jamo, ① … ⑳
+    import sys
+    import unicodedata
+
+    from bulletin_miner.ingest.textnorm import _JAMO, _may_compose
+
+    jamo = {c for r in _JAMO for c in r}
+    for c in range(sys.maxunicode + 1):
+        expected = unicodedata.category(chr(c))[0] == "M" or c in jamo or 0x2460 <= c <= 0x2473
+        assert _may_compose(chr(c)) is expected, hex(c)
+    assert not _may_compose("巡察整改（一）１２３，。：\u3000ﬁ㈠") and _may_compose("整改①") and _may_compose("e\u0301")
+
+
 def test_every_space_nfkc_leaves_in_a_line_is_one_the_fast_path_looks_for():
     import unicodedata
 

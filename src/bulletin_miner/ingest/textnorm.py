@@ -13,6 +13,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Iterable
 
 import regex
 
@@ -170,18 +171,56 @@ def normalize(source: str) -> NormalizedText:
     return NormalizedText("".join(parts), tuple(runs))
 
 
-# combining marks and the circled numerals kept as outline markers (_PROTECTED)
-_MARK_OR_PROTECTED = regex.compile(r"[\p{M}\u2460-\u2473]")
-# Hangul jamo, which NFKC composes as it does marks (ㄱㅏ becomes 가). A line
-# with neither maps character to character whenever NFKC keeps its length;
-# with one, a composition (one fewer) beside an expansion (ﬁ -> fi, one
-# more) would keep the length and shift every offset after it. stdlib re:
-# a class of BMP ranges means the same there, and it scans 3x faster.
-_JAMO = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff\uffa0-\uffdc]")
+def _ranges(code_points: Iterable[int]) -> str:
+    r"""A character class body for sorted code points, as ranges.
+
+    >>> _ranges([0x300, 0x301, 0x302, 0x2460])
+    '\\U00000300-\\U00000302\\U00002460'
+    """
+    runs: list[list[int]] = []
+    for c in code_points:
+        if runs and runs[-1][1] == c - 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in runs)
+
+
+# What NFKC may compose with the character before it: combining marks, and
+# Hangul jamo (ㄱㅏ becomes 가); and the circled numerals kept as outline
+# markers (_PROTECTED). A line with none of them maps character to character
+# whenever NFKC keeps its length; with one, a composition (one fewer) beside
+# an expansion (ﬁ -> fi, one more) would keep the length and shift every
+# offset after it. The marks are those of the Unicode tables NFKC itself
+# uses (unicodedata's). In the BMP they make one class for stdlib re (a
+# bitmap: 4x faster than regex's \p{M}, over every character of every
+# text); beyond it, where a text rarely reaches, a range check comes first.
+_JAMO = (range(0x1100, 0x1200), range(0x3130, 0x3190), range(0xA960, 0xA980), range(0xD7B0, 0xD800), range(0xFFA0, 0xFFDD))
+# Where the Unicode tables have marks at all (planes 0, 1 and 14; a test
+# holds that the rest has none): reading the categories there takes 11 ms,
+# of every code point 130.
+_MARK_PLANES = (range(0x20000), range(0xE0000, 0xE1000))
+
+
+@functools.lru_cache(maxsize=1)
+def _composing() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    marks = [c for plane in _MARK_PLANES for c in plane if unicodedata.category(chr(c))[0] == "M"]
+    in_bmp = sorted({*(c for c in marks if c < 0x10000), *(c for r in _JAMO for c in r), *range(0x2460, 0x2474)})
+    return (
+        re.compile("[" + _ranges(in_bmp) + "]"),
+        re.compile("[\\U00010000-\\U0010ffff]"),
+        re.compile("[" + _ranges(c for c in marks if c >= 0x10000) + "]"),
+    )
 
 
 def _may_compose(text: str) -> bool:
-    return _MARK_OR_PROTECTED.search(text) is not None or _JAMO.search(text) is not None
+    """Whether `text` holds a character NFKC may compose with the one before it, or a circled numeral."""
+    in_bmp, beyond_bmp, in_beyond_bmp = _composing()
+    if in_bmp.search(text):
+        return True
+    return bool(beyond_bmp.search(text) and in_beyond_bmp.search(text))
+
+
 # What str.isspace() calls a space, inside a line: regex's \s and the unit separator.
 _SPACES = regex.compile(r"[\s\x1f]+")
 
