@@ -65,14 +65,22 @@ def test_every_value_is_a_strict_span_of_the_doc():
 
 
 def test_records_skip_only_stages_that_add_nothing_to_the_state():
-    # a corpus run leaves out the spans stage; its records must be what the full pipeline finds
+    # a corpus run leaves out the spans stage, and runs the others on an empty
+    # Doc; its records must be what the full pipeline, on the Doc of the text, finds
     from bulletin_miner.ingest import load_document
-    from bulletin_miner.pipeline import NOT_FOR_RECORDS, annotate
+    from bulletin_miner.pipeline import NOT_FOR_RECORDS, annotate, run
+    from bulletin_miner.records import assemble_fields
 
     for path in sorted(GOLD.parent.parent.joinpath("data", "raw").glob("*.txt")):
-        text = load_document(path).normalized.text
+        source = load_document(path)
+        text = source.normalized.text
         full, skipped = annotate(text, str(path))._.bm, annotate(text, str(path), skip=NOT_FOR_RECORDS)._.bm
         assert (skipped.facts, skipped.warnings, skipped.outline) == (full.facts, full.warnings, full.outline)
+        record = run(source)
+        warnings = list(full.warnings)
+        fields = assemble_fields(full.facts, warnings, full.sentence_span)
+        assert (record.facts, record.fields, record.warnings) == (full.facts, fields, warnings)
+        assert (record.issues, record.measures) == (full.outline.issues if full.outline else [], full.outline.measures if full.outline else [])
 
 
 def test_timings_name_every_stage_that_ran():
