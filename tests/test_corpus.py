@@ -316,3 +316,15 @@ def test_tables_are_as_readable_as_any_file_the_user_writes(tmp_path):
         os.umask(previous)
     modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "out").glob("*.parquet")}
     assert modes and set(modes.values()) == {0o644}, modes
+
+
+def test_a_facts_status_and_exactness_are_written_as_their_plain_names(tmp_path):
+    # the rows hand Arrow the str enums themselves; what lands in Parquet must be the bare strings
+    import pyarrow as pa
+
+    extract_paths([RAW], tmp_path / "out", workers=1)
+    facts = pq.read_table(tmp_path / "out" / "facts.parquet")
+    assert facts.schema.field("status").type == pa.string() and facts.schema.field("exactness").type == pa.string()
+    assert set(facts.column("status").to_pylist()) == {"stated", "inferred"}
+    assert set(facts.column("exactness").to_pylist()) <= {"exact", "lower_bound", "approximate"}
+    assert "lower_bound" in facts.column("exactness").to_pylist()
