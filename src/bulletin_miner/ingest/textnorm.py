@@ -59,10 +59,7 @@ def offset_runs(offsets: list[int]) -> list[int]:
     """
     runs: list[int] = []
     for i, offset in enumerate(offsets):
-        if runs and offset == runs[-2] + runs[-1]:
-            runs[-1] += 1
-        else:
-            runs += [i, offset, 1]
+        _append_run(runs, i, offset, 1)
     return runs
 
 
@@ -301,7 +298,7 @@ def _lines_touched(pattern: regex.Pattern, lines: list[str]) -> list[int]:
     touched: list[int] = []
     for m in pattern.finditer(joined):
         first, last = bisect.bisect_right(starts, m.start()) - 1, bisect.bisect_right(starts, m.end() - 1) - 1
-        touched.extend(i for i in range(first, last + 1) if not touched or i > touched[-1])
+        touched.extend(range(max(first, touched[-1] + 1) if touched else first, last + 1))
     return touched
 
 

@@ -41,6 +41,11 @@ def keyword_windows(text: str, near, start: int, end: int, reach: int = NEAR_WIN
     return windows_around(text, [m.span() for m in near.finditer(text, start, end)], start, end, reach)
 
 
+def word_windows(text: str, words: tuple[str, ...], start: int, end: int, reach: int = NEAR_WINDOW) -> list[tuple[int, int]]:
+    """keyword_windows for plain words, found by the document's one keyword scan (DocumentWords)."""
+    return windows_around(text, _DOCUMENT_WORDS.hits(text, words, start, end), start, end, reach)
+
+
 def windows_around(text: str, hits: Iterable[tuple[int, int]], start: int, end: int, reach: int = NEAR_WINDOW) -> list[tuple[int, int]]:
     """Merged windows around each (start, end) in `hits` (in order), widened so no number is cut in two.
 
@@ -182,7 +187,7 @@ _DOCUMENT_WORDS = DocumentWords()
 def finditer_near(pattern, words: tuple[str, ...], text: str, start: int, end: int, reach: int = NEAR_WINDOW) -> Iterator:
     """Matches of `pattern` in text[start:end], looked for only within `reach`
     of `words` (which every match holds): what a scan of the whole span finds, faster."""
-    for s, e in windows_around(text, _DOCUMENT_WORDS.hits(text, words, start, end), start, end, reach):
+    for s, e in word_windows(text, words, start, end, reach):
         yield from pattern.finditer(text, s, e)
 
 
@@ -211,7 +216,7 @@ def matches(resource: str, text: str, start: int = 0, end: int | None = None, ke
                 if words is None:
                     regions = keyword_windows(text, rule.near, start, end, reach)
                 else:
-                    regions = windows_around(text, _DOCUMENT_WORDS.hits(text, words, start, end), start, end, reach)
+                    regions = word_windows(text, words, start, end, reach)
                 windows[(rule.near.pattern, reach)] = regions
         for s, e in regions:
             for match in rule.pattern.finditer(text, s, e):
