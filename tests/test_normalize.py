@@ -133,6 +133,67 @@ def test_pipeline_never_raises_and_spans_stay_exact(seed_text, text):
     assert sum(i["n_measures"] for i in record.issues) == len(record.measures)
 
 
+# Real bulletins damaged the way scraped pages are: lines lost, repeated,
+# swapped or pasted from another document, words cut, stray characters typed
+# in (numerals, date and money words, full-width forms, marks NFKC composes,
+# line separators, characters beyond the BMP).
+_STRAY = list("一二三四五六七八九十〇两百千万亿()（）、.．是关于针对“”问题的整改情况0123456789０１２①⑳\t 　。,，:：;下一步追回元余多年月日号至-—/巡察组X") + ["\u0301", "\ufb01", "ㄱ", "ㅏ", "㈠", "\u2028", "\x1f", "😀", "𠀀"]
+_EDITS = st.lists(
+    st.tuples(st.sampled_from(["drop", "repeat", "swap", "paste", "type", "cut", "end"]), st.integers(0, 10**4), st.integers(0, 10**4), st.text(alphabet=st.sampled_from(_STRAY), min_size=1, max_size=8)),
+    max_size=6,
+)
+
+
+@st.composite
+def damaged_bulletins(draw) -> str:
+    from conftest import RAW
+
+    samples = [path.read_text(encoding="utf-8") for path in sorted(RAW.glob("*.txt"))]
+    lines = draw(st.sampled_from(samples)).split("\n")
+    for edit, i, j, typed in draw(_EDITS):
+        if not lines:
+            break
+        i, j = i % len(lines), j % len(lines)
+        if edit == "drop":
+            del lines[i]
+        elif edit == "repeat":
+            lines.insert(i, lines[j])
+        elif edit == "swap":
+            lines[i], lines[j] = lines[j], lines[i]
+        elif edit == "paste":
+            other = samples[j % len(samples)].split("\n")
+            lines.insert(i, other[j % len(other)])
+        elif edit == "type":
+            lines[i] = lines[i][: j % (len(lines[i]) + 1)] + typed + lines[i][j % (len(lines[i]) + 1):]
+        elif edit == "cut":
+            lines[i] = lines[i][: j % (len(lines[i]) + 1)] + lines[i][j % (len(lines[i]) + 1) + len(typed):]
+        else:  # the page ends early
+            del lines[i:]
+    return "\n".join(lines)
+
+
+@settings(deadline=None, max_examples=80, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged_bulletins())
+def test_damaged_real_bulletins_never_raise_and_every_value_stays_sound(text):
+    from bulletin_miner.api import extract_text
+    from bulletin_miner.errors import BulletinError
+
+    try:
+        record = extract_text(text)
+    except BulletinError as err:  # only "nothing left to read" and its kin
+        assert err.kind.value in ("E003_empty", "E004_binary", "E007_no_text")
+        return
+    for fact in record.facts:
+        assert record.text[fact.start:fact.end] == fact.text
+        if isinstance(fact.value, dt.date):  # written years are 1949-2100; a carried-over one may step a year past
+            assert 1949 <= fact.value.year <= 2101, fact
+        elif isinstance(fact.value, (int, float, Decimal)) and not isinstance(fact.value, bool):
+            assert fact.value >= 0, fact
+    assert sum(i["n_measures"] for i in record.issues) == len(record.measures)
+    seqs = {i["seq"] for i in record.issues}
+    assert all(m["issue_seq"] in seqs for m in record.measures)
+
+
 @settings(deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("巡察整改（一）１２３，。：　 \t\n①ａｂ阅读量分享到ＩＣＰ备é\u0301eㄱㅏ가ﬁ㈠")), max_size=120))
 @example("ㄱㅏﬁx")  # a composition and an expansion that keep the line's length
