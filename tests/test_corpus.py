@@ -67,6 +67,22 @@ def _zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
+def _damaged_pdf() -> bytes:
+    """A PDF damaged three ways at once (found by fuzzing): a catalog of no known
+    type, a content stream cut short, a broken cross-reference entry. pypdf
+    then follows an object to itself and raises its LimitReachedError."""
+    pdf = _pdf("Rectification report 2024").replace(b"/Catalog", b"/CBtalog")
+    return pdf.replace(b"port 2024) Tj ET\nendstream\nend", b"").replace(b"0000000058 00000 n", b"00000@0058 00000 n")
+
+
+def _docx_of_unknown_zip_version() -> bytes:
+    """A .docx whose central directory asks for zip version 9.6, which zipfile refuses."""
+    data = bytearray(_docx(["中共某县财政局党组关于巡察整改进展情况的通报"]))
+    entry = data.find(b"PK\x01\x02")  # the first central-directory entry; its extract version follows at +6
+    data[entry + 6:entry + 8] = (96).to_bytes(2, "little")
+    return bytes(data)
+
+
 @pytest.fixture(scope="module")
 def bad_corpus(tmp_path_factory) -> Path:
     corpus = tmp_path_factory.mktemp("corpus")
@@ -86,6 +102,8 @@ def bad_corpus(tmp_path_factory) -> Path:
     (corpus / "scan.pdf").write_bytes(_pdf(None))
     (corpus / "text.pdf").write_bytes(_pdf("Rectification bulletin 2023"))
     (corpus / "pdf-named.txt").write_bytes(_pdf("Sniffed, not trusted"))
+    (corpus / "damaged.pdf").write_bytes(_damaged_pdf())
+    (corpus / "unknown-zip-version.docx").write_bytes(_docx_of_unknown_zip_version())
     return corpus
 
 
@@ -93,6 +111,7 @@ def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
     summary = extract_paths([bad_corpus], tmp_path, workers=2)
     tables = _tables(tmp_path)
     errors = {Path(row["source_path"]).name: row["error_kind"] for row in tables["errors"]}
+    stages = {Path(row["source_path"]).name: row["stage"] for row in tables["errors"]}
     assert errors.pop("mixed-encodings.txt", None) in {None, "E005_undecodable", "E004_binary"}
     assert errors == {
         "same-as-000.txt": "E009_duplicate",
@@ -101,7 +120,11 @@ def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
         "huge.txt": "E006_too_large",
         "bomb.docx": "E011_archive_bomb",
         "scan.pdf": "E007_no_text",
+        "damaged.pdf": "E012_corrupt_file",
+        "unknown-zip-version.docx": "E012_corrupt_file",
     }
+    # a damaged file is the file's fault, told as such, not a failure of the pipeline
+    assert stages["damaged.pdf"] == stages["unknown-zip-version.docx"] == "ingest"
     extracted = {Path(row["source_path"]).name for row in tables["documents"]}
     assert {p.name for p in GOOD} <= extracted
     assert {"gbk.txt", "truncated-utf8.txt", "scripts.html", "real.docx", "text.pdf", "pdf-named.txt"} <= extracted

@@ -41,8 +41,9 @@ def docx_to_text(data: bytes, path: str | None = None) -> str:
     """Paragraphs and table cells of a Word document, one per line."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as err:
-        raise BulletinError(ErrorKind.CORRUPT, f"not a readable zip/docx: {err}", path=path) from None
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as err:
+        # a damaged directory can also claim an unsupported zip version or bad offsets
+        raise BulletinError(ErrorKind.CORRUPT, f"not a readable zip/docx: {type(err).__name__}: {err}", path=path) from None
     with archive:
         if "word/document.xml" not in archive.namelist():
             raise BulletinError(ErrorKind.UNSUPPORTED, "a zip archive that is not a Word document", path=path)
@@ -68,7 +69,6 @@ def pdf_to_text(data: bytes, path: str | None = None) -> str:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
@@ -78,7 +78,7 @@ def pdf_to_text(data: bytes, path: str | None = None) -> str:
         pages = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
     except BulletinError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as err:
+    except Exception as err:  # pypdf raises many kinds on damaged files: its own (loops, limits) and built-ins from deep inside
         raise BulletinError(ErrorKind.CORRUPT, f"the PDF cannot be parsed: {type(err).__name__}: {err}", path=path) from None
     text = "\n".join(pages)
     if not text.strip():
