@@ -102,6 +102,7 @@ def bad_corpus(tmp_path_factory) -> Path:
     (corpus / "scan.pdf").write_bytes(_pdf(None))
     (corpus / "text.pdf").write_bytes(_pdf("Rectification bulletin 2023"))
     (corpus / "pdf-named.txt").write_bytes(_pdf("Sniffed, not trusted"))
+    (corpus / "stray-byte.txt").write_bytes(bulletin.replace("三门县", "仙居县").encode().replace("巡察意见".encode(), "巡察".encode() + b"\xa9" + "意见".encode(), 1))
     (corpus / "damaged.pdf").write_bytes(_damaged_pdf())
     (corpus / "unknown-zip-version.docx").write_bytes(_docx_of_unknown_zip_version())
     return corpus
@@ -127,7 +128,9 @@ def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
     assert stages["damaged.pdf"] == stages["unknown-zip-version.docx"] == "ingest"
     extracted = {Path(row["source_path"]).name for row in tables["documents"]}
     assert {p.name for p in GOOD} <= extracted
-    assert {"gbk.txt", "truncated-utf8.txt", "scripts.html", "real.docx", "text.pdf", "pdf-named.txt"} <= extracted
+    assert {"gbk.txt", "truncated-utf8.txt", "stray-byte.txt", "scripts.html", "real.docx", "text.pdf", "pdf-named.txt"} <= extracted
+    stray_row = next(r for r in tables["documents"] if r["source_path"].endswith("stray-byte.txt"))
+    assert stray_row["issues_total"] == 16 and any(w.startswith("decode: 1 byte sequence") for w in stray_row["warnings"])
     docx_row = next(r for r in tables["documents"] if r["source_path"].endswith("real.docx"))
     assert docx_row["funds_recovered_cny"] == 5000.0 and docx_row["inspector"] == "县委第二巡察组"
     gbk_row = next(r for r in tables["documents"] if r["source_path"].endswith("gbk.txt"))

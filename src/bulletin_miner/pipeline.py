@@ -106,7 +106,7 @@ def run(source: SourceDocument, nlp: Language | None = None, timings: dict[str, 
     text = source.normalized.text
     carrier = Doc(document_vocab(), words=[])
     st = stages.state(_run_stages(nlp, carrier, text, source.source_path, NOT_FOR_RECORDS, timings))
-    warnings = list(st.warnings)
+    warnings = [*source.warnings, *st.warnings]
     fields = assemble_fields(st.facts, warnings, st.sentence_span)
     outline = st.outline
     return DocumentRecord(

@@ -6,6 +6,7 @@ encoding is detected (charset-normalizer), never assumed.
 from __future__ import annotations
 
 import codecs
+from typing import NamedTuple
 
 import regex
 
@@ -26,19 +27,36 @@ _CANDIDATES = ["utf_8", "gb18030", "utf_16_le", "utf_16_be", "big5"]
 _SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "hz": "gb18030"}
 # More than this share of control / unassigned characters means the bytes were not text.
 MAX_JUNK_SHARE = 0.01
+# A UTF-8 text holding a few byte sequences that are not UTF-8 (a stray
+# Latin-1 ©, a byte lost in transfer) is still read, when no encoding fits
+# strictly: each bad sequence becomes U+FFFD and every other character is
+# exactly what was written, since UTF-8 resynchronises at the next character
+# and an ASCII byte is always itself. At most this share of the characters.
+# GB18030 is never read so: its four-byte sequences hold ASCII digits, and a
+# decoder resynchronising there could make a figure up.
+MAX_INVALID_UTF8_SHARE = 0.001
+UNREADABLE = "\ufffd"
 
 
-def decode(data: bytes, path: str | None = None) -> tuple[str, str]:
-    """Decode a file's bytes; returns (text, encoding name).
+class Decoded(NamedTuple):
+    text: str
+    encoding: str
+    invalid_sequences: int = 0  # byte sequences read as U+FFFD (lenient UTF-8 only)
 
-    >>> decode("巡察整改".encode("gb18030"))[0]
+
+def decode(data: bytes, path: str | None = None) -> Decoded:
+    """Decode a file's bytes: the text, its encoding and how many byte sequences could not be read.
+
+    >>> decode("巡察整改".encode("gb18030")).text
     '巡察整改'
     >>> decode(codecs.BOM_UTF8 + "通报".encode())
-    ('通报', 'utf-8')
-    >>> decode("通报情况".encode("utf-16"))[0]
+    Decoded(text='通报', encoding='utf-8', invalid_sequences=0)
+    >>> decode("通报情况".encode("utf-16")).text
     '通报情况'
-    >>> decode("巡察整改".encode()[:-1])[0]
+    >>> decode("巡察整改".encode()[:-1]).text
     '巡察整'
+    >>> decode("巡察整改情况的通报".encode() * 200 + b"\\xa9" + "发现问题16个".encode()).invalid_sequences
+    1
     """
     if not data:
         raise BulletinError(ErrorKind.EMPTY, "the file holds no bytes", path=path)
@@ -58,13 +76,30 @@ def decode(data: bytes, path: str | None = None) -> tuple[str, str]:
             except UnicodeDecodeError:
                 continue
             if _junk_share(text) <= MAX_JUNK_SHARE:
-                return text, encoding
+                return Decoded(text, encoding)
         raise BulletinError(ErrorKind.BINARY, "binary content (NUL bytes, not UTF-16 text)", path=path)
     best = from_bytes(data, cp_isolation=_CANDIDATES).best()
-    if best is None:
-        raise BulletinError(ErrorKind.UNDECODABLE, "no text encoding (UTF-8, GB18030, UTF-16, Big5) fits these bytes", path=path)
-    encoding = _SUPERSET.get(best.encoding.lower(), best.encoding)
-    return _checked(_decode_as(data, encoding, path), encoding, path)
+    try:
+        if best is None:
+            raise BulletinError(ErrorKind.UNDECODABLE, "no text encoding (UTF-8, GB18030, UTF-16, Big5) fits these bytes", path=path)
+        encoding = _SUPERSET.get(best.encoding.lower(), best.encoding)
+        return _checked(_decode_as(data, encoding, path), encoding, path)
+    except BulletinError as err:
+        if err.kind is not ErrorKind.UNDECODABLE:
+            raise
+        lenient = _mostly_utf8(data)
+        if lenient is None:
+            raise
+        return _checked(lenient.text, "utf-8", path)._replace(invalid_sequences=lenient.invalid_sequences)
+
+
+def _mostly_utf8(data: bytes) -> Decoded | None:
+    """The bytes as UTF-8 with each invalid sequence read as U+FFFD, if there are few of them."""
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count(UNREADABLE) - data.count(UNREADABLE.encode())  # the rest were written as U+FFFD
+    if 0 < invalid <= MAX_INVALID_UTF8_SHARE * len(text):
+        return Decoded(text, "utf-8", invalid)
+    return None
 
 
 def _decode_as(data: bytes, encoding: str, path: str | None) -> str:
@@ -95,7 +130,7 @@ def _junk_share(text: str) -> float:
     return sum(1 for _ in _JUNK.finditer(sample)) / len(sample)
 
 
-def _checked(text: str, encoding: str, path: str | None) -> tuple[str, str]:
+def _checked(text: str, encoding: str, path: str | None) -> Decoded:
     if _junk_share(text) > MAX_JUNK_SHARE:
         raise BulletinError(ErrorKind.BINARY, f"decodes as {encoding} but is mostly control characters", path=path)
-    return text, encoding
+    return Decoded(text, encoding)

@@ -19,6 +19,7 @@ class SourceDocument:
     source_path: str
     encoding: str
     normalized: NormalizedText
+    warnings: tuple[str, ...] = ()  # what reading it noticed (bytes that could not be decoded)
 
 
 def content_id(data: bytes) -> str:
@@ -55,18 +56,21 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
     trusted from the file's ending.
     """
     kind = sniff(data)
+    warnings: tuple[str, ...] = ()
     if kind == "pdf":
         text, encoding = pdf_to_text(data, source_path), "pdf"
     elif kind == "zip":
         text, encoding = docx_to_text(data, source_path), "docx"
     else:
-        text, encoding = decode(data, source_path)
+        text, encoding, invalid = decode(data, source_path)
+        if invalid:
+            warnings = (f"decode: {invalid} byte sequence(s) are not UTF-8 and read as U+FFFD; numbers and dates beside one are left out",)
         if Path(source_path).suffix.lower() in HTML_SUFFIXES or looks_like_html(text):
             text = html_to_text(text, source_path)
     normalized = normalize(text)
     if not normalized.text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "no text is left after removing page chrome", path=source_path)
-    return SourceDocument(content_id(data), source_path, encoding, normalized)
+    return SourceDocument(content_id(data), source_path, encoding, normalized, warnings)
 
 
 def load_document(path: Path | str) -> SourceDocument:

@@ -11,6 +11,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
+from bulletin_miner.ingest.decode import UNREADABLE
 from bulletin_miner.records import Fact
 
 if not Doc.has_extension("bm"):
@@ -35,11 +36,21 @@ class DocState:
     signature_lines: list[tuple[int, int]] = field(default_factory=list)  # the signer above a closing date
     outline: Any = None          # set by bm.outline.v1
     text_length: int = 0
+    # U+FFFD stands for a character nobody can read (undecodable bytes, or a
+    # page scraped so): a figure or date beside one may have lost a digit or
+    # a unit to it (３6 read as �6), so such values are left out.
+    unreadable: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.unreadable = UNREADABLE in self.text
 
     def add(self, doc: Doc, fact: Fact) -> None:
         # Spans must be exact: what a fact says it read is what the text holds.
         if self.text[fact.start:fact.end] != fact.text:
             raise ValueError(f"fact {fact.field} span {fact.start}:{fact.end} does not hold {fact.text!r}")
+        if self.unreadable and not isinstance(fact.value, str) and UNREADABLE in self.text[max(fact.start - 1, 0):fact.end + 1]:
+            self.warnings.append(f"{fact.field}: {fact.text!r} is beside an unreadable character (U+FFFD); left out")
+            return
         self.facts.append(fact)
 
     def is_one_of(self, doc_types: list[str]) -> bool:
