@@ -196,3 +196,45 @@ def test_a_bulletin_with_a_stray_byte_is_extracted_and_says_so(tmp_path):
     record = run(load_document(path), build_pipeline())
     assert record.fields["issues_total"] == 16 and record.fields["agency"] == "三门县民政局"
     assert record.warnings[0].startswith("decode: 1 byte sequence(s) are not UTF-8")
+
+
+# --- the same bulletin in the page layouts sites use --------------------------
+
+def _page(title: str, body: list[str], layout: str) -> str:
+    import html
+
+    lines = [html.escape(line) for line in body]
+    data_table = "<table border=1><tr><td>序号</td><td>问题</td><td>状态</td></tr><tr><td>1</td><td>学习不深入</td><td>已完成</td></tr></table>"
+    content = {
+        "paragraphs": "".join(f"<p>{line}</p>" for line in lines),
+        "line breaks": "<br>".join(lines),
+        "unclosed paragraphs": "".join(f"<p>{line}" for line in lines),
+        "a data table inside": "".join(f"<p>{line}</p>" for line in lines[:3]) + data_table + "".join(f"<p>{line}</p>" for line in lines[3:]),
+    }[layout.removeprefix("layout table, ")]
+    article = f"<h1>{html.escape(title)}</h1><div class='article'>{content}</div>"
+    if layout.startswith("layout table"):  # older government sites: the page a table, the article a cell of a table in it
+        article = (f"<table><tr><td><table><tr><td class='title'><b>{html.escape(title)}</b></td></tr>"
+                   f"<tr><td class='content'>{content}</td></tr></table></td></tr></table>")
+    navigation = "<table><tr><td><a href='/'>首页</a> | <a href='/a'>工作动态</a> | <a href='/b'>巡察工作</a></td></tr></table>"
+    return f"<html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>{navigation}{article}<div>版权所有 ICP备12345678号</div></body></html>"
+
+
+@pytest.mark.parametrize("sample", ["000_0c943710c0299a2d.txt", "004_707284983d94a040.txt"])
+@pytest.mark.parametrize(
+    "layout",
+    ["paragraphs", "line breaks", "unclosed paragraphs", "a data table inside",
+     "layout table, paragraphs", "layout table, line breaks", "layout table, a data table inside"],
+)
+def test_a_bulletin_reads_the_same_in_any_page_layout(sample, layout):
+    from bulletin_miner.ingest.source import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    lines = [line for line in (RAW / sample).read_text(encoding="utf-8").splitlines() if line.strip() not in ("", "|")]  # 004 opens with a scraped "|"
+    as_text = run(load_document(RAW / sample), build_pipeline())
+    as_page = run(source_from_bytes(_page(lines[0], lines[1:], layout).encode(), f"{sample}.html"), build_pipeline())
+    compared = ("title", "agency", "inspector", "inspection_start", "feedback_date", "issues_total", "issues_completed", "funds_recovered_cny", "rules_established")
+    assert {k: as_page.fields.get(k) for k in compared} == {k: as_text.fields.get(k) for k in compared}
+    assert [i["title"] for i in as_page.issues] == [i["title"] for i in as_text.issues]
+    assert len(as_page.measures) == len(as_text.measures)
+    if "data table" in layout:  # a real table inside the article keeps its rows
+        assert "| 1 | 学习不深入 | 已完成 |" in as_page.text

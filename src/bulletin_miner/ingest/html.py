@@ -22,6 +22,13 @@ MAX_HTML_CHARS = 5_000_000
 MIN_ARTICLE_CHARS = 200
 # Navigation before the title is cut only when the title stands this close to the start.
 TITLE_NEAR_START_CHARS = 300
+# Older government sites lay their pages out in tables, the article one cell
+# of paragraphs. trafilatura reads every table as data, a row a line, and the
+# article's lines ran into one (no outline, no title line). A table with a
+# cell holding blocks, or a text this long, is layout: it is read as blocks.
+LAYOUT_CELL_CHARS = 200
+_BLOCKS = ".//p|.//div|.//br|.//h1|.//h2|.//h3|.//h4|.//h5|.//h6|.//ul|.//ol|.//table"
+_TABLE_PARTS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 
 
 def html_to_text(html: str, path: str | None = None) -> str:
@@ -45,6 +52,8 @@ def html_to_text(html: str, path: str | None = None) -> str:
         raise BulletinError(ErrorKind.NO_TEXT, f"the page cannot be parsed as HTML: {err}", path=path) from None
     for bad in tree.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
+    if _unwrap_layout_tables(tree):
+        html = lxml.html.tostring(tree, encoding="unicode")
     # A cascade: the balanced extraction first, recall only when it under-delivers
     # (recall mode also keeps page furniture such as the site name).
     article = _extract(html, favor_recall=False)
@@ -82,3 +91,30 @@ def _title(tree) -> str | None:
             if 6 <= len(text) <= 120:
                 return text
     return None
+
+
+def _unwrap_layout_tables(tree) -> bool:
+    """Turn layout tables into plain blocks, innermost first; whether there was one.
+
+    >>> tree = lxml.html.fromstring("<div><table><tr><td><p>一、甲</p><p>二、乙</p></td></tr></table>"
+    ...                             "<table><tr><td>序号</td><td>问题</td></tr></table></div>")
+    >>> _unwrap_layout_tables(tree), [t.tag for t in tree.iter("table", "td")]
+    (True, ['table', 'td', 'td'])
+    >>> tree = lxml.html.fromstring("<table><tr><td><p>正文</p><table><tr><td>序号</td></tr></table></td></tr></table>")
+    >>> _unwrap_layout_tables(tree), [t.tag for t in tree.iter("table", "td")]
+    (True, ['table', 'td'])
+    """
+    unwrapped = False
+    for table in reversed(tree.xpath("//table")):  # document order reversed: a nested table before its container
+        cells = [c for c in table.iter("td", "th") if _nearest_table(c) is table]
+        if not any(c.xpath(_BLOCKS) or len(c.text_content()) > LAYOUT_CELL_CHARS for c in cells):
+            continue  # a data table: trafilatura keeps its rows
+        # its own rows and cells, not those of a table inside it (nor that table)
+        for part in [table, *(e for e in table.iter(*_TABLE_PARTS) if e.tag != "table" and _nearest_table(e) is table)]:
+            part.tag = "div"  # its class stays: class="title" still marks the title
+        unwrapped = True
+    return unwrapped
+
+
+def _nearest_table(element):
+    return next(element.iterancestors("table"), None)
