@@ -238,3 +238,22 @@ def test_a_bulletin_reads_the_same_in_any_page_layout(sample, layout):
     assert len(as_page.measures) == len(as_text.measures)
     if "data table" in layout:  # a real table inside the article keeps its rows
         assert "| 1 | 学习不深入 | 已完成 |" in as_page.text
+    assert "首页" not in as_page.text and "ICP" not in as_page.text  # the navigation and the footer are chrome
+
+
+@pytest.mark.parametrize(
+    "line, dropped",
+    [
+        ("| 首页 \\| 工作动态 \\| 巡察工作 |", True),  # a navigation table as trafilatura writes it
+        ("首页 > 纪检监察 > 巡察工作", True),
+        ("首页 / 巡察工作 / 正文", True),
+        ("当前位置:首页 > 巡察工作", True),
+        ("您现在的位置:首页", True),
+        ("首页", False),  # a word alone is not a breadcrumb
+        ("首页发布的巡察整改通报", False),
+        ("县纪委网站首页 > 公告", False),  # the rule is for a line that starts where the site does
+    ],
+)
+def test_where_the_page_sits_is_chrome(line, dropped):
+    text = normalize(line + "\n追回资金3万元。").text
+    assert (line.split()[0] not in text) is dropped
