@@ -24,3 +24,65 @@ def sample_records():
     records, errors = extract_records([RAW])
     assert not errors, errors
     return {Path(r.source_path).name: r for r in records}
+
+
+# --- PDFs with a Chinese text layer, typeset as a word processor would --------
+
+# Characters a line may not start with, and may not end with (避头尾).
+_NO_LINE_START = set("，。、；：！？）”」』,.;:!?)")
+_NO_LINE_END = set("“（《「『(")
+
+
+def typeset(paragraph: str, width: int) -> list[str]:
+    """A paragraph broken into lines of `width` ems: a Han character is one em,
+    a digit or Latin letter half; closing punctuation stays on its line, and an
+    opening bracket moves down with what it opens."""
+    lines, line, used = [], "", 0.0
+    for ch in paragraph:
+        ems = 0.5 if ch.isascii() else 1.0
+        if used + ems > width and line:
+            if ch in _NO_LINE_START:
+                lines.append(line + ch)
+                line, used = "", 0.0
+                continue
+            if line[-1] in _NO_LINE_END:
+                lines.append(line[:-1])
+                line, used = line[-1], 1.0
+            else:
+                lines.append(line)
+                line, used = "", 0.0
+        line += ch
+        used += ems
+    return lines + [line] if line else lines
+
+
+def cjk_pdf(lines: list[str], lines_per_page: int = 40) -> bytes:
+    """A PDF whose text layer holds these lines, one text line each: a CID font
+    with a ToUnicode map (no glyphs are needed to read the text back)."""
+    chars = sorted({ch for line in lines for ch in line})
+    code = {ch: i + 1 for i, ch in enumerate(chars)}
+    to_unicode = "\n".join(f"<{code[ch]:04X}> <{ch.encode('utf-16-be').hex().upper()}>" for ch in chars)
+    cmap = (f"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /U def 1 begincodespacerange <0000> <FFFF> "
+            f"endcodespacerange {len(chars)} beginbfchar\n{to_unicode}\nendbfchar endcmap CMapName currentdict /CMap defineresource pop end end").encode()
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        3: b"<< /Type /Font /Subtype /Type0 /BaseFont /F /Encoding /Identity-H /DescendantFonts [4 0 R] /ToUnicode 5 0 R >>",
+        4: b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /F /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>",
+        5: b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
+    }
+    pages = [lines[i:i + lines_per_page] for i in range(0, len(lines), lines_per_page)] or [[]]
+    for n, page in enumerate(pages):
+        shown = " ".join(f"<{''.join(f'{code[ch]:04X}' for ch in line)}> Tj T*" for line in page)
+        content = f"BT /F1 12 Tf 14 TL 72 760 Td {shown} ET".encode()
+        objects[6 + 2 * n] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R /Resources << /Font << /F1 3 0 R >> >> >>" % (7 + 2 * n)
+        objects[7 + 2 * n] = b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"
+    objects[2] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % (6 + 2 * n) for n in range(len(pages))), len(pages))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    xref, size = len(out), max(objects) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size + b"".join(b"%010d 00000 n \n" % offsets[k] for k in range(1, size))
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
+    return bytes(out)

@@ -257,3 +257,31 @@ def test_a_bulletin_reads_the_same_in_any_page_layout(sample, layout):
 def test_where_the_page_sits_is_chrome(line, dropped):
     text = normalize(line + "\n追回资金3万元。").text
     assert (line.split()[0] not in text) is dropped
+
+
+# --- PDFs: a text layer breaks every paragraph at the page's width ------------
+
+@pytest.mark.parametrize("width", [28, 34, 38, 45])  # 28: the official document standard's characters a line (GB/T 9704)
+@pytest.mark.parametrize("sample", ["000_0c943710c0299a2d.txt", "001_7162a60a943e85f9.txt", "004_707284983d94a040.txt"])
+def test_a_bulletin_typeset_as_a_pdf_reads_as_its_text_does(sample, width):
+    from conftest import cjk_pdf, typeset
+
+    from bulletin_miner.ingest.source import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    text = (RAW / sample).read_text(encoding="utf-8")
+    pdf = cjk_pdf([line for paragraph in text.splitlines() if paragraph.strip() for line in typeset(paragraph, width)])
+    as_text = run(load_document(RAW / sample), build_pipeline())
+    as_pdf = run(source_from_bytes(pdf, f"{sample}.pdf"), build_pipeline())
+    compared = ("title", "agency", "inspector", "inspection_start", "inspection_end", "feedback_date", "issues_total", "issues_completed", "funds_recovered_cny", "rules_established", "people_talked")
+    assert {k: as_pdf.fields.get(k) for k in compared} == {k: as_text.fields.get(k) for k in compared}
+    assert [i["title"] for i in as_pdf.issues] == [i["title"] for i in as_text.issues]
+    assert [m["label"] for m in as_pdf.measures] == [m["label"] for m in as_text.measures]
+
+
+@given(st.text(alphabet=st.sampled_from(list("一二、(一)1.是关于问题。整改情况:通报来源巡察组2024年 ab") + ["\n"]), max_size=400))
+def test_rejoining_a_pdfs_lines_only_ever_removes_line_breaks(text):
+    from bulletin_miner.ingest.office import rejoin_wrapped_lines
+
+    rejoined = rejoin_wrapped_lines(text)
+    assert rejoined.replace("\n", "") == text.replace("\n", "") and rejoined.count("\n") <= text.count("\n")

@@ -2,13 +2,18 @@
 
 A .docx is a zip archive; its declared sizes are checked before anything is
 inflated, so a small file that would expand to gigabytes is refused.
-A PDF without a text layer (a scan) is reported, not OCRed.
+A PDF without a text layer (a scan) is reported, not OCRed; in one with
+text, the lines the page's width broke are joined back into paragraphs.
 """
 from __future__ import annotations
 
+import functools
 import io
+import unicodedata
 import zipfile
+from collections import Counter
 
+from bulletin_miner import vocab
 from bulletin_miner.errors import BulletinError, ErrorKind
 
 # An archive inflating past this, or by more than this ratio, is a bomb, not a bulletin.
@@ -16,6 +21,15 @@ MAX_ARCHIVE_INFLATED_BYTES = 200 * 1024 * 1024
 MAX_ARCHIVE_RATIO = 200
 # Pages read from one PDF at most: bulletins run to a few pages.
 MAX_PDF_PAGES = 300
+# A PDF's text layer breaks every paragraph where the page's width ends it
+# (二 | 是完善制度, 2024年3月 | 21日). A line that reaches the margin ran on to
+# the next: the margin is the text's most common line width, in ems (a
+# digit or Latin letter is half a Han character), among lines of at least
+# WRAP_MIN_EMS; seen in fewer than WRAP_MIN_LINES lines, it is no margin. A
+# line WRAP_SLACK_EMS short of it still reaches it (a bracket moved down, beside half-width figures).
+WRAP_MIN_EMS = 15
+WRAP_MIN_LINES = 3
+WRAP_SLACK_EMS = 1.5
 
 
 def sniff(data: bytes) -> str | None:
@@ -80,7 +94,63 @@ def pdf_to_text(data: bytes, path: str | None = None) -> str:
         raise
     except Exception as err:  # pypdf raises many kinds on damaged files: its own (loops, limits) and built-ins from deep inside
         raise BulletinError(ErrorKind.CORRUPT, f"the PDF cannot be parsed: {type(err).__name__}: {err}", path=path) from None
-    text = "\n".join(pages)
+    text = "\n".join(page.strip("\n") for page in pages)  # a paragraph runs on over a page break too
     if not text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "the PDF has no text layer (a scan?); OCR is not attempted", path=path)
-    return text
+    return rejoin_wrapped_lines(text)
+
+
+def rejoin_wrapped_lines(text: str) -> str:
+    r"""Join the lines a page's width broke: a line that reaches the margin runs on
+    to the next, unless that one starts a heading, or it is itself a heading,
+    title or metadata line followed by a full line of body.
+
+    >>> rejoin_wrapped_lines("一是加强学习。组织全体干部集中学\n习十二次，撰写心得体会。二是完善\n制度。新制定规则三项，修订两项。\n三是严肃纪律，查处违纪问题五件。\n（二）关于作风的问题")
+    '一是加强学习。组织全体干部集中学习十二次，撰写心得体会。二是完善制度。新制定规则三项，修订两项。三是严肃纪律，查处违纪问题五件。\n（二）关于作风的问题'
+    >>> rejoin_wrapped_lines("短行\n不是折行")  # no margin seen: the text is left as it is
+    '短行\n不是折行'
+    """
+    lines = text.split("\n")
+    widths = [_ems(line) for line in lines]
+    common = Counter(round(w) for w in widths if w >= WRAP_MIN_EMS).most_common(1)
+    if not common or common[0][1] < WRAP_MIN_LINES:
+        return text
+    reaches = common[0][0] - WRAP_SLACK_EMS
+    header_lines = int(vocab.load("layout")["title_search_lines"])
+    out = [lines[0]]
+    for i, (previous, width, line) in enumerate(zip(lines, widths, lines[1:])):
+        # a heading (or 整改情况:) starts a line even after a full one (a wrap
+        # falling just before 一、 or (二) is rarer than a heading that fills
+        # its line); a heading, a title or a metadata line that filled its
+        # line ends there when a full line of body follows (a short line after
+        # one is the rest of it: …整改进展情况 | 的通报)
+        ended = _starts_heading(line) or (
+            widths[i + 1] >= reaches and (_starts_heading(previous) or (i < header_lines and _is_header_line(previous)))
+        )
+        if width >= reaches and line.strip() and not ended:
+            out[-1] += line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _is_header_line(line: str) -> bool:
+    line = unicodedata.normalize("NFKC", line).rstrip()  # the patterns read NFKC text
+    return bool(vocab.pattern("layout", "title_end").search(line) or vocab.pattern("metadata", "label_line").search(line))
+
+
+def _ems(line: str) -> float:
+    """A line's width as set in a Chinese font: half an em for a narrow character, one for the rest."""
+    return sum(0.5 if unicodedata.east_asian_width(ch) in ("Na", "H") else 1.0 for ch in line)
+
+
+def _starts_heading(line: str) -> bool:
+    head = unicodedata.normalize("NFKC", line.lstrip()[:12])  # the outline's patterns are written as NFKC reads them
+    return any(marker.match(head) for marker in _heading_markers())
+
+
+@functools.lru_cache(maxsize=1)
+def _heading_markers() -> list:
+    fragments = vocab.defines("outline")
+    markers = [vocab.compile_pattern(m["pattern"], fragments, "outline") for m in vocab.load("outline")["markers"]]
+    return [*markers, vocab.pattern("outline", "rectification_label")]
