@@ -32,16 +32,31 @@ WRAP_MIN_LINES = 3
 WRAP_SLACK_EMS = 1.5
 
 
-def sniff(data: bytes) -> str | None:
-    """The format the bytes are, whatever the file's ending says.
+# Formats recognised but not read, with what to tell the user. Word 97-2003
+# and WPS files are OLE2 compound files (no maintained pure-Python reader
+# gets their Chinese text out); RTF read as text would be its markup.
+UNREAD_FORMATS = {
+    "ole2": "a Word 97-2003 (.doc), WPS or other OLE2 compound file: not read; save it as .docx or PDF",
+    "rtf": "an RTF file: its markup is not read as text; save it as .docx, PDF or plain text",
+}
 
-    >>> sniff(b"%PDF-1.7 ..."), sniff(b"PK\\x03\\x04rest"), sniff("通报".encode())
+
+def sniff(data: bytes) -> str | None:
+    r"""The format the bytes are, whatever the file's ending says.
+
+    >>> sniff(b"%PDF-1.7 ..."), sniff(b"PK\x03\x04rest"), sniff("通报".encode())
     ('pdf', 'zip', None)
+    >>> sniff(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(8)), sniff(b"{\\rtf1\\ansi ...")
+    ('ole2', 'rtf')
     """
     if data.startswith(b"%PDF-"):
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         return "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole2"
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        return "rtf"
     return None
 
 

@@ -9,7 +9,7 @@ from bulletin_miner.config import HTML_SUFFIXES, MAX_INPUT_BYTES
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.decode import decode
 from bulletin_miner.ingest.html import html_to_text
-from bulletin_miner.ingest.office import docx_to_text, pdf_to_text, sniff
+from bulletin_miner.ingest.office import UNREAD_FORMATS, docx_to_text, pdf_to_text, sniff
 from bulletin_miner.ingest.textnorm import NormalizedText, normalize
 
 
@@ -61,6 +61,8 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
         text, encoding = pdf_to_text(data, source_path), "pdf"
     elif kind == "zip":
         text, encoding = docx_to_text(data, source_path), "docx"
+    elif kind in UNREAD_FORMATS:
+        raise BulletinError(ErrorKind.UNSUPPORTED, UNREAD_FORMATS[kind], path=source_path)
     else:
         text, encoding, invalid = decode(data, source_path)
         if invalid:
