@@ -216,6 +216,42 @@ def test_two_workers_write_what_one_writes(tmp_path):
     assert _tables(tmp_path / "one") == _tables(tmp_path / "two")
 
 
+def _reposted_corpus(folder: Path) -> Path:
+    """Two bulletins, each also saved from a second site (other chrome, other metadata lines), and a near twin."""
+    folder.mkdir()
+    for sample in GOOD[:2]:
+        text = sample.read_text(encoding="utf-8")
+        title, body = text.split("\n", 1)
+        paragraphs = "".join(f"<p>{line}</p>" for line in body.splitlines() if line.strip())
+        for site, published in (("县纪委", "2024-10-12"), ("市纪委", "2024-10-15")):
+            page = (f"<html><body><div>首页 > 巡察工作</div><h1>{title}</h1><div>来源:{site} 发布时间:{published} 阅读量:{len(site)}</div>"
+                    f"<div class='article'>{paragraphs}</div><div>版权所有:{site} ICP备000号</div></body></html>")
+            (folder / f"{sample.stem}-{site}.html").write_text(page, encoding="utf-8")
+        shutil.copy(sample, folder / sample.name)  # the plain text too: it has no metadata line
+    twin = GOOD[0].read_text(encoding="utf-8").replace("16个", "17个", 1)  # one figure apart: another document
+    (folder / "twin.txt").write_text(twin, encoding="utf-8")
+    return folder
+
+
+def test_a_bulletin_reposted_on_another_page_is_counted_once(tmp_path):
+    corpus = _reposted_corpus(tmp_path / "in")
+    summary = extract_paths([corpus], tmp_path / "out", workers=1)
+    tables = _tables(tmp_path / "out")
+    written = sorted(Path(row["source_path"]).name for row in tables["documents"])
+    first = sorted(p.name for p in corpus.iterdir())  # input order: the first of each text is kept
+    assert written == sorted([first[0], first[3], "twin.txt"])
+    reposts = {Path(row["source_path"]).name: row for row in tables["errors"]}
+    assert set(reposts) == set(first) - set(written)
+    assert all(row["error_kind"] == "E009_duplicate" and "same text as" in row["message"] for row in reposts.values())
+    assert summary.documents == 3
+    # from the cache, with two workers, the same; and with the kept page gone, a repost takes its place
+    assert extract_paths([corpus], tmp_path / "two", workers=2).documents == 3
+    assert _tables(tmp_path / "two") == tables
+    (corpus / first[0]).unlink()
+    extract_paths([corpus], tmp_path / "out", workers=2)
+    assert first[1] in {Path(row["source_path"]).name for row in _tables(tmp_path / "out")["documents"]}
+
+
 def _cached_documents(out: Path) -> int:
     """Documents in the cache so far: those of its whole segments (the documents file, renamed into place last, marks one)."""
     import pyarrow as pa

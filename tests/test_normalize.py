@@ -395,3 +395,11 @@ def test_dates_and_amounts_found_near_their_keywords_are_all_there_are(text):
     for resource, key in (("dates", "date"), ("money", "amount")):
         windowed = [m.span() for m in pattern_matches(resource, key, text, 0, len(text))]
         assert windowed == [m.span() for m in vocab.pattern(resource, key).finditer(text)]
+
+
+@given(st.lists(st.sampled_from(["来源", "文章来源", ":", ":", " ", "发布时间", "索引号", "文号", "发文字号", "巡察", "\n", "。"]), max_size=30).map("".join))
+def test_the_repost_check_finds_the_metadata_labels_the_metadata_pattern_finds(text):
+    from bulletin_miner import vocab
+    from bulletin_miner.batch import _label_line
+
+    assert [m.start() for m in _label_line().finditer(text)] == [m.start() for m in vocab.pattern("metadata", "label_line").finditer(text)]
