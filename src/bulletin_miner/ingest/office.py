@@ -26,7 +26,8 @@ MAX_PDF_PAGES = 300
 # the next: the margin is the text's most common line width, in ems (a
 # digit or Latin letter is half a Han character), among lines of at least
 # WRAP_MIN_EMS; seen in fewer than WRAP_MIN_LINES lines, it is no margin. A
-# line WRAP_SLACK_EMS short of it still reaches it (a bracket moved down, beside half-width figures).
+# line WRAP_SLACK_EMS short of it still reaches it (an opening bracket moved
+# down beside half-width figures).
 WRAP_MIN_EMS = 15
 WRAP_MIN_LINES = 3
 WRAP_SLACK_EMS = 1.5
@@ -122,6 +123,8 @@ def rejoin_wrapped_lines(text: str) -> str:
 
     >>> rejoin_wrapped_lines("一是加强学习。组织全体干部集中学\n习十二次，撰写心得体会。二是完善\n制度。新制定规则三项，修订两项。\n三是严肃纪律，查处违纪问题五件。\n（二）关于作风的问题")
     '一是加强学习。组织全体干部集中学习十二次，撰写心得体会。二是完善制度。新制定规则三项，修订两项。三是严肃纪律，查处违纪问题五件。\n（二）关于作风的问题'
+    >>> rejoin_wrapped_lines("The bureau rectified every issue\nfound by the inspection team and\nreported on its progress in full\nby the end of the year.")
+    'The bureau rectified every issue found by the inspection team and reported on its progress in full by the end of the year.'
     >>> rejoin_wrapped_lines("短行\n不是折行")  # no margin seen: the text is left as it is
     '短行\n不是折行'
     """
@@ -143,7 +146,8 @@ def rejoin_wrapped_lines(text: str) -> str:
             widths[i + 1] >= reaches and (_starts_heading(previous) or (i < header_lines and _is_header_line(previous)))
         )
         if width >= reaches and line.strip() and not ended:
-            out[-1] += line
+            # Han text runs on without a space; English words broken at one had it
+            out[-1] += " " + line if previous[-1:].isascii() and previous[-1:].isalpha() and line[:1].isascii() and line[:1].isalpha() else line
         else:
             out.append(line)
     return "\n".join(out)
