@@ -86,3 +86,57 @@ def cjk_pdf(lines: list[str], lines_per_page: int = 40) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % size + b"".join(b"%010d 00000 n \n" % offsets[k] for k in range(1, size))
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
     return bytes(out)
+
+
+# --- Word documents numbered by Word's automatic lists ------------------------
+
+# The sample's typed markers, by list level, as Word's level texts draw them.
+_WORD_LEVELS = [
+    (r"^([一二三四五六七八九十]+)、", "chineseCounting", "%1、"),
+    (r"^[(（]([一二三四五六七八九十]+)[)）]", "chineseCounting", "（%2）"),
+    (r"^([0-9]+)[.．](?![0-9])", "decimal", "%3."),
+    (r"^[(（]([0-9]+)[)）]", "decimal", "（%4）"),
+]
+
+
+def auto_numbered_docx(lines: list[str]) -> bytes:
+    """A .docx of these lines in which each typed heading number (一、 (一) 1. (1))
+    is taken out of the text and drawn by a Word list instead, as a writer who
+    used automatic numbering would have it."""
+    import io
+    import re
+
+    import cn2an
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    levels = "".join(
+        f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/></w:lvl>'
+        for i, (_, fmt, text) in enumerate(_WORD_LEVELS)
+    )
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">{levels}</w:abstractNum>'))
+    num_id, counters = 90, [0] * len(_WORD_LEVELS)  # what Word would draw next, level by level
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="90"/></w:num>'))
+    for line in lines:
+        for level, (pattern, _, _) in enumerate(_WORD_LEVELS):
+            typed = re.match(pattern, line)
+            if typed:
+                number = int(typed.group(1)) if typed.group(1).isdigit() else cn2an.cn2an(typed.group(1), "normal")
+                if number != counters[level] + 1:  # numbering that goes on across sections, or skips: a restarted list
+                    num_id += 1
+                    numbering.append(parse_xml(
+                        f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="90"/>'
+                        f'<w:lvlOverride w:ilvl="{level}"><w:startOverride w:val="{number}"/></w:lvlOverride></w:num>'
+                    ))
+                counters[level:] = [number] + [0] * (len(_WORD_LEVELS) - level - 1)
+                paragraph = document.add_paragraph(line[typed.end():])
+                paragraph._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+                break
+        else:
+            document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

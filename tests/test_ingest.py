@@ -295,3 +295,92 @@ def test_rejoining_a_pdfs_lines_only_ever_removes_line_breaks(text):
         elif rejoined[at:at + 1] == " " and text[i - 1:i].isalpha() and text[i - 1:i].isascii() and text[i + 1:i + 2].isalpha() and text[i + 1:i + 2].isascii():
             at += 1
     assert at == len(rejoined)
+
+
+# --- .docx: Word's automatic numbering ----------------------------------------
+
+@pytest.mark.parametrize("sample", ["000_0c943710c0299a2d.txt", "001_7162a60a943e85f9.txt", "004_707284983d94a040.txt"])
+def test_a_bulletin_numbered_by_word_reads_as_its_text_does(sample):
+    from conftest import auto_numbered_docx
+
+    from bulletin_miner.ingest.source import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    lines = [line for line in (RAW / sample).read_text(encoding="utf-8").splitlines() if line.strip() not in ("", "|")]
+    as_text = run(load_document(RAW / sample), build_pipeline())
+    as_docx = run(source_from_bytes(auto_numbered_docx(lines), f"{sample}.docx"), build_pipeline())
+    compared = ("title", "agency", "inspector", "inspection_start", "feedback_date", "issues_total", "issues_completed", "funds_recovered_cny", "rules_established")
+    assert {k: as_docx.fields.get(k) for k in compared} == {k: as_text.fields.get(k) for k in compared}
+    assert [(i["path"], i["title"]) for i in as_docx.issues] == [(i["path"], i["title"]) for i in as_text.issues]
+    assert [m["label"] for m in as_docx.measures] == [m["label"] for m in as_text.measures]
+
+
+def _word_list(formats: list[tuple[str, str]], paragraphs: list[tuple[str, int | None, int]], overrides: dict[int, dict[int, int]] | None = None) -> list[str]:
+    """Labels Word would draw: `formats` (numFmt, lvlText) by level; paragraphs (text, level or None, numId)."""
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from bulletin_miner.ingest.numbering import ListNumbering
+
+    document = docx.Document()
+    levels = "".join(f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{f}"/><w:lvlText w:val="{t}"/></w:lvl>' for i, (f, t) in enumerate(formats))
+    root = document.part.numbering_part.element
+    root.insert(0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="80">{levels}</w:abstractNum>'))
+    for num_id in {n for _, _, n in paragraphs}:
+        starts = "".join(f'<w:lvlOverride w:ilvl="{lvl}"><w:startOverride w:val="{v}"/></w:lvlOverride>' for lvl, v in (overrides or {}).get(num_id, {}).items())
+        root.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="80"/>{starts}</w:num>'))
+    for text, level, num_id in paragraphs:
+        paragraph = document.add_paragraph(text)
+        if level is not None:
+            paragraph._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    reread = docx.Document(io.BytesIO(buffer.getvalue()))
+    numbering = ListNumbering(reread)
+    return [numbering.label(p) for p in reread.paragraphs]
+
+
+@pytest.mark.parametrize(
+    "formats, levels, drawn",
+    [
+        # a deeper level restarts under each higher one
+        ([("chineseCounting", "%1、"), ("chineseCounting", "（%2）")], [0, 1, 1, 0, 1], ["一、", "（一）", "（二）", "二、", "（一）"]),
+        ([("decimal", "%1."), ("decimal", "%1.%2")], [0, 1, 1, 0], ["1.", "1.1", "1.2", "2."]),
+        ([("chineseCountingThousand", "%1、")], [0] * 12, ["一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、", "十、", "十一、", "十二、"]),
+        ([("decimalEnclosedCircle", "%1")], [0, 0], ["①", "②"]),
+        ([("ideographTraditional", "%1.")], [0, 0], ["甲.", "乙."]),
+        ([("decimalFullWidth", "%1．")], [0], ["１．"]),
+        # formats not drawn here: no label rather than a wrong one
+        ([("lowerRoman", "%1.")], [0, 0], ["", ""]),
+        ([("bullet", "•")], [0], [""]),
+    ],
+)
+def test_word_numbers_are_drawn_as_word_draws_them(formats, levels, drawn):
+    assert _word_list(formats, [("正文", level, 1) for level in levels]) == drawn
+
+
+def test_a_restarted_list_and_unnumbered_paragraphs():
+    labels = _word_list(
+        [("decimal", "%1.")],
+        [("甲", 0, 1), ("乙", 0, 1), ("说明", None, 1), ("丙", 0, 1), ("丁", 0, 2), ("戊", 0, 3)],
+        overrides={3: {0: 1}},  # numId 3 restarts at 1; numId 2 goes on with the list
+    )
+    assert labels == ["1.", "2.", "", "3.", "4.", "1."]
+
+
+def test_the_list_number_style_of_word_s_template_is_drawn():
+    import io
+
+    import docx
+
+    from bulletin_miner.ingest.office import docx_to_text
+
+    document = docx.Document()
+    for text in ("关于学习的问题", "关于作风的问题"):
+        document.add_paragraph(text, style="List Number")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert docx_to_text(buffer.getvalue()) == "1.关于学习的问题\n2.关于作风的问题"

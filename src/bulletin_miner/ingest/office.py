@@ -80,11 +80,14 @@ def docx_to_text(data: bytes, path: str | None = None) -> str:
         _check_archive(archive, len(data), path)
     import docx  # python-docx
 
+    from bulletin_miner.ingest.numbering import ListNumbering
+
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as err:  # python-docx raises many kinds on damaged files
         raise BulletinError(ErrorKind.CORRUPT, f"the Word document cannot be parsed: {type(err).__name__}: {err}", path=path) from None
-    lines = [p.text for p in document.paragraphs]
+    numbering = ListNumbering(document)
+    lines = [numbering.label(p) + p.text for p in document.paragraphs]  # Word's automatic 一、 (一) 1. drawn back
     for table in document.tables:
         for row in table.rows:
             lines.append(" ".join(cell.text for cell in row.cells))

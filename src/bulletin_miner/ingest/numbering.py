@@ -1,0 +1,129 @@
+"""The numbers Word draws before list paragraphs (一、 (一) 1. ①), which the
+paragraph's text does not hold.
+
+A bulletin written with Word's automatic numbering keeps its outline in
+numbering.xml: python-docx gives each paragraph's text without it, and the
+outline stage, which reads headings from their numbering, found no problem.
+Each numbered paragraph gets its label back here, drawn the way Word draws
+it: counters shared by the lists of one abstract numbering, a deeper level
+restarted by a higher one, `startOverride` restarting a list, and the
+level's text (`%1、`, `（%1）`, `%1.%2`) in its number format. A format not
+drawn here (letters, Roman numerals, bullets) gives no label: the text stays
+as python-docx gives it, and nothing is guessed.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import cn2an
+from docx.oxml.ns import qn
+
+from bulletin_miner import vocab
+
+_STEMS = str(vocab.load("lexicon")["heavenly_stems"])
+_FORMATS: dict[str, Callable[[int], str | None]] = {
+    "decimal": str,
+    "decimalZero": lambda n: f"{n:02d}",
+    "decimalFullWidth": lambda n: "".join(chr(ord(d) + 0xFEE0) for d in str(n)),
+    "decimalFullWidth2": lambda n: "".join(chr(ord(d) + 0xFEE0) for d in str(n)),
+    "chineseCounting": lambda n: cn2an.an2cn(n) if n > 0 else None,
+    "chineseCountingThousand": lambda n: cn2an.an2cn(n) if n > 0 else None,
+    "ideographTraditional": lambda n: _STEMS[n - 1] if 1 <= n <= len(_STEMS) else None,
+    "decimalEnclosedCircle": lambda n: chr(0x245F + n) if 1 <= n <= 20 else None,
+    "decimalEnclosedCircleChinese": lambda n: chr(0x245F + n) if 1 <= n <= 20 else None,
+    "none": lambda n: "",
+}
+_LEVELS = 9
+
+
+def _val(element: Any, tag: str, default: str | None = None) -> str | None:
+    child = element.find(qn(tag)) if element is not None else None
+    return child.get(qn("w:val"), default) if child is not None else default
+
+
+class ListNumbering:
+    """Labels for a document's paragraphs, one call per paragraph in reading order."""
+
+    def __init__(self, document: Any):
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):  # no numbering part: nothing is numbered
+            root = None
+        self.levels: dict[str, dict[int, Any]] = {}   # abstractNumId -> ilvl -> <w:lvl>
+        self.nums: dict[str, tuple[str, dict[int, int]]] = {}  # numId -> (abstractNumId, start overrides)
+        if root is not None:
+            for abstract in root.findall(qn("w:abstractNum")):
+                self.levels[abstract.get(qn("w:abstractNumId"))] = {int(lvl.get(qn("w:ilvl"), "0")): lvl for lvl in abstract.findall(qn("w:lvl"))}
+            for num in root.findall(qn("w:num")):
+                overrides = {}
+                for override in num.findall(qn("w:lvlOverride")):
+                    start = _val(override, "w:startOverride")
+                    if start is not None:
+                        overrides[int(override.get(qn("w:ilvl"), "0"))] = int(start)
+                self.nums[num.get(qn("w:numId"))] = (_val(num, "w:abstractNumId"), overrides)
+        self.counters: dict[str, list[int | None]] = {}  # abstractNumId -> each level's last number
+        self.started: set[str] = set()                   # numIds whose start overrides were applied
+
+    def label(self, paragraph: Any) -> str:
+        """The number Word draws before this paragraph ('' if none, or one not drawn here)."""
+        found = _num_pr(paragraph)
+        if found is None or found[0] not in self.nums:
+            return ""
+        num_id, ilvl = found
+        abstract_id, overrides = self.nums[num_id]
+        levels = self.levels.get(abstract_id, {})
+        if ilvl not in levels:
+            return ""
+        counters = self.counters.setdefault(abstract_id, [None] * _LEVELS)
+        if num_id not in self.started:  # a list restarted under a new numId
+            self.started.add(num_id)
+            for level, start in overrides.items():
+                if 0 <= level < _LEVELS:
+                    counters[level] = start - 1
+        current = counters[ilvl]
+        counters[ilvl] = (self._start(levels, ilvl) if current is None else current + 1)
+        for deeper in range(ilvl + 1, _LEVELS):  # a higher level restarts the ones below it
+            counters[deeper] = None
+        lvl = levels[ilvl]
+        if _val(lvl, "w:numFmt", "decimal") not in _FORMATS:  # a bullet, letters, Roman numerals
+            return ""
+        text = _val(lvl, "w:lvlText", "") or ""
+        legal = lvl.find(qn("w:isLgl")) is not None
+        for level in range(_LEVELS):
+            marker = f"%{level + 1}"
+            if marker not in text:
+                continue
+            value = counters[level] if counters[level] is not None else self._start(levels, level)
+            fmt = "decimal" if legal and level != ilvl else _val(levels.get(level), "w:numFmt", "decimal")
+            drawn = _FORMATS[fmt](value) if fmt in _FORMATS else None
+            if drawn is None:
+                return ""
+            text = text.replace(marker, drawn)
+        return text
+
+    @staticmethod
+    def _start(levels: dict[int, Any], ilvl: int) -> int:
+        return int(_val(levels.get(ilvl), "w:start", "1") or "1")
+
+
+def _num_pr(paragraph: Any) -> tuple[str, int] | None:
+    """(numId, level) from the paragraph's own properties, else from its style or the styles it is based on."""
+    p_pr = paragraph._p.pPr
+    num_pr = p_pr.numPr if p_pr is not None else None
+    ilvl = None
+    if num_pr is not None:
+        if num_pr.ilvl is not None:
+            ilvl = num_pr.ilvl.val
+        if num_pr.numId is not None:
+            return (str(num_pr.numId.val), ilvl or 0) if num_pr.numId.val != 0 else None
+    style = paragraph.style
+    while style is not None:
+        s_pr = style.element.pPr
+        style_num = s_pr.numPr if s_pr is not None else None
+        if style_num is not None and style_num.numId is not None:
+            if style_num.numId.val == 0:
+                return None
+            level = ilvl if ilvl is not None else (style_num.ilvl.val if style_num.ilvl is not None else 0)
+            return str(style_num.numId.val), level
+        style = style.base_style
+    return None
