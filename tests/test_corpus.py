@@ -104,6 +104,8 @@ def bad_corpus(tmp_path_factory) -> Path:
     (corpus / "pdf-named.txt").write_bytes(_pdf("Sniffed, not trusted"))
     (corpus / "stray-byte.txt").write_bytes(bulletin.replace("三门县", "仙居县").encode().replace("巡察意见".encode(), "巡察".encode() + b"\xa9" + "意见".encode(), 1))
     (corpus / "damaged.pdf").write_bytes(_damaged_pdf())
+    os.symlink(corpus / "moved-away.txt", corpus / "broken-link.txt")  # a link to a file that is gone
+    os.mkfifo(corpus / "pipe.txt")  # reading a named pipe would wait for ever
     # Word 97-2003 (an OLE2 compound file, here holding UTF-16 text) and RTF: told apart, not read as text
     (corpus / "old-word.doc").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504) + bulletin[:400].encode("utf-16-le") + bytes(2048))
     (corpus / "exported.rtf").write_bytes(rb"{\rtf1\ansi\ansicpg936{\fonttbl{\f0\fcharset134 SimSun;}}\f0 \'d1\'b2\'b2\'ec\'d5\'fb\'b8\'c4\par}" * 40)
@@ -127,6 +129,8 @@ def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
         "damaged.pdf": "E012_corrupt_file",
         "unknown-zip-version.docx": "E012_corrupt_file",
         "old-word.doc": "E008_unsupported_format",
+        "broken-link.txt": "E001_not_found",
+        "pipe.txt": "E002_unreadable",
         "exported.rtf": "E008_unsupported_format",
     }
     # a damaged file is the file's fault, told as such, not a failure of the pipeline

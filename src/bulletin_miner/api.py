@@ -33,12 +33,24 @@ def input_files(paths: Sequence[Path | str]) -> tuple[list[Path], list[BulletinE
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            for found in sorted(p for p in path.rglob("*") if not any(part.startswith(".") for part in p.relative_to(path).parts)):
+                if found.is_file():
+                    files.append(found)
+                elif not found.is_dir():  # said, not skipped in silence
+                    errors.append(_not_a_file(found))
         elif path.is_file():
             files.append(path)
         else:
-            errors.append(BulletinError(ErrorKind.NOT_FOUND, "no such file or folder", path=str(path)))
+            errors.append(_not_a_file(path))
     return files, errors
+
+
+def _not_a_file(path: Path) -> BulletinError:
+    if path.is_symlink() and not path.exists():
+        return BulletinError(ErrorKind.NOT_FOUND, "a link to a file that does not exist", path=str(path))
+    if path.exists():  # a pipe, a socket or a device: reading one could wait for ever
+        return BulletinError(ErrorKind.UNREADABLE, "not a regular file (a pipe, socket or device); not read", path=str(path))
+    return BulletinError(ErrorKind.NOT_FOUND, "no such file or folder", path=str(path))
 
 
 def extract_paths(
