@@ -98,7 +98,7 @@ def content_hash(path: Path) -> str:
 MAX_LABEL_LINE_CHARS = 200
 
 
-def text_fingerprint(text: str) -> str | None:
+def text_fingerprint(text: str) -> bytes | None:
     r"""What two pages of one bulletin share: its analysed text (page chrome is
     gone already) less its metadata lines (来源, 发布时间, 索引号 …), hashed;
     None when nothing else is left.
@@ -116,7 +116,7 @@ def text_fingerprint(text: str) -> str | None:
             pieces.append(text[kept_from:start])
             kept_from = end + 1
     body = "".join(pieces) + text[kept_from:] if pieces else text
-    return hashlib.sha256(body.encode()).hexdigest()[:32] if body.strip() else None
+    return hashlib.sha256(body.encode()).digest()[:16] if body.strip() else None
 
 
 @functools.lru_cache(maxsize=1)
@@ -224,7 +224,7 @@ def _extract_corpus(
     run_id = f"{time.time_ns():x}-{os.getpid()}"
     segments: list[str] = []  # this run's, in order
     grouped = 0  # documents in the row group being filled
-    same_text: dict[str, Path] = {}  # text fingerprint -> the first document with it, in input order
+    same_text: dict[bytes, Path] = {}  # text fingerprint (16 bytes) -> the first document with it, in input order
     pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_init_worker) if workers > 1 and len(todo) > 1 else None
     try:
         pending: dict[int, Future] = {}
@@ -275,7 +275,7 @@ def _extract_corpus(
     return summary
 
 
-def _reposted(text: str, path: Path, same_text: dict[str, Path], summary: ExtractionSummary) -> bool:
+def _reposted(text: str, path: Path, same_text: dict[bytes, Path], summary: ExtractionSummary) -> bool:
     """Whether an earlier document has this text (then it is reported, not written); else remembers it."""
     fingerprint = text_fingerprint(text)
     if fingerprint is None:
