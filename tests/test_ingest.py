@@ -167,7 +167,7 @@ def test_texts_that_are_not_mostly_utf8_stay_undecodable(data):
 
 
 # Each of these, read past the U+FFFD, gave a figure the text may not hold
-# (６ of 16 is 6; 3万元 may have been 13万元): now a gap, and a warning.
+# (16 with its 1 lost reads 6; 3万元 may have been 13万元): now a gap, and a warning.
 @pytest.mark.parametrize(
     "sentence, field",
     [
