@@ -108,6 +108,9 @@ def bad_corpus(tmp_path_factory) -> Path:
     os.mkfifo(corpus / "pipe.txt")  # reading a named pipe would wait for ever
     # Word 97-2003 (an OLE2 compound file, here holding UTF-16 text) and RTF: told apart, not read as text
     (corpus / "old-word.doc").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504) + bulletin[:400].encode("utf-16-le") + bytes(2048))
+    with zipfile.ZipFile(corpus / "notice.ofd", "w") as ofd:  # China's fixed-layout format: a zip of XML
+        ofd.writestr("OFD.xml", "<ofd:OFD/>")
+        ofd.writestr("Doc_0/Document.xml", "<ofd:Document/>")
     (corpus / "exported.rtf").write_bytes(rb"{\rtf1\ansi\ansicpg936{\fonttbl{\f0\fcharset134 SimSun;}}\f0 \'d1\'b2\'b2\'ec\'d5\'fb\'b8\'c4\par}" * 40)
     (corpus / "unknown-zip-version.docx").write_bytes(_docx_of_unknown_zip_version())
     return corpus
@@ -132,7 +135,10 @@ def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
         "broken-link.txt": "E001_not_found",
         "pipe.txt": "E002_unreadable",
         "exported.rtf": "E008_unsupported_format",
+        "notice.ofd": "E008_unsupported_format",
     }
+    messages = {Path(row["source_path"]).name: row["message"] for row in tables["errors"]}
+    assert "OFD" in messages["notice.ofd"] and "Word 97-2003" in messages["old-word.doc"] and "RTF" in messages["exported.rtf"]
     # a damaged file is the file's fault, told as such, not a failure of the pipeline
     assert stages["damaged.pdf"] == stages["unknown-zip-version.docx"] == "ingest"
     extracted = {Path(row["source_path"]).name for row in tables["documents"]}

@@ -75,8 +75,9 @@ def docx_to_text(data: bytes, path: str | None = None) -> str:
         # a damaged directory can also claim an unsupported zip version or bad offsets
         raise BulletinError(ErrorKind.CORRUPT, f"not a readable zip/docx: {type(err).__name__}: {err}", path=path) from None
     with archive:
-        if "word/document.xml" not in archive.namelist():
-            raise BulletinError(ErrorKind.UNSUPPORTED, "a zip archive that is not a Word document", path=path)
+        names = archive.namelist()
+        if "word/document.xml" not in names:
+            raise BulletinError(ErrorKind.UNSUPPORTED, _zip_kind(names), path=path)
         _check_archive(archive, len(data), path)
     import docx  # python-docx
 
@@ -95,6 +96,27 @@ def docx_to_text(data: bytes, path: str | None = None) -> str:
     if not text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "the Word document holds no text", path=path)
     return text
+
+
+# Other zip-based formats a scraped folder holds, by a member each has.
+_ZIP_KINDS = (
+    ("OFD.xml", "an OFD document (GB/T 33190, China's fixed-layout format): not read; save it as PDF"),
+    ("xl/workbook.xml", "an Excel workbook: not read (a bulletin is text; a table of problems can be saved as .docx or PDF)"),
+    ("ppt/presentation.xml", "a PowerPoint presentation: not read"),
+    ("content.xml", "an OpenDocument file: not read; save it as .docx or PDF"),
+)
+
+
+def _zip_kind(names: list[str]) -> str:
+    """What a zip archive that is not a Word document is, for the user.
+
+    >>> _zip_kind(["OFD.xml", "Doc_0/Document.xml"]), _zip_kind(["a.txt"])
+    ("an OFD document (GB/T 33190, China's fixed-layout format): not read; save it as PDF", 'a zip archive that is not a Word document')
+    """
+    for member, said in _ZIP_KINDS:
+        if member in names:
+            return said
+    return "a zip archive that is not a Word document"
 
 
 def pdf_to_text(data: bytes, path: str | None = None) -> str:
