@@ -270,13 +270,17 @@ def test_a_bulletin_typeset_as_a_pdf_reads_as_its_text_does(sample, width):
     from bulletin_miner.pipeline import build_pipeline, run
 
     text = (RAW / sample).read_text(encoding="utf-8")
-    pdf = cjk_pdf([line for paragraph in text.splitlines() if paragraph.strip() for line in typeset(paragraph, width)])
+    lines = [line for paragraph in text.splitlines() if paragraph.strip() for line in typeset(paragraph, width)]
+    # 22 lines a page (GB/T 9704), each page numbered at its foot: — 1 —
+    pages = [lines[i:i + 22] + [f"— {n} —"] for n, i in enumerate(range(0, len(lines), 22), start=1)]
+    pdf = cjk_pdf([line for page in pages for line in page], lines_per_page=23)
     as_text = run(load_document(RAW / sample), build_pipeline())
     as_pdf = run(source_from_bytes(pdf, f"{sample}.pdf"), build_pipeline())
     compared = ("title", "agency", "inspector", "inspection_start", "inspection_end", "feedback_date", "issues_total", "issues_completed", "funds_recovered_cny", "rules_established", "people_talked")
     assert {k: as_pdf.fields.get(k) for k in compared} == {k: as_text.fields.get(k) for k in compared}
     assert [i["title"] for i in as_pdf.issues] == [i["title"] for i in as_text.issues]
     assert [m["label"] for m in as_pdf.measures] == [m["label"] for m in as_text.measures]
+    assert "— " not in as_pdf.text  # page numbers are not text
 
 
 @given(st.text(alphabet=st.sampled_from(list("一二、(一)1.是关于问题。整改情况:通报来源巡察组2024年 ab") + ["\n"]), max_size=400))

@@ -135,10 +135,25 @@ def pdf_to_text(data: bytes, path: str | None = None) -> str:
         raise
     except Exception as err:  # pypdf raises many kinds on damaged files: its own (loops, limits) and built-ins from deep inside
         raise BulletinError(ErrorKind.CORRUPT, f"the PDF cannot be parsed: {type(err).__name__}: {err}", path=path) from None
-    text = "\n".join(page.strip("\n") for page in pages)  # a paragraph runs on over a page break too
+    text = "\n".join(_without_page_number(page) for page in pages)  # a paragraph runs on over a page break too
     if not text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "the PDF has no text layer (a scan?); OCR is not attempted", path=path)
     return rejoin_wrapped_lines(text)
+
+
+def _without_page_number(page: str) -> str:
+    r"""A page's text without its number, as its first or last line (— 3 —, 第3页).
+
+    >>> _without_page_number("一是加强学习。\n— 3 —\n"), _without_page_number("第2页 共5页\n二是完善制度。\n2024年")
+    ('一是加强学习。', '二是完善制度。\n2024年')
+    """
+    lines = page.strip("\n").split("\n")
+    number = vocab.pattern("chrome", "page_number")
+    if len(lines) > 1 and number.match(unicodedata.normalize("NFKC", lines[-1])):
+        lines.pop()
+    if len(lines) > 1 and number.match(unicodedata.normalize("NFKC", lines[0])):
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def rejoin_wrapped_lines(text: str) -> str:
