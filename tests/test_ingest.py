@@ -388,3 +388,30 @@ def test_the_list_number_style_of_word_s_template_is_drawn():
     buffer = io.BytesIO()
     document.save(buffer)
     assert docx_to_text(buffer.getvalue()) == "1.关于学习的问题\n2.关于作风的问题"
+
+
+@pytest.mark.parametrize(
+    "part, written, damaged",
+    [
+        ("word/numbering.xml", b'<w:start w:val="1"/>', b'<w:start w:val="x"/>'),  # the list's first number unreadable
+        ("word/document.xml", b'<w:ilvl w:val="0"/>', b'<w:ilvl w:val="x"/>'),  # the paragraph's level unreadable
+    ],
+)
+def test_damaged_numbering_loses_its_numbers_not_the_document(part, written, damaged):
+    import io
+    import zipfile
+
+    from conftest import auto_numbered_docx
+
+    from bulletin_miner.ingest.office import docx_to_text
+
+    members = {}
+    with zipfile.ZipFile(io.BytesIO(auto_numbered_docx(["一、关于学习的问题", "二、关于作风的问题"]))) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    assert written in members[part]
+    members[part] = members[part].replace(written, damaged)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    assert docx_to_text(buffer.getvalue()) == "关于学习的问题\n关于作风的问题"  # no number rather than a guessed one

@@ -41,6 +41,14 @@ def _val(element: Any, tag: str, default: str | None = None) -> str | None:
     return child.get(qn("w:val"), default) if child is not None else default
 
 
+def _int(value: str | None, default: int | None = None) -> int | None:
+    """A number attribute, or `default` where a damaged file holds something else."""
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
 class ListNumbering:
     """Labels for a document's paragraphs, one call per paragraph in reading order."""
 
@@ -53,20 +61,23 @@ class ListNumbering:
         self.nums: dict[str, tuple[str, dict[int, int]]] = {}  # numId -> (abstractNumId, start overrides)
         if root is not None:
             for abstract in root.findall(qn("w:abstractNum")):
-                self.levels[abstract.get(qn("w:abstractNumId"))] = {int(lvl.get(qn("w:ilvl"), "0")): lvl for lvl in abstract.findall(qn("w:lvl"))}
+                self.levels[abstract.get(qn("w:abstractNumId"))] = {_int(lvl.get(qn("w:ilvl")), 0): lvl for lvl in abstract.findall(qn("w:lvl"))}
             for num in root.findall(qn("w:num")):
                 overrides = {}
                 for override in num.findall(qn("w:lvlOverride")):
-                    start = _val(override, "w:startOverride")
-                    if start is not None:
-                        overrides[int(override.get(qn("w:ilvl"), "0"))] = int(start)
+                    start, level = _int(_val(override, "w:startOverride")), _int(override.get(qn("w:ilvl")), 0)
+                    if start is not None and level is not None:
+                        overrides[level] = start
                 self.nums[num.get(qn("w:numId"))] = (_val(num, "w:abstractNumId"), overrides)
         self.counters: dict[str, list[int | None]] = {}  # abstractNumId -> each level's last number
         self.started: set[str] = set()                   # numIds whose start overrides were applied
 
     def label(self, paragraph: Any) -> str:
         """The number Word draws before this paragraph ('' if none, or one not drawn here)."""
-        found = _num_pr(paragraph)
+        try:
+            found = _num_pr(paragraph)
+        except ValueError:  # python-docx reading a damaged number attribute
+            return ""
         if found is None or found[0] not in self.nums:
             return ""
         num_id, ilvl = found
@@ -81,7 +92,7 @@ class ListNumbering:
                 if 0 <= level < _LEVELS:
                     counters[level] = start - 1
         current = counters[ilvl]
-        counters[ilvl] = (self._start(levels, ilvl) if current is None else current + 1)
+        counters[ilvl] = self._start(levels, ilvl) if current is None else current + 1
         for deeper in range(ilvl + 1, _LEVELS):  # a higher level restarts the ones below it
             counters[deeper] = None
         lvl = levels[ilvl]
@@ -95,15 +106,16 @@ class ListNumbering:
                 continue
             value = counters[level] if counters[level] is not None else self._start(levels, level)
             fmt = "decimal" if legal and level != ilvl else _val(levels.get(level), "w:numFmt", "decimal")
-            drawn = _FORMATS[fmt](value) if fmt in _FORMATS else None
+            drawn = _FORMATS[fmt](value) if fmt in _FORMATS and value is not None else None
             if drawn is None:
                 return ""
             text = text.replace(marker, drawn)
         return text
 
     @staticmethod
-    def _start(levels: dict[int, Any], ilvl: int) -> int:
-        return int(_val(levels.get(ilvl), "w:start", "1") or "1")
+    def _start(levels: dict[int, Any], ilvl: int) -> int | None:
+        # absent, a level starts at 0 (ECMA-376 17.9.26); unreadable, its numbers are unknown
+        return _int(_val(levels.get(ilvl), "w:start", "0"))
 
 
 def _num_pr(paragraph: Any) -> tuple[str, int] | None:
