@@ -415,3 +415,17 @@ def test_damaged_numbering_loses_its_numbers_not_the_document(part, written, dam
         for name, data in members.items():
             archive.writestr(name, data)
     assert docx_to_text(buffer.getvalue()) == "关于学习的问题\n关于作风的问题"  # no number rather than a guessed one
+
+
+def test_what_pypdf_repairs_is_the_documents_warning_not_console_noise(capfd):
+    from test_corpus import _pdf
+
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    # a cross-reference table that points past its objects: pypdf rebuilds it, and says so
+    damaged = _pdf("Rectification bulletin 2023").replace(b"startxref\n", b"startxref\n1").replace(b"0000000009 00000 n", b"0000000019 00000 n")
+    source = source_from_bytes(damaged, "repaired.pdf")
+    assert source.normalized.text == "Rectification bulletin 2023"
+    assert source.warnings and all(w.startswith("pdf: ") for w in source.warnings)
+    out, err = capfd.readouterr()
+    assert "startxref" not in out + err

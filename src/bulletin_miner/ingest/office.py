@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import unicodedata
 import zipfile
 from collections import Counter
@@ -119,13 +120,25 @@ def _zip_kind(names: list[str]) -> str:
     return "a zip archive that is not a Word document"
 
 
-def pdf_to_text(data: bytes, path: str | None = None) -> str:
-    """The text layer of a PDF, page by page."""
-    import logging
+# What pypdf says of one PDF, kept as the document's warnings (at most this many).
+MAX_PDF_NOTES = 5
 
+
+def pdf_to_text(data: bytes, path: str | None = None) -> tuple[str, tuple[str, ...]]:
+    """The text layer of a PDF, page by page, and what pypdf noticed reading it.
+
+    pypdf reports what it repaired or guessed (a font's unknown encoding read
+    as UTF-16, a broken cross-reference) through logging, which printed into
+    the progress bar; it becomes the document's warnings instead.
+    """
     from pypdf import PdfReader
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    notes = _Notes()
+    logger = logging.getLogger("pypdf")
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    logger.addHandler(notes)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -135,10 +148,27 @@ def pdf_to_text(data: bytes, path: str | None = None) -> str:
         raise
     except Exception as err:  # pypdf raises many kinds on damaged files: its own (loops, limits) and built-ins from deep inside
         raise BulletinError(ErrorKind.CORRUPT, f"the PDF cannot be parsed: {type(err).__name__}: {err}", path=path) from None
+    finally:
+        logger.removeHandler(notes)
+        logger.setLevel(level)
+        logger.propagate = propagate
     text = "\n".join(_without_page_number(page) for page in pages)  # a paragraph runs on over a page break too
     if not text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "the PDF has no text layer (a scan?); OCR is not attempted", path=path)
-    return rejoin_wrapped_lines(text)
+    return rejoin_wrapped_lines(text), tuple(f"pdf: {note}" for note in notes.messages)
+
+
+class _Notes(logging.Handler):
+    """pypdf's messages about one PDF, each once, the first MAX_PDF_NOTES."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message not in self.messages and len(self.messages) < MAX_PDF_NOTES:
+            self.messages.append(message)
 
 
 def _without_page_number(page: str) -> str:

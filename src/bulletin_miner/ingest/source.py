@@ -58,7 +58,8 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
     kind = sniff(data)
     warnings: tuple[str, ...] = ()
     if kind == "pdf":
-        text, encoding = pdf_to_text(data, source_path), "pdf"
+        text, warnings = pdf_to_text(data, source_path)
+        encoding = "pdf"
     elif kind == "zip":
         text, encoding = docx_to_text(data, source_path), "docx"
     elif kind in UNREAD_FORMATS:
