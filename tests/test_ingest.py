@@ -429,3 +429,18 @@ def test_what_pypdf_repairs_is_the_documents_warning_not_console_noise(capfd):
     assert source.warnings and all(w.startswith("pdf: ") for w in source.warnings)
     out, err = capfd.readouterr()
     assert "startxref" not in out + err
+
+
+def test_a_bulletin_scraped_with_its_character_references_left_in_reads_as_its_text_does():
+    from bulletin_miner.api import extract_text
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    text = (RAW / "000_0c943710c0299a2d.txt").read_text(encoding="utf-8")
+    # what a scraper that strips tags but not entities writes: &nbsp; indents, &ldquo; quotes, &#12288;
+    debris = "\n".join("&nbsp;&nbsp;" + line.replace("“", "&ldquo;").replace("”", "&rdquo;").replace(",", "&#65292;") for line in text.splitlines())
+    as_text = run(load_document(RAW / "000_0c943710c0299a2d.txt"), build_pipeline())
+    as_debris = extract_text(debris)
+    assert "&" not in as_debris.text
+    assert {k: as_debris.fields.get(k) for k in as_text.fields} == as_text.fields
+    assert [(i["path"], i["title"]) for i in as_debris.issues] == [(i["path"], i["title"]) for i in as_text.issues]
+    assert [m["label"] for m in as_debris.measures] == [m["label"] for m in as_text.measures]

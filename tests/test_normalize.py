@@ -403,3 +403,19 @@ def test_the_repost_check_finds_the_metadata_labels_the_metadata_pattern_finds(t
     from bulletin_miner.batch import _label_line
 
     assert [m.start() for m in _label_line().finditer(text)] == [m.start() for m in vocab.pattern("metadata", "label_line").finditer(text)]
+
+
+@settings(deadline=None)
+@given(st.lists(st.sampled_from(["&nbsp;", "&ldquo;", "&rdquo;", "&amp;", "&#12288;", "&#x33;", "&bogus;", "&", ";", "巡察", "一、", "\n", " ", "ａ"]), max_size=40).map("".join))
+def test_a_character_reference_maps_back_to_the_reference(source):
+    import html
+    import unicodedata
+
+    from bulletin_miner.ingest.textnorm import normalize
+
+    norm = normalize(source)
+    for ch, src in zip(norm.text, norm.source_offsets):
+        if ch in " \n" or ch == source[src] or ch in unicodedata.normalize("NFKC", source[src]):
+            continue
+        reference = source[src:source.index(";", src) + 1]  # the '&' of a reference: what it names holds the character
+        assert source[src] == "&" and ch in unicodedata.normalize("NFKC", html.unescape(reference))

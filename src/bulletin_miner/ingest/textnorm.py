@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -229,25 +230,48 @@ def _fold_line(raw: str, base: int, plain: bool = False) -> tuple[str, list[int]
 
     >>> _fold_line("  加强  学习 ok  go ", 10)
     ('加强学习 ok go', [0, 12, 2, 2, 16, 6, 8, 23, 2])
+    >>> _fold_line("&nbsp;&nbsp;一、关于&ldquo;学习&rdquo;问题", 0)[0]
+    '一、关于“学习”问题'
     """
+    # Character references left in scraped text (&nbsp; &ldquo; &#12288;) are
+    # read as the characters they name, each mapped to its '&'.
+    entities = list(_ENTITY.finditer(raw)) if "&" in raw else []
     # Fast path: NFKC changing no length on a line without combining marks,
     # jamo or circled numerals maps character to character (the common case); spaces
     # are then collapsed run by run, not character by character.
-    if plain or not _may_compose(raw):
+    if not entities and (plain or not _may_compose(raw)):
         folded = unicodedata.normalize("NFKC", raw)
         if len(folded) == len(raw):
             return _collapse_spaces(folded, base)
     chars = []
     offsets = []
-    for i, ch in enumerate(raw):
-        folded = _fold(ch) if not ch.isascii() or ch == "\t" else ch
-        if folded == "\t":
-            folded = " "
-        for piece in folded:
-            chars.append(piece)
-            offsets.append(base + i)
+    for i, unit in _units(raw, entities):
+        for ch in unit:
+            folded = _fold(ch) if not ch.isascii() or ch == "\t" else ch
+            if folded == "\t":
+                folded = " "
+            for piece in folded:
+                chars.append(piece)
+                offsets.append(base + i)
     chars, offsets = _fold_line_pieces(chars, offsets)
     return "".join(chars), offset_runs(offsets)
+
+
+# A character reference with its semicolon: &nbsp; &ldquo; &#12288; &#x3000;
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+
+
+def _units(raw: str, entities: list[re.Match]) -> Iterable[tuple[int, str]]:
+    """Each character of a line with its offset, a known character reference as what it names."""
+    at = 0
+    for entity in entities:
+        named = html.unescape(entity.group())
+        if named == entity.group():  # not a reference HTML knows: its characters as written
+            continue
+        yield from enumerate(raw[at:entity.start()], start=at)
+        yield entity.start(), named
+        at = entity.end()
+    yield from enumerate(raw[at:], start=at)
 
 
 # The spaces a line can hold once NFKC has folded it (every other space NFKC
