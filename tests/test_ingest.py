@@ -444,3 +444,24 @@ def test_a_bulletin_scraped_with_its_character_references_left_in_reads_as_its_t
     assert {k: as_debris.fields.get(k) for k in as_text.fields} == as_text.fields
     assert [(i["path"], i["title"]) for i in as_debris.issues] == [(i["path"], i["title"]) for i in as_text.issues]
     assert [m["label"] for m in as_debris.measures] == [m["label"] for m in as_text.measures]
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        lambda lines: "".join(f'<p style="text-indent:2em"><span style="font-size:16px">{line}</span></p>' for line in lines),  # a CMS's paragraphs
+        lambda lines: "<br/>".join(lines),  # lines broken by <br/>
+    ],
+    ids=["styled-paragraphs", "br"],
+)
+def test_a_scrapers_saved_inner_html_is_read_as_a_page_whatever_its_file_is_called(markup):
+    from bulletin_miner.ingest.source import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    sample = RAW / "000_0c943710c0299a2d.txt"
+    lines = [line for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
+    as_text = run(load_document(sample), build_pipeline())
+    as_markup = run(source_from_bytes(markup(lines).encode(), "saved.txt"), build_pipeline())
+    assert "<" not in as_markup.text
+    assert [(i["path"], i["title"]) for i in as_markup.issues] == [(i["path"], i["title"]) for i in as_text.issues]
+    assert as_markup.fields.get("issues_total") == as_text.fields.get("issues_total") == 16

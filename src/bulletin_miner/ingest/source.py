@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +45,18 @@ def read_bytes(path: Path) -> bytes:
         raise BulletinError(ErrorKind.UNREADABLE, f"cannot read: {err.strerror}", path=str(path)) from None
 
 
+# Tags that mark a text as markup, with or without attributes (<p style="…">,
+# <br/>): a scraper's saved innerHTML has no <html> around it.
+_MARKUP = re.compile(r"<(?:!doctype\s+html|html|body|div|p|br|span|font|table|td|h[1-6])\b[^<>]*>", re.IGNORECASE)
+
+
 def looks_like_html(text: str) -> bool:
-    head = text[:2048].lstrip().lower()
-    return head.startswith(("<!doctype html", "<html", "<?xml")) or "<body" in head or "<div" in head or "<p>" in head
+    """
+    >>> looks_like_html('<p style="text-indent:2em">按照县委部署</p>'), looks_like_html("一是学习<br/>二是制度"), looks_like_html("a<b, 1 < 2")
+    (True, True, False)
+    """
+    head = text[:2048].lstrip()
+    return head.lower().startswith("<?xml") or bool(_MARKUP.search(head))
 
 
 def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
