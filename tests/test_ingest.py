@@ -465,3 +465,16 @@ def test_a_scrapers_saved_inner_html_is_read_as_a_page_whatever_its_file_is_call
     assert "<" not in as_markup.text
     assert [(i["path"], i["title"]) for i in as_markup.issues] == [(i["path"], i["title"]) for i in as_text.issues]
     assert as_markup.fields.get("issues_total") == as_text.fields.get("issues_total") == 16
+
+
+@pytest.mark.parametrize("page_title", ["{title}_三门县人民政府", "{title} - 县纪委 | 首页", "首页｜{title}", "{title}"])
+def test_a_page_titled_only_in_its_head_gives_the_bulletins_title_not_the_sites(page_title):
+    from bulletin_miner.ingest.source import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    sample = RAW / "000_0c943710c0299a2d.txt"
+    title, *body = [line for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
+    page = (f"<html><head><title>{page_title.format(title=title)}</title></head><body><div>首页 > 巡察工作</div>"
+            f"<div class='article'>{''.join(f'<p>{line}</p>' for line in body)}</div></body></html>")
+    record = run(source_from_bytes(page.encode(), "page.html"), build_pipeline())
+    assert record.fields["title"] == title

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 
 import lxml.html
+import regex
 import trafilatura
 
 from bulletin_miner import vocab
@@ -88,9 +89,28 @@ def _title(tree) -> str | None:
     for xpath in ("//h1", "//*[contains(@class,'title')]", "//title"):
         for node in tree.xpath(xpath):
             text = " ".join(node.text_content().split())
+            if xpath == "//title":
+                text = _without_site_name(text)
             if 6 <= len(text) <= 120:
                 return text
     return None
+
+
+# What joins a page's <title> to the site's name: 标题_三门县人民政府, 标题 - 县纪委 | 首页
+# (a hyphen between figures, 2021-2022年, joins nothing).
+_TITLE_PARTS = regex.compile(r"\s*(?:[_|｜—–]+|(?<![0-9])-(?![0-9]))\s*")
+
+
+def _without_site_name(title: str) -> str:
+    """A <title> without the site's name: its longest part that has a title's word in it.
+
+    >>> _without_site_name("中共某县民政局党组关于巡察整改进展情况的通报_三门县人民政府")
+    '中共某县民政局党组关于巡察整改进展情况的通报'
+    >>> _without_site_name("首页 - 关于2021-2022年度巡察整改情况的通报 | 县纪委")
+    '关于2021-2022年度巡察整改情况的通报'
+    """
+    parts = [part for part in _TITLE_PARTS.split(title) if vocab.pattern("layout", "title_keyword").search(part)]
+    return max(parts, key=len) if parts else title
 
 
 def _unwrap_layout_tables(tree) -> bool:
