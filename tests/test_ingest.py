@@ -478,3 +478,39 @@ def test_a_page_titled_only_in_its_head_gives_the_bulletins_title_not_the_sites(
             f"<div class='article'>{''.join(f'<p>{line}</p>' for line in body)}</div></body></html>")
     record = run(source_from_bytes(page.encode(), "page.html"), build_pipeline())
     assert record.fields["title"] == title
+
+
+def _standard_page(head: str, shown: str = "") -> bytes:
+    title, *body = [line for line in (RAW / "000_0c943710c0299a2d.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
+    return (f"<html><head><title>{title}_三门县人民政府</title>{head}</head><body><h1>三门县人民政府门户网站</h1>{shown}"
+            f"<div class='article'>{''.join(f'<p>{line}</p>' for line in body)}</div></body></html>").encode()
+
+
+def test_the_head_meta_tags_of_the_government_website_standard_are_read():
+    from bulletin_miner.ingest.source import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    head = ('<meta name="ArticleTitle" content="中共三门县民政局党组关于养老领域专项巡察整改进展情况的通报">'
+            '<meta name="PubDate" content="2024-10-12 09:30"><meta name="ContentSource" content="三门县民政局">')
+    record = run(source_from_bytes(_standard_page(head), "page.html"), build_pipeline())
+    assert record.fields["title"] == "中共三门县民政局党组关于养老领域专项巡察整改进展情况的通报"  # not the banner in <h1>
+    assert str(record.fields["published_date"]) == "2024-10-12" and record.fields["source_site"] == "三门县民政局"
+
+
+def test_what_the_page_shows_is_not_overruled_by_its_meta_tags():
+    from bulletin_miner.ingest.source import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    shown = "<div class='info'>发布日期：2024-10-15 来源：县纪委</div>"
+    record = run(source_from_bytes(_standard_page('<meta name="PubDate" content="2024-10-12">', shown), "page.html"), build_pipeline())
+    assert str(record.fields["published_date"]) == "2024-10-15" and not any("disagree" in w for w in record.warnings)
+
+
+def test_a_minified_page_keeps_its_metadata_line():
+    # no newline anywhere in the source: the 来源/发布时间 line is still a line of its own
+    from bulletin_miner.ingest.source import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    shown = "<div class='info'>发布时间：2024-10-15 <!-- 统计 -->来源：县纪委</div>"
+    record = run(source_from_bytes(_standard_page("", shown), "page.html"), build_pipeline())
+    assert str(record.fields["published_date"]) == "2024-10-15" and record.fields["source_site"] == "县纪委"

@@ -53,6 +53,7 @@ def html_to_text(html: str, path: str | None = None) -> str:
         raise BulletinError(ErrorKind.NO_TEXT, f"the page cannot be parsed as HTML: {err}", path=path) from None
     for bad in tree.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
+    lxml.etree.strip_tags(tree, lxml.etree.Comment, lxml.etree.ProcessingInstruction)  # their text is no text; what follows them is
     if _unwrap_layout_tables(tree):
         html = lxml.html.tostring(tree, encoding="unicode")
     # A cascade: the balanced extraction first, recall only when it under-delivers
@@ -68,10 +69,11 @@ def html_to_text(html: str, path: str | None = None) -> str:
     elif title:
         header.append(title)
     label_line = vocab.pattern("metadata", "label_line")
-    for line in (" ".join(raw.split()) for raw in tree.text_content().splitlines()):
+    for line in (" ".join(raw.split()) for raw in _text_lines(tree)):
         # labels are matched as the analysed text will read them (NFKC: ：-> :)
         if line and len(line) <= 200 and label_line.search(unicodedata.normalize("NFKC", line)) and line not in header and line not in article:
             header.append(line)
+    header += _meta_lines(tree, "\n".join(header + [article]))
     text = "\n".join(header + [article]).strip()
     if not text:
         raise BulletinError(ErrorKind.NO_TEXT, "the page holds no article text", path=path)
@@ -85,7 +87,60 @@ def _extract(html: str, favor_recall: bool) -> str:
     ) or ""
 
 
+# Elements that begin a line of their own where a page is drawn.
+_LINE_TAGS = frozenset("address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td th thead tfoot tr ul".split())
+
+
+def _text_lines(tree) -> list[str]:
+    """The page's text as it is drawn, a block a line: a minified page (no
+    newlines in its source) still gives its 来源/发布时间 line on its own.
+
+    >>> _text_lines(lxml.html.fromstring("<div><h1>标题</h1><div>来源：县纪委 <b>发布时间</b>：2024-10-12</div><p>正文<br>二行</p></div>"))
+    ['标题', '来源：县纪委 发布时间：2024-10-12', '正文', '二行']
+
+    (Comments are stripped before: lxml's walk passes over them, and their tails with them.)
+    """
+    parts: list[str] = []
+    for event, node in lxml.etree.iterwalk(tree, events=("start", "end")):  # not recursion: a page may nest deep
+        if event == "start":
+            parts.append("\n" if node.tag in _LINE_TAGS else "")
+            parts.append(node.text or "")
+        else:
+            parts.append("\n" if node.tag in _LINE_TAGS else "")
+            if node is not tree:
+                parts.append(node.tail or "")
+    return [line for line in "".join(parts).splitlines() if line.strip()]
+
+
+def _meta(tree, name: str) -> str | None:
+    """The content of the head's <meta name=…> (any case), spaces collapsed."""
+    for node in tree.xpath("//meta[@name][@content]"):
+        if node.get("name").lower() == name.lower():
+            return " ".join(node.get("content").split()) or None
+    return None
+
+
+def _meta_lines(tree, said: str) -> list[str]:
+    """The head's standard meta tags as the labelled lines they stand for, where the page shows none.
+
+    >>> page = lxml.html.fromstring('<html><head><meta name="PubDate" content="2024-10-12 09:30"><meta name="ContentSource" content="县纪委"></head><body>正文</body></html>')
+    >>> _meta_lines(page, "正文"), _meta_lines(page, "来源：县纪委 正文")
+    (['发布时间:2024-10-12 09:30', '来源:县纪委'], ['发布时间:2024-10-12 09:30'])
+    """
+    said = unicodedata.normalize("NFKC", said)
+    fragments = vocab.defines("metadata")
+    lines = []
+    for name, entry in vocab.load("metadata")["page_meta"].items():
+        content = _meta(tree, name)
+        if content and not regex.search(f"(?:{fragments[entry['said_by']]})\\s*:", said):
+            lines.append(f"{entry['label']}:{content}")
+    return lines
+
+
 def _title(tree) -> str | None:
+    declared = _meta(tree, vocab.load("metadata")["page_title_meta"])
+    if declared and 6 <= len(declared) <= 120:
+        return declared
     for xpath in ("//h1", "//*[contains(@class,'title')]", "//title"):
         for node in tree.xpath(xpath):
             text = " ".join(node.text_content().split())
