@@ -2,8 +2,10 @@
 
 trafilatura finds the article; labelled metadata lines (来源, 发布时间,
 索引号, 文号 …) are taken verbatim from the whole page and put before it, so
-their values keep real spans in the analysed text. Nothing is fetched:
-trafilatura is given the page's own string.
+their values keep real spans in the analysed text, and the head's standard
+meta tags stand in for the lines a page does not show. Layout tables are
+read as blocks first. Nothing is fetched: trafilatura is given the page's
+own string.
 """
 from __future__ import annotations
 
