@@ -514,3 +514,36 @@ def test_a_minified_page_keeps_its_metadata_line():
     shown = "<div class='info'>发布时间：2024-10-15 <!-- 统计 -->来源：县纪委</div>"
     record = run(source_from_bytes(_standard_page("", shown), "page.html"), build_pipeline())
     assert str(record.fields["published_date"]) == "2024-10-15" and record.fields["source_site"] == "县纪委"
+
+
+def test_a_word_bulletin_reads_its_smart_tagged_dates_and_tracked_insertions():
+    # Chinese Word wraps dates in smart tags (chsdate); an edit left tracked puts its words in w:ins
+    import io
+    import re
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from bulletin_miner.ingest.source import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    sample = RAW / "000_0c943710c0299a2d.txt"
+    document = docx.Document()
+    for line in (line for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()):
+        paragraph = document.add_paragraph()
+        for piece in re.split(r"([0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日|[0-9.]+万元)", line):
+            if re.fullmatch(r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日", piece):
+                wrapper = '<w:smartTag %s w:uri="urn:schemas-microsoft-com:office:smarttags" w:element="chsdate">%%s</w:smartTag>'
+            elif piece.endswith("万元"):
+                wrapper = '<w:ins %s w:id="1" w:author="editor">%%s</w:ins>'
+            else:
+                paragraph.add_run(piece)
+                continue
+            paragraph._p.append(parse_xml(wrapper % nsdecls("w") % f"<w:r><w:t>{piece}</w:t></w:r>"))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    as_text = run(load_document(sample), build_pipeline())
+    as_docx = run(source_from_bytes(buffer.getvalue(), "bulletin.docx"), build_pipeline())
+    for name in ("inspection_start", "inspection_end", "feedback_date", "funds_recovered_cny", "issues_total"):
+        assert as_docx.fields.get(name) == as_text.fields.get(name) is not None, name

@@ -14,6 +14,8 @@ import unicodedata
 import zipfile
 from collections import Counter
 
+from docx.oxml.ns import qn
+
 from bulletin_miner import vocab
 from bulletin_miner.errors import BulletinError, ErrorKind
 
@@ -89,10 +91,10 @@ def docx_to_text(data: bytes, path: str | None = None) -> str:
     except Exception as err:  # python-docx raises many kinds on damaged files
         raise BulletinError(ErrorKind.CORRUPT, f"the Word document cannot be parsed: {type(err).__name__}: {err}", path=path) from None
     numbering = ListNumbering(document)
-    lines = [numbering.label(p) + p.text for p in document.paragraphs]  # Word's automatic 一、 (一) 1. drawn back
+    lines = [numbering.label(p) + paragraph_text(p._p) for p in document.paragraphs]  # Word's automatic 一、 (一) 1. drawn back
     for table in document.tables:
         for row in table.rows:
-            lines.append(" ".join(cell.text for cell in row.cells))
+            lines.append(" ".join("\n".join(paragraph_text(p._p) for p in cell.paragraphs) for cell in row.cells))
     text = "\n".join(line for line in lines if line.strip())
     if not text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "the Word document holds no text", path=path)
@@ -122,6 +124,45 @@ def _zip_kind(names: list[str]) -> str:
 
 # What pypdf says of one PDF, kept as the document's warnings (at most this many).
 MAX_PDF_NOTES = 5
+
+
+# Where a paragraph's text is not what it reads: struck out by a tracked
+# change, moved away from, or in a text box drawn inside it (its own paragraphs).
+_NOT_READ = {qn("w:del"), qn("w:moveFrom"), qn("w:txbxContent")}
+_DRAWN = {qn("w:t"): None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
+
+
+def paragraph_text(paragraph) -> str:
+    """A Word paragraph's text as it reads, tracked insertions, smart tags
+    (Chinese Word wraps dates in them: chsdate) and content controls included.
+
+    python-docx's `Paragraph.text` reads only the runs directly in the
+    paragraph (and hyperlinks), so 2024年3月21日 inside a smart tag, or an
+    amount inside a tracked insertion, was lost.
+
+    >>> from docx.oxml import parse_xml
+    >>> from docx.oxml.ns import nsdecls
+    >>> p = parse_xml('<w:p %s><w:r><w:t>追回资金</w:t></w:r><w:ins w:id="1" w:author="a"><w:r><w:t>3万元</w:t></w:r></w:ins>'
+    ...               '<w:del w:id="2" w:author="a"><w:r><w:delText>5万元</w:delText></w:r></w:del>'
+    ...               '<w:smartTag w:uri="u" w:element="chsdate"><w:r><w:t>2024年3月21日</w:t></w:r></w:smartTag></w:p>' % nsdecls("w"))
+    >>> paragraph_text(p)
+    '追回资金3万元2024年3月21日'
+    """
+    out = []
+    for node in paragraph.iter(*_DRAWN):
+        if _read(node, paragraph):
+            drawn = _DRAWN[node.tag]
+            out.append(node.text or "" if drawn is None else drawn)
+    return "".join(out)
+
+
+def _read(node, paragraph) -> bool:
+    for ancestor in node.iterancestors():
+        if ancestor is paragraph:
+            return True
+        if ancestor.tag in _NOT_READ:
+            return False
+    return True
 
 
 def pdf_to_text(data: bytes, path: str | None = None) -> tuple[str, tuple[str, ...]]:
