@@ -547,3 +547,25 @@ def test_a_word_bulletin_reads_its_smart_tagged_dates_and_tracked_insertions():
     as_docx = run(source_from_bytes(buffer.getvalue(), "bulletin.docx"), build_pipeline())
     for name in ("inspection_start", "inspection_end", "feedback_date", "funds_recovered_cny", "issues_total"):
         assert as_docx.fields.get(name) == as_text.fields.get(name) is not None, name
+
+
+def test_a_word_documents_tables_and_content_controls_are_read_where_they_stand():
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from bulletin_miner.ingest.office import docx_to_text
+
+    document = docx.Document()
+    document.add_paragraph("一、关于学习的问题")
+    table = document.add_table(rows=2, cols=2)
+    for (row, col), text in {(0, 0): "序号", (0, 1): "问题", (1, 0): "1", (1, 1): "学习不深入"}.items():
+        table.cell(row, col).text = text
+    document.add_paragraph("二、关于作风的问题")
+    control = parse_xml(f'<w:sdt {nsdecls("w")}><w:sdtContent><w:p><w:r><w:t>三、关于纪律的问题</w:t></w:r></w:p></w:sdtContent></w:sdt>')
+    document.element.body.insert(len(document.element.body) - 1, control)  # before the section properties
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert docx_to_text(buffer.getvalue()).splitlines() == ["一、关于学习的问题", "序号 问题", "1 学习不深入", "二、关于作风的问题", "三、关于纪律的问题"]

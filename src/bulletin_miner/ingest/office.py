@@ -90,11 +90,7 @@ def docx_to_text(data: bytes, path: str | None = None) -> str:
         document = docx.Document(io.BytesIO(data))
     except Exception as err:  # python-docx raises many kinds on damaged files
         raise BulletinError(ErrorKind.CORRUPT, f"the Word document cannot be parsed: {type(err).__name__}: {err}", path=path) from None
-    numbering = ListNumbering(document)
-    lines = [numbering.label(p) + paragraph_text(p._p) for p in document.paragraphs]  # Word's automatic 一、 (一) 1. drawn back
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" ".join("\n".join(paragraph_text(p._p) for p in cell.paragraphs) for cell in row.cells))
+    lines = _block_lines(document.element.body, document, ListNumbering(document))
     text = "\n".join(line for line in lines if line.strip())
     if not text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "the Word document holds no text", path=path)
@@ -124,6 +120,30 @@ def _zip_kind(names: list[str]) -> str:
 
 # What pypdf says of one PDF, kept as the document's warnings (at most this many).
 MAX_PDF_NOTES = 5
+
+
+def _block_lines(container, document, numbering) -> list[str]:
+    """The lines of a body, cell or content control in reading order: a
+    paragraph a line (its list number drawn before it), a table a line a row.
+
+    python-docx's `document.paragraphs` and `document.tables` are two lists,
+    so a table in the middle of a bulletin came out after its end, and the
+    paragraphs inside block-level content controls not at all.
+    """
+    from docx.text.paragraph import Paragraph
+
+    lines: list[str] = []
+    for block in container.iterchildren(qn("w:p"), qn("w:tbl"), qn("w:sdt")):
+        if block.tag == qn("w:p"):
+            lines.append(numbering.label(Paragraph(block, document._body)) + paragraph_text(block))  # Word's automatic 一、 (一) 1. drawn back
+        elif block.tag == qn("w:tbl"):
+            for row in block.iterchildren(qn("w:tr")):
+                cells = ("\n".join(_block_lines(cell, document, numbering)) for cell in row.iterchildren(qn("w:tc")))
+                lines.append(" ".join(cells))
+        else:
+            for content in block.iterchildren(qn("w:sdtContent")):
+                lines += _block_lines(content, document, numbering)
+    return lines
 
 
 # Where a paragraph's text is not what it reads: struck out by a tracked
