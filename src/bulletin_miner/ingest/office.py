@@ -71,7 +71,7 @@ def _check_archive(archive: zipfile.ZipFile, compressed: int, path: str | None) 
 
 
 def docx_to_text(data: bytes, path: str | None = None) -> str:
-    """Paragraphs and table cells of a Word document, one per line."""
+    """A Word document's text in reading order: a paragraph a line, a table a line a row."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as err:
@@ -116,10 +116,6 @@ def _zip_kind(names: list[str]) -> str:
         if member in names:
             return said
     return "a zip archive that is not a Word document"
-
-
-# What pypdf says of one PDF, kept as the document's warnings (at most this many).
-MAX_PDF_NOTES = 5
 
 
 def _block_lines(container, document, numbering) -> list[str]:
@@ -183,6 +179,10 @@ def _read(node, paragraph) -> bool:
         if ancestor.tag in _NOT_READ:
             return False
     return True
+
+
+# What pypdf says of one PDF, kept as the document's warnings (at most this many).
+MAX_PDF_NOTES = 5
 
 
 def pdf_to_text(data: bytes, path: str | None = None) -> tuple[str, tuple[str, ...]]:
