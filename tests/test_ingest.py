@@ -569,3 +569,30 @@ def test_a_word_documents_tables_and_content_controls_are_read_where_they_stand(
     buffer = io.BytesIO()
     document.save(buffer)
     assert docx_to_text(buffer.getvalue()).splitlines() == ["一、关于学习的问题", "序号 问题", "1 学习不深入", "二、关于作风的问题", "三、关于纪律的问题"]
+
+
+def test_a_word_text_box_is_read_once_where_it_stands():
+    # a letterhead in a text box: Word writes it twice, for new Word and as a fallback for old
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+
+    from bulletin_miner.ingest.office import docx_to_text
+
+    namespaces = " ".join(f'xmlns:{k}="{v}"' for k, v in {
+        "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+        "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+        "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+        "v": "urn:schemas-microsoft-com:vml",
+    }.items())
+    box = "<w:txbxContent><w:p><w:r><w:t>中共某县纪律检查委员会</w:t></w:r></w:p></w:txbxContent>"
+    document = docx.Document()
+    document.add_paragraph("")._p.append(parse_xml(
+        f'<w:r {namespaces}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx>{box}</wps:txbx></w:drawing></mc:Choice>'
+        f"<mc:Fallback><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
+    ))
+    document.add_paragraph("关于巡察整改进展情况的通报")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert docx_to_text(buffer.getvalue()).splitlines() == ["中共某县纪律检查委员会", "关于巡察整改进展情况的通报"]

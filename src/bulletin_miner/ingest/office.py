@@ -132,6 +132,9 @@ def _block_lines(container, document, numbering) -> list[str]:
     for block in container.iterchildren(qn("w:p"), qn("w:tbl"), qn("w:sdt")):
         if block.tag == qn("w:p"):
             lines.append(numbering.label(Paragraph(block, document._body)) + paragraph_text(block))  # Word's automatic 一、 (一) 1. drawn back
+            for box in block.iter(qn("w:txbxContent")):  # a text box drawn in it: its paragraphs after it
+                if _read_box(box, block):
+                    lines += _block_lines(box, document, numbering)
         elif block.tag == qn("w:tbl"):
             for row in block.iterchildren(qn("w:tr")):
                 cells = ("\n".join(_block_lines(cell, document, numbering)) for cell in row.iterchildren(qn("w:tc")))
@@ -140,6 +143,20 @@ def _block_lines(container, document, numbering) -> list[str]:
             for content in block.iterchildren(qn("w:sdtContent")):
                 lines += _block_lines(content, document, numbering)
     return lines
+
+
+# A text box is written twice, for new Word (mc:Choice) and old (mc:Fallback):
+# read once. One inside another is read with the outer box.
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _read_box(box, paragraph) -> bool:
+    for ancestor in box.iterancestors():
+        if ancestor is paragraph:
+            return True
+        if ancestor.tag in (_FALLBACK, qn("w:txbxContent")):
+            return False
+    return True
 
 
 # Where a paragraph's text is not what it reads: struck out by a tracked
