@@ -39,6 +39,7 @@ import pyarrow as pa
 from bulletin_miner import vocab
 from bulletin_miner.config import PACKAGE_DIR, PIPELINE_CONFIG, PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError, ErrorKind
+from bulletin_miner.ingest.html import MAX_LABEL_LINE_CHARS
 from bulletin_miner.ingest.source import MAX_INPUT_BYTES
 from bulletin_miner.store import BATCH_ROWS, Columns, SegmentCache, TableWriter, error_row, record_columns
 
@@ -92,10 +93,6 @@ def content_hash(path: Path) -> str:
         raise BulletinError(ErrorKind.UNREADABLE, f"cannot read: {err.strerror}", path=str(path)) from None
     except IsADirectoryError:
         raise BulletinError(ErrorKind.UNREADABLE, "is a directory", path=str(path)) from None
-
-
-# Metadata lines are no longer than this (as html.py takes them from a page).
-MAX_LABEL_LINE_CHARS = 200
 
 
 def text_fingerprint(text: str) -> bytes | None:

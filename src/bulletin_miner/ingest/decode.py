@@ -79,18 +79,19 @@ def decode(data: bytes, path: str | None = None) -> Decoded:
                 return Decoded(text, encoding)
         raise BulletinError(ErrorKind.BINARY, "binary content (NUL bytes, not UTF-16 text)", path=path)
     best = from_bytes(data, cp_isolation=_CANDIDATES).best()
-    try:
-        if best is None:
-            raise BulletinError(ErrorKind.UNDECODABLE, "no text encoding (UTF-8, GB18030, UTF-16, Big5) fits these bytes", path=path)
+    failure = BulletinError(ErrorKind.UNDECODABLE, "no text encoding (UTF-8, GB18030, UTF-16, Big5) fits these bytes", path=path)
+    if best is not None:
         encoding = _SUPERSET.get(best.encoding.lower(), best.encoding)
-        return _checked(_decode_as(data, encoding, path), encoding, path)
-    except BulletinError as err:
-        if err.kind is not ErrorKind.UNDECODABLE:
-            raise
-        lenient = _mostly_utf8(data)
-        if lenient is None:
-            raise
-        return _checked(lenient.text, "utf-8", path)._replace(invalid_sequences=lenient.invalid_sequences)
+        try:
+            return _checked(_decode_as(data, encoding, path), encoding, path)
+        except BulletinError as err:
+            if err.kind is not ErrorKind.UNDECODABLE:
+                raise
+            failure = err
+    lenient = _mostly_utf8(data)  # only when nothing fits strictly
+    if lenient is None:
+        raise failure
+    return _checked(lenient.text, "utf-8", path)._replace(invalid_sequences=lenient.invalid_sequences)
 
 
 def _mostly_utf8(data: bytes) -> Decoded | None:

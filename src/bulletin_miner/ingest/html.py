@@ -23,6 +23,8 @@ from bulletin_miner.errors import BulletinError, ErrorKind
 MAX_HTML_CHARS = 5_000_000
 # Below this, trafilatura's balanced extraction under-delivered: try again favouring recall.
 MIN_ARTICLE_CHARS = 200
+# A metadata line (来源:… 发布时间:…) is no longer than this.
+MAX_LABEL_LINE_CHARS = 200
 # Navigation before the title is cut only when the title stands this close to the start.
 TITLE_NEAR_START_CHARS = 300
 # Older government sites lay their pages out in tables, the article one cell
@@ -30,8 +32,11 @@ TITLE_NEAR_START_CHARS = 300
 # article's lines ran into one (no outline, no title line). A table with a
 # cell holding blocks, or a text this long, is layout: it is read as blocks.
 LAYOUT_CELL_CHARS = 200
-_BLOCKS = ".//p|.//div|.//br|.//h1|.//h2|.//h3|.//h4|.//h5|.//h6|.//ul|.//ol|.//table"
 _TABLE_PARTS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption")
+# Elements that begin a line of their own where a page is drawn.
+_LINE_TAGS = frozenset("address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td th thead tfoot tr ul".split())
+# A cell holding one of these (a table included) holds blocks: it is layout.
+_BLOCKS = "|".join(f".//{tag}" for tag in sorted(_LINE_TAGS.difference(_TABLE_PARTS) | {"table"}))
 
 
 def html_to_text(html: str, path: str | None = None) -> str:
@@ -73,7 +78,7 @@ def html_to_text(html: str, path: str | None = None) -> str:
     label_line = vocab.pattern("metadata", "label_line")
     for line in (" ".join(raw.split()) for raw in _text_lines(tree)):
         # labels are matched as the analysed text will read them (NFKC: ：-> :)
-        if line and len(line) <= 200 and label_line.search(unicodedata.normalize("NFKC", line)) and line not in header and line not in article:
+        if line and len(line) <= MAX_LABEL_LINE_CHARS and label_line.search(unicodedata.normalize("NFKC", line)) and line not in header and line not in article:
             header.append(line)
     header += _meta_lines(tree, "\n".join(header + [article]))
     text = "\n".join(header + [article]).strip()
@@ -87,10 +92,6 @@ def _extract(html: str, favor_recall: bool) -> str:
         html, output_format="txt", include_comments=False, include_tables=True,
         favor_recall=favor_recall, deduplicate=False, with_metadata=False,
     ) or ""
-
-
-# Elements that begin a line of their own where a page is drawn.
-_LINE_TAGS = frozenset("address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td th thead tfoot tr ul".split())
 
 
 def _text_lines(tree) -> list[str]:

@@ -25,14 +25,17 @@ _FORMATS: dict[str, Callable[[int], str | None]] = {
     "decimal": str,
     "decimalZero": lambda n: f"{n:02d}",
     "decimalFullWidth": lambda n: "".join(chr(ord(d) + 0xFEE0) for d in str(n)),
-    "decimalFullWidth2": lambda n: "".join(chr(ord(d) + 0xFEE0) for d in str(n)),
     "chineseCounting": lambda n: cn2an.an2cn(n) if n > 0 else None,
-    "chineseCountingThousand": lambda n: cn2an.an2cn(n) if n > 0 else None,
     "ideographTraditional": lambda n: _STEMS[n - 1] if 1 <= n <= len(_STEMS) else None,
     "decimalEnclosedCircle": lambda n: chr(0x245F + n) if 1 <= n <= 20 else None,
-    "decimalEnclosedCircleChinese": lambda n: chr(0x245F + n) if 1 <= n <= 20 else None,
     "none": lambda n: "",
 }
+# Formats Word draws alike for the numbers a bulletin reaches.
+_FORMATS.update(
+    decimalFullWidth2=_FORMATS["decimalFullWidth"],
+    chineseCountingThousand=_FORMATS["chineseCounting"],
+    decimalEnclosedCircleChinese=_FORMATS["decimalEnclosedCircle"],
+)
 _LEVELS = 9
 
 

@@ -133,7 +133,7 @@ def _block_lines(container, document, numbering) -> list[str]:
         if block.tag == qn("w:p"):
             lines.append(numbering.label(Paragraph(block, document._body)) + paragraph_text(block))  # Word's automatic 一、 (一) 1. drawn back
             for box in block.iter(qn("w:txbxContent")):  # a text box drawn in it: its paragraphs after it
-                if _read_box(box, block):
+                if not _under(box, block, _NOT_A_BOX):
                     lines += _block_lines(box, document, numbering)
         elif block.tag == qn("w:tbl"):
             for row in block.iterchildren(qn("w:tr")):
@@ -147,16 +147,17 @@ def _block_lines(container, document, numbering) -> list[str]:
 
 # A text box is written twice, for new Word (mc:Choice) and old (mc:Fallback):
 # read once. One inside another is read with the outer box.
-_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_NOT_A_BOX = {"{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback", qn("w:txbxContent")}
 
 
-def _read_box(box, paragraph) -> bool:
-    for ancestor in box.iterancestors():
-        if ancestor is paragraph:
-            return True
-        if ancestor.tag in (_FALLBACK, qn("w:txbxContent")):
+def _under(node, container, tags: set[str]) -> bool:
+    """Whether an element between `node` and `container` has one of these tags."""
+    for ancestor in node.iterancestors():
+        if ancestor is container:
             return False
-    return True
+        if ancestor.tag in tags:
+            return True
+    return False
 
 
 # Where a paragraph's text is not what it reads: struck out by a tracked
@@ -183,19 +184,10 @@ def paragraph_text(paragraph) -> str:
     """
     out = []
     for node in paragraph.iter(*_DRAWN):
-        if _read(node, paragraph):
+        if not _under(node, paragraph, _NOT_READ):
             drawn = _DRAWN[node.tag]
             out.append(node.text or "" if drawn is None else drawn)
     return "".join(out)
-
-
-def _read(node, paragraph) -> bool:
-    for ancestor in node.iterancestors():
-        if ancestor is paragraph:
-            return True
-        if ancestor.tag in _NOT_READ:
-            return False
-    return True
 
 
 # What pypdf says of one PDF, kept as the document's warnings (at most this many).
