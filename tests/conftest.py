@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
 GOLD = ROOT / "tests" / "gold"
 RAW = ROOT / "data" / "raw"
+WORD97 = ROOT / "tests" / "fixtures" / "word97"  # Word 97-2003 files LibreOffice wrote (make.py there)
 
 
 def cases(name: str) -> list:

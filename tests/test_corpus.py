@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bulletin_miner.api import extract_paths
-from conftest import RAW
+from conftest import RAW, WORD97
 
 GOOD = sorted(RAW.glob("*.txt"))
 
@@ -106,7 +106,10 @@ def bad_corpus(tmp_path_factory) -> Path:
     (corpus / "damaged.pdf").write_bytes(_damaged_pdf())
     os.symlink(corpus / "moved-away.txt", corpus / "broken-link.txt")  # a link to a file that is gone
     os.mkfifo(corpus / "pipe.txt")  # reading a named pipe would wait for ever
-    # Word 97-2003 (an OLE2 compound file, here holding UTF-16 text) and RTF: told apart, not read as text
+    # Word 97-2003 is read; another OLE2 file (Excel 97-2003) is named, not read; a compound
+    # file's signature before UTF-16 text is a damaged file, not text; RTF is not read as text
+    shutil.copy(WORD97 / "bulletin_000.doc", corpus / "word97.doc")
+    shutil.copy(WORD97 / "workbook.xls", corpus / "workbook.xls")
     (corpus / "old-word.doc").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504) + bulletin[:400].encode("utf-16-le") + bytes(2048))
     with zipfile.ZipFile(corpus / "notice.ofd", "w") as ofd:  # China's fixed-layout format: a zip of XML
         ofd.writestr("OFD.xml", "<ofd:OFD/>")
@@ -131,19 +134,24 @@ def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
         "scan.pdf": "E007_no_text",
         "damaged.pdf": "E012_corrupt_file",
         "unknown-zip-version.docx": "E012_corrupt_file",
-        "old-word.doc": "E008_unsupported_format",
+        "old-word.doc": "E012_corrupt_file",
+        "workbook.xls": "E008_unsupported_format",
         "broken-link.txt": "E001_not_found",
         "pipe.txt": "E002_unreadable",
         "exported.rtf": "E008_unsupported_format",
         "notice.ofd": "E008_unsupported_format",
     }
     messages = {Path(row["source_path"]).name: row["message"] for row in tables["errors"]}
-    assert "OFD" in messages["notice.ofd"] and "Word 97-2003" in messages["old-word.doc"] and "RTF" in messages["exported.rtf"]
+    assert "OFD" in messages["notice.ofd"] and "Excel 97-2003" in messages["workbook.xls"] and "RTF" in messages["exported.rtf"]
+    assert "OLE2" in messages["old-word.doc"]
     # a damaged file is the file's fault, told as such, not a failure of the pipeline
     assert stages["damaged.pdf"] == stages["unknown-zip-version.docx"] == "ingest"
     extracted = {Path(row["source_path"]).name for row in tables["documents"]}
     assert {p.name for p in GOOD} <= extracted
     assert {"gbk.txt", "truncated-utf8.txt", "stray-byte.txt", "scripts.html", "real.docx", "text.pdf", "pdf-named.txt"} <= extracted
+    # word97.doc is sample 000 as Word 97-2003: the same content under another name would be a
+    # duplicate, and it is not one (other bytes); its text is the sample's plus a table, so no repost
+    assert "word97.doc" in extracted
     stray_row = next(r for r in tables["documents"] if r["source_path"].endswith("stray-byte.txt"))
     assert stray_row["issues_total"] == 16 and any(w.startswith("decode: 1 byte sequence") for w in stray_row["warnings"])
     docx_row = next(r for r in tables["documents"] if r["source_path"].endswith("real.docx"))

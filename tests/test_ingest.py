@@ -10,7 +10,7 @@ from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest import load_document
 from bulletin_miner.ingest.decode import decode
 from bulletin_miner.ingest.textnorm import normalize
-from conftest import RAW
+from conftest import RAW, WORD97
 
 TEXT = "中共三门县民政局党组关于养老领域专项巡察整改进展情况的通报\n追回多付资金3.0034万元。"
 
@@ -596,3 +596,70 @@ def test_a_word_text_box_is_read_once_where_it_stands():
     buffer = io.BytesIO()
     document.save(buffer)
     assert docx_to_text(buffer.getvalue()).splitlines() == ["中共某县纪律检查委员会", "关于巡察整改进展情况的通报"]
+
+
+# --- .doc: Word 97-2003 -------------------------------------------------------
+
+
+def test_a_word_97_bulletin_reads_as_its_text_does():
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    as_text = run(load_document(RAW / "000_0c943710c0299a2d.txt"), build_pipeline())
+    as_doc = run(load_document(WORD97 / "bulletin_000.doc"), build_pipeline())
+    assert as_doc.fields == as_text.fields
+    assert [(i["path"], i["title"], i["status"]) for i in as_doc.issues] == [(i["path"], i["title"], i["status"]) for i in as_text.issues]
+    assert [(m["label"], m["text"]) for m in as_doc.measures] == [(m["label"], m["text"]) for m in as_text.measures]
+
+
+def test_a_word_97_document_is_its_main_text_with_field_results_and_table_rows():
+    from bulletin_miner.ingest.worddoc import doc_to_text
+
+    lines = doc_to_text((WORD97 / "bulletin_000.doc").read_bytes()).splitlines()
+    assert lines[0] == "中共三门县民政局党组关于养老领域专项巡察整改进展情况的通报"
+    # a row a line, its empty cell kept; a hyperlink as the words it shows, not its field code
+    assert lines[-3:] == ["序号 问题 状态", "1  已完成", "详见三门县人民政府网站。"]
+    text = "\n".join(lines)
+    assert "HYPERLINK" not in text and "页眉" not in text  # nor the running header or the footer's page number
+
+
+def test_a_word_97_piece_table_mixes_8_bit_and_utf16_pieces():
+    from bulletin_miner.ingest.worddoc import main_text
+
+    # pieces: 4 compressed (cp1252, at byte 0), then 2 UTF-16 (at byte 4); the main text ends at 5
+    stream = b"\x93ab\x94" + "巡察".encode("utf-16-le")
+    chars = main_text(stream, [(0, 4, 0, True), (4, 6, 4, False)], 5)
+    assert "".join(ch for ch, _ in chars) == "“ab”巡"
+    assert [offset for _, offset in chars] == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    "stream, text",
+    [
+        ('\x13 PAGE \x145\x15\r', "5\n"),
+        ('\x13 REF a \x13 PAGE \x142\x15\x14见第2页\x15\r', "见第2页\n"),  # a field inside another's instructions
+        ('\x13 TOC \x14一、总体情况\r\x13 PAGEREF x \x143\x15\r\x15', "一、总体情况\n3\n"),  # results holding fields
+        ('\x13 EQ \x15甲\r', "甲\n"),  # a field with no result
+        ("加强\x0b学习\x1e制度\x1f化\x01\x08\r", "加强\n学习-制度化\n"),  # line break, hyphens, picture and object marks
+        ("\x15\x14多余的标记\r", "多余的标记\n"),  # marks with no field open are ignored
+    ],
+)
+def test_word_97_field_codes_and_special_characters(stream, text):
+    from bulletin_miner.ingest.worddoc import as_lines
+
+    assert as_lines([(ch, i) for i, ch in enumerate(stream)]) == text
+
+
+@given(st.data())
+def test_a_damaged_word_97_file_is_a_coded_error_never_a_crash(data):
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    original = (WORD97 / "bulletin_000.doc").read_bytes()
+    damaged = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 8))):
+        # anywhere, or in the first 4 KB: the compound file's header and directory, the FIB
+        damaged[data.draw(st.one_of(st.integers(0, 4095), st.integers(0, len(damaged) - 1)))] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(512, len(damaged)))
+    try:
+        source_from_bytes(bytes(damaged[:cut]), "damaged.doc")
+    except BulletinError as err:
+        assert err.kind in {ErrorKind.CORRUPT, ErrorKind.UNSUPPORTED, ErrorKind.NO_TEXT, ErrorKind.BINARY}

@@ -36,11 +36,10 @@ WRAP_MIN_LINES = 3
 WRAP_SLACK_EMS = 1.5
 
 
-# Formats recognised but not read, with what to tell the user. Word 97-2003
-# and WPS files are OLE2 compound files (no maintained pure-Python reader
-# gets their Chinese text out); RTF read as text would be its markup.
+# Formats recognised but not read, with what to tell the user: RTF read as
+# text would be its markup. (An OLE2 file is read when it holds a Word
+# 97-2003 document, ingest.worddoc; it says what else it is.)
 UNREAD_FORMATS = {
-    "ole2": "a Word 97-2003 (.doc), WPS or other OLE2 compound file: not read; save it as .docx or PDF",
     "rtf": "an RTF file: its markup is not read as text; save it as .docx, PDF or plain text",
 }
 

@@ -12,6 +12,7 @@ from bulletin_miner.ingest.decode import decode
 from bulletin_miner.ingest.html import html_to_text
 from bulletin_miner.ingest.office import UNREAD_FORMATS, docx_to_text, pdf_to_text, sniff
 from bulletin_miner.ingest.textnorm import NormalizedText, normalize
+from bulletin_miner.ingest.worddoc import doc_to_text
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def looks_like_html(text: str) -> bool:
 def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
     """Decode and normalise one document's bytes.
 
-    The format is sniffed from the content (PDF, zip/docx, HTML, text), not
+    The format is sniffed from the content (PDF, zip/docx, OLE2/doc, HTML, text), not
     trusted from the file's ending.
     """
     kind = sniff(data)
@@ -72,6 +73,8 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
         encoding = "pdf"
     elif kind == "zip":
         text, encoding = docx_to_text(data, source_path), "docx"
+    elif kind == "ole2":
+        text, encoding = doc_to_text(data, source_path), "doc"
     elif kind in UNREAD_FORMATS:
         raise BulletinError(ErrorKind.UNSUPPORTED, UNREAD_FORMATS[kind], path=source_path)
     else:
