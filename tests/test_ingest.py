@@ -357,9 +357,12 @@ def _word_list(formats: list[tuple[str, str]], paragraphs: list[tuple[str, int |
         ([("decimalEnclosedCircle", "%1")], [0, 0], ["①", "②"]),
         ([("ideographTraditional", "%1.")], [0, 0], ["甲.", "乙."]),
         ([("decimalFullWidth", "%1．")], [0], ["１．"]),
+        ([("chineseLegalSimplified", "%1、")], [0, 0, 0], ["壹、", "贰、", "叁、"]),
+        ([("upperRoman", "%1."), ("upperLetter", "%2.")], [0, 1, 1, 0, 1], ["I.", "A.", "B.", "II.", "A."]),
+        ([("lowerRoman", "(%1)"), ("lowerLetter", "%2)")], [0, 0, 0, 0, 1], ["(i)", "(ii)", "(iii)", "(iv)", "a)"]),
         # formats not drawn here: no label rather than a wrong one
-        ([("lowerRoman", "%1.")], [0, 0], ["", ""]),
         ([("bullet", "•")], [0], [""]),
+        ([("hebrew1", "%1.")], [0], [""]),
     ],
 )
 def test_word_numbers_are_drawn_as_word_draws_them(formats, levels, drawn):

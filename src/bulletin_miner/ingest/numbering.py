@@ -7,9 +7,10 @@ outline stage, which reads headings from their numbering, found no problem.
 Each numbered paragraph gets its label back here, drawn the way Word draws
 it: counters shared by the lists of one abstract numbering, a deeper level
 restarted by a higher one, `startOverride` restarting a list, and the
-level's text (`%1、`, `（%1）`, `%1.%2`) in its number format. A format not
-drawn here (letters, Roman numerals, bullets) gives no label: the text stays
-as python-docx gives it, and nothing is guessed.
+level's text (`%1、`, `（%1）`, `%1.%2`) in its number format (figures,
+Chinese and legal Chinese numerals, circled figures, 甲乙丙, letters, Roman
+numerals). A format not drawn here (bullets, whose glyph is a font's) gives
+no label: the text stays as python-docx gives it, and nothing is guessed.
 """
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ _FORMATS: dict[str, Callable[[int], str | None]] = {
     "chineseCounting": lambda n: cn2an.an2cn(n) if n > 0 else None,
     "ideographTraditional": lambda n: _STEMS[n - 1] if 1 <= n <= len(_STEMS) else None,
     "decimalEnclosedCircle": lambda n: chr(0x245F + n) if 1 <= n <= 20 else None,
+    "chineseLegalSimplified": lambda n: cn2an.an2cn(n, "up") if n > 0 else None,  # 壹 贰 … 壹拾
+    "upperLetter": lambda n: _letters(n),
+    "lowerLetter": lambda n: (_letters(n) or "").lower() or None,
+    "upperRoman": lambda n: _roman(n),
+    "lowerRoman": lambda n: (_roman(n) or "").lower() or None,
     "none": lambda n: "",
 }
 # Formats Word draws alike for the numbers a bulletin reaches.
@@ -37,6 +43,32 @@ _FORMATS.update(
     decimalEnclosedCircleChinese=_FORMATS["decimalEnclosedCircle"],
 )
 _LEVELS = 9
+
+
+def _letters(n: int) -> str | None:
+    """Word's letter numbering: A … Z, then AA … ZZ, AAA …
+
+    >>> [_letters(n) for n in (1, 26, 27, 53)]
+    ['A', 'Z', 'AA', 'AAA']
+    """
+    return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else None
+
+
+_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def _roman(n: int) -> str | None:
+    """
+    >>> [_roman(n) for n in (1, 4, 9, 14, 40, 1994)]
+    ['I', 'IV', 'IX', 'XIV', 'XL', 'MCMXCIV']
+    """
+    if not 0 < n < 4000:
+        return None
+    out = ""
+    for value, numeral in _ROMAN:
+        count, n = divmod(n, value)
+        out += numeral * count
+    return out
 
 
 def _val(element: Any, tag: str, default: str | None = None) -> str | None:
