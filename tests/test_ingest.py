@@ -635,6 +635,52 @@ def test_a_word_97_piece_table_mixes_8_bit_and_utf16_pieces():
     assert [offset for _, offset in chars] == [0, 1, 2, 3, 4]
 
 
+def test_a_word_97_bulletin_numbered_by_word_lists_reads_as_its_text_does():
+    # its 一、 （一） 1. are not in the text stream: drawn back from the document's lists
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    as_text = run(load_document(RAW / "000_0c943710c0299a2d.txt"), build_pipeline())
+    as_doc = run(load_document(WORD97 / "numbered_000.doc"), build_pipeline())
+    assert as_doc.fields == as_text.fields
+    assert [(i["path"], i["title"]) for i in as_doc.issues] == [(i["path"], i["title"]) for i in as_text.issues]
+    assert len(as_doc.issues) == 16
+
+
+def _word97_lists(levels: list[tuple[int, str]], restarts: list[dict[int, int]]) -> tuple[bytes, tuple[int, int], tuple[int, int]]:
+    """A table stream holding one list (levels: (nfc, text with {0} {1} for the level placeholders))
+    and one use of it per entry of `restarts` (level -> start), as Word writes them: PlfLst, its
+    LVLs, then PlfLfo with its LFOData."""
+    import struct
+
+    lvls = b""
+    for nfc, text in levels + [(0, "{0}")] * (9 - len(levels)):
+        first, *parts = text.split("{")
+        drawn, places = first, []  # the text with a character 0-8 for each placeholder, and where each stands (from 1)
+        for part in parts:
+            level, rest = part.split("}", 1)
+            places.append(len(drawn) + 1)
+            drawn += chr(int(level)) + rest
+        lvlf = struct.pack("<iBB", 1, nfc, 0) + bytes(places + [0] * (9 - len(places))) + bytes(28 - 15)
+        lvls += lvlf + struct.pack("<H", len(drawn)) + drawn.encode("utf-16-le")
+    lstf = struct.pack("<ii", 7, 0) + bytes(18) + bytes([0, 0])
+    plf_lst = struct.pack("<h", 1) + lstf
+    lfos = b"".join(struct.pack("<iiiBBBB", 7, 0, 0, len(r), 0, 0, 0) for r in restarts)
+    data = b"".join(bytes(4) + b"".join(struct.pack("<iI", start, level | 0x10) for level, start in r.items()) for r in restarts)
+    plf_lfo = struct.pack("<i", len(restarts)) + lfos + data
+    table = plf_lst + lvls + plf_lfo
+    return table, (0, len(plf_lst)), (len(plf_lst) + len(lvls), len(plf_lfo))
+
+
+def test_word_97_lists_share_counters_and_restart_where_a_use_says():
+    from bulletin_miner.ingest.worddoc import document_lists
+
+    table, lists, uses = _word97_lists([(0x25, "{0}、"), (0x25, "（{1}）"), (0x00, "{2}.")], [{}, {2: 6}])
+    numbering = document_lists(table, lists, uses)
+    drawn = [numbering.draw(use, level) for use, level in [("1", 0), ("1", 1), ("1", 2), ("1", 2), ("1", 1), ("2", 2), ("2", 2), ("1", 0)]]
+    # the second use of the list restarts its third level at 6, the others go on
+    assert drawn == ["一、", "（一）", "1.", "2.", "（二）", "6.", "7.", "二、"]
+
+
 @pytest.mark.parametrize(
     "stream, text",
     [
@@ -652,11 +698,22 @@ def test_word_97_field_codes_and_special_characters(stream, text):
     assert as_lines([(ch, i) for i, ch in enumerate(stream)]) == text
 
 
-@given(st.data())
-def test_a_damaged_word_97_file_is_a_coded_error_never_a_crash(data):
+def test_a_word_97_list_level_naming_a_place_twice_is_drawn_once():
+    # found by fuzzing: rgbxchNums holding position 1 twice
+    import struct
+
+    from bulletin_miner.ingest.worddoc import _level
+
+    lvlf = struct.pack("<iBB", 1, 0x00, 0) + bytes([1, 1] + [0] * 7) + bytes(13)
+    level, end = _level(lvlf + struct.pack("<H", 2) + "\x00.".encode("utf-16-le"), 0)
+    assert (level.text, level.fmt, end) == ("%1.", "decimal", 34)
+
+
+@given(st.data(), st.sampled_from(["bulletin_000.doc", "numbered_000.doc"]))
+def test_a_damaged_word_97_file_is_a_coded_error_never_a_crash(data, fixture):
     from bulletin_miner.ingest.source import source_from_bytes
 
-    original = (WORD97 / "bulletin_000.doc").read_bytes()
+    original = (WORD97 / fixture).read_bytes()
     damaged = bytearray(original)
     for _ in range(data.draw(st.integers(1, 8))):
         # anywhere, or in the first 4 KB: the compound file's header and directory, the FIB

@@ -14,7 +14,7 @@ no label: the text stays as python-docx gives it, and nothing is guessed.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import cn2an
 from docx.oxml.ns import qn
@@ -41,7 +41,11 @@ _FORMATS.update(
     decimalFullWidth2=_FORMATS["decimalFullWidth"],
     chineseCountingThousand=_FORMATS["chineseCounting"],
     decimalEnclosedCircleChinese=_FORMATS["decimalEnclosedCircle"],
+    # Taiwan's counting draws 1-99 in the characters chineseCounting does
+    # (一 … 十 十一 二十); LibreOffice writes chineseCounting as one of them in a .doc
+    taiwaneseCounting=lambda n: cn2an.an2cn(n) if 0 < n < 100 else None,
 )
+_FORMATS["taiwaneseCountingThousand"] = _FORMATS["taiwaneseCounting"]
 _LEVELS = 9
 
 
@@ -84,38 +88,30 @@ def _int(value: str | None, default: int | None = None) -> int | None:
         return default
 
 
-class ListNumbering:
-    """Labels for a document's paragraphs, one call per paragraph in reading order."""
+class Level(NamedTuple):
+    """One level of a list as Word keeps it, in either file format."""
 
-    def __init__(self, document: Any):
-        try:
-            root = document.part.numbering_part.element
-        except (KeyError, NotImplementedError, AttributeError):  # no numbering part: nothing is numbered
-            root = None
-        self.levels: dict[str, dict[int, Any]] = {}   # abstractNumId -> ilvl -> <w:lvl>
-        self.nums: dict[str, tuple[str, dict[int, int]]] = {}  # numId -> (abstractNumId, start overrides)
-        if root is not None:
-            for abstract in root.findall(qn("w:abstractNum")):
-                self.levels[abstract.get(qn("w:abstractNumId"))] = {_int(lvl.get(qn("w:ilvl")), 0): lvl for lvl in abstract.findall(qn("w:lvl"))}
-            for num in root.findall(qn("w:num")):
-                overrides = {}
-                for override in num.findall(qn("w:lvlOverride")):
-                    start, level = _int(_val(override, "w:startOverride")), _int(override.get(qn("w:ilvl")), 0)
-                    if start is not None and level is not None:
-                        overrides[level] = start
-                self.nums[num.get(qn("w:numId"))] = (_val(num, "w:abstractNumId"), overrides)
-        self.counters: dict[str, list[int | None]] = {}  # abstractNumId -> each level's last number
-        self.started: set[str] = set()                   # numIds whose start overrides were applied
+    start: int | None    # the first number (None: unreadable, so its numbers are unknown)
+    fmt: str             # the number format, by its .docx name (decimal, chineseCounting …)
+    text: str            # the level text, %1 … %9 standing for each level's number
+    legal: bool = False  # isLgl: the other levels' numbers in figures
 
-    def label(self, paragraph: Any) -> str:
-        """The number Word draws before this paragraph ('' if none, or one not drawn here)."""
-        try:
-            found = _num_pr(paragraph)
-        except ValueError:  # python-docx reading a damaged number attribute
+
+class Lists:
+    """Word's list numbering, whatever file it came from: the lists' levels,
+    the numberings that use them (with restarts), and counters advanced one
+    numbered paragraph at a time, in reading order."""
+
+    def __init__(self, levels: dict[str, dict[int, Level]], nums: dict[str, tuple[str, dict[int, int]]]):
+        self.levels = levels  # list (abstractNumId) -> ilvl -> Level
+        self.nums = nums      # numbering (numId) -> (its list, start overrides by level)
+        self.counters: dict[str, list[int | None]] = {}  # list -> each level's last number
+        self.started: set[str] = set()                   # numberings whose start overrides were applied
+
+    def draw(self, num_id: str, ilvl: int) -> str:
+        """The number Word draws before the next paragraph of this numbering and level ('' if none, or one not drawn here)."""
+        if num_id not in self.nums:
             return ""
-        if found is None or found[0] not in self.nums:
-            return ""
-        num_id, ilvl = found
         abstract_id, overrides = self.nums[num_id]
         levels = self.levels.get(abstract_id, {})
         if ilvl not in levels:
@@ -127,30 +123,65 @@ class ListNumbering:
                 if 0 <= level < _LEVELS:
                     counters[level] = start - 1
         current = counters[ilvl]
-        counters[ilvl] = self._start(levels, ilvl) if current is None else current + 1
+        counters[ilvl] = _start(levels, ilvl) if current is None else current + 1
         for deeper in range(ilvl + 1, _LEVELS):  # a higher level restarts the ones below it
             counters[deeper] = None
         lvl = levels[ilvl]
-        if _val(lvl, "w:numFmt", "decimal") not in _FORMATS:  # a bullet, letters, Roman numerals
+        if lvl.fmt not in _FORMATS:  # a bullet, or a format not drawn here
             return ""
-        text = _val(lvl, "w:lvlText", "") or ""
-        legal = lvl.find(qn("w:isLgl")) is not None
+        text = lvl.text
         for level in range(_LEVELS):
             marker = f"%{level + 1}"
             if marker not in text:
                 continue
-            value = counters[level] if counters[level] is not None else self._start(levels, level)
-            fmt = "decimal" if legal and level != ilvl else _val(levels.get(level), "w:numFmt", "decimal")
+            value = counters[level] if counters[level] is not None else _start(levels, level)
+            fmt = "decimal" if lvl.legal and level != ilvl else (levels[level].fmt if level in levels else "decimal")
             drawn = _FORMATS[fmt](value) if fmt in _FORMATS and value is not None else None
             if drawn is None:
                 return ""
             text = text.replace(marker, drawn)
         return text
 
-    @staticmethod
-    def _start(levels: dict[int, Any], ilvl: int) -> int | None:
-        # absent, a level starts at 0 (ECMA-376 17.9.26); unreadable, its numbers are unknown
-        return _int(_val(levels.get(ilvl), "w:start", "0"))
+
+def _start(levels: dict[int, Level], ilvl: int) -> int | None:
+    # absent, a level starts at 0 (ECMA-376 17.9.26)
+    return levels[ilvl].start if ilvl in levels else 0
+
+
+class ListNumbering(Lists):
+    """Labels for a .docx's paragraphs (numbering.xml), one call per paragraph in reading order."""
+
+    def __init__(self, document: Any):
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):  # no numbering part: nothing is numbered
+            root = None
+        levels: dict[str, dict[int, Level]] = {}
+        nums: dict[str, tuple[str, dict[int, int]]] = {}
+        if root is not None:
+            for abstract in root.findall(qn("w:abstractNum")):
+                levels[abstract.get(qn("w:abstractNumId"))] = {_int(lvl.get(qn("w:ilvl")), 0): _level(lvl) for lvl in abstract.findall(qn("w:lvl"))}
+            for num in root.findall(qn("w:num")):
+                overrides = {}
+                for override in num.findall(qn("w:lvlOverride")):
+                    start, level = _int(_val(override, "w:startOverride")), _int(override.get(qn("w:ilvl")), 0)
+                    if start is not None and level is not None:
+                        overrides[level] = start
+                nums[num.get(qn("w:numId"))] = (_val(num, "w:abstractNumId"), overrides)
+        super().__init__(levels, nums)
+
+    def label(self, paragraph: Any) -> str:
+        """The number Word draws before this paragraph ('' if none, or one not drawn here)."""
+        try:
+            found = _num_pr(paragraph)
+        except ValueError:  # python-docx reading a damaged number attribute
+            return ""
+        return "" if found is None else self.draw(*found)
+
+
+def _level(lvl: Any) -> Level:
+    # absent, a level starts at 0 (ECMA-376 17.9.26); unreadable, its numbers are unknown
+    return Level(_int(_val(lvl, "w:start", "0")), _val(lvl, "w:numFmt", "decimal") or "decimal", _val(lvl, "w:lvlText", "") or "", lvl.find(qn("w:isLgl")) is not None)
 
 
 def _num_pr(paragraph: Any) -> tuple[str, int] | None:

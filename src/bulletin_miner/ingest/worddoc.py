@@ -9,7 +9,11 @@ guesses where the piece table is and keeps field codes as text.
 
 Only the main document is read (not headers, footers, footnotes or text
 boxes). Field codes are dropped and their results kept (`HYPERLINK "…"`
-never reaches the text); a table comes out a line a row, as a .docx does.
+never reaches the text); a table comes out a line a row, as a .docx does;
+Word's automatic list numbers (一、 (一) 1.), which the text stream does not
+hold, are drawn back from the document's lists as for a .docx
+(ingest/numbering.py): those a paragraph's own properties give it (a number
+a paragraph takes only from its style is not drawn).
 Nothing in the file is run or fetched: macros, embedded objects and links
 are bytes this module never looks at.
 """
@@ -21,6 +25,7 @@ import struct
 from typing import Callable, NamedTuple
 
 from bulletin_miner.errors import BulletinError, ErrorKind
+from bulletin_miner.ingest.numbering import Level, Lists
 
 # FibBase (the FIB's first 32 bytes, [MS-DOC] 2.5.2)
 _WORD_IDENT = 0xA5EC
@@ -30,6 +35,7 @@ _TABLE_STREAM_1 = 0x0200         # fWhichTblStm: the table stream is 1Table, els
 # Pairs (fc, lcb) of FibRgFcLcb97 used here, by index
 _PLCF_BTE_PAPX = 13
 _CLX = 33
+_PLF_LST, _PLF_LFO = 73, 74
 # An 8-bit ("compressed") piece is cp1252, its five undefined bytes read as Latin-1.
 _COMPRESSED = {b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xA0)}
 
@@ -40,6 +46,8 @@ _FIELD_BEGIN, _FIELD_SEPARATOR, _FIELD_END = "\x13", "\x14", "\x15"
 _AS_TEXT = {"\x0b": "\n", "\x0c": "\n", "\x1e": "-", "\t": "\t"}  # line/page break, non-breaking hyphen
 
 _SPRM_TTP = (0x2417, 0x244C)     # sprmPFTtp, sprmPFInnerTtp: this paragraph mark ends a table row
+_SPRM_ILVL, _SPRM_ILFO = 0x260A, 0x460B  # the paragraph's list level, and its list (LFO, from 1)
+_READ_SPRMS = frozenset((*_SPRM_TTP, _SPRM_ILVL, _SPRM_ILFO))
 _SPRM_TDEF_TABLE = (0xD608, 0xD606)
 _FIXED_OPERAND = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # by spra, the sprm's top three bits
 
@@ -55,6 +63,8 @@ class Fib(NamedTuple):
     ccp_text: int                 # characters in the main document
     clx: tuple[int, int]          # (offset, length) of the piece table's Clx in the table stream
     papx: tuple[int, int]         # (offset, length) of the paragraph properties' page index there
+    lists: tuple[int, int]        # (offset, length) of the lists (PlfLst) there, (0, 0) if none
+    list_uses: tuple[int, int]    # (offset, length) of the lists' uses (PlfLfo) there
 
 
 def doc_to_text(data: bytes, path: str | None = None) -> str:
@@ -80,10 +90,14 @@ def doc_to_text(data: bytes, path: str | None = None) -> str:
     try:
         pieces = _pieces(table, *fib.clx)
         chars = main_text(word, pieces, fib.ccp_text)
-        ends_row = _row_end_test(word, table, *fib.papx)
+        paragraphs = Paragraphs(word, table, *fib.papx)
     except (_Damaged, struct.error, IndexError) as err:
         raise BulletinError(ErrorKind.CORRUPT, f"the Word document's text cannot be read: {err}", path=path) from None
-    text = "\n".join(line.rstrip(" ") for line in as_lines(chars, ends_row).split("\n") if line.strip())
+    try:
+        lists = document_lists(table, fib.lists, fib.list_uses)
+    except (struct.error, IndexError, UnicodeDecodeError):
+        lists = Lists({}, {})  # lists unreadable: the text without their numbers, as python-docx gives a .docx
+    text = "\n".join(line.rstrip(" ") for line in as_lines(chars, paragraphs.ends_row, paragraphs.labeller(lists)).split("\n") if line.strip())
     if not text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "the Word document holds no text", path=path)
     return text
@@ -125,7 +139,8 @@ def _fib(word: bytes, path: str | None) -> Fib:
     def pair(index: int) -> tuple[int, int]:
         return struct.unpack_from("<II", word, rg + 2 + 8 * index)
 
-    return Fib(flags, ccp_text, pair(_CLX), pair(_PLCF_BTE_PAPX))
+    lists = (pair(_PLF_LST), pair(_PLF_LFO)) if cb_rg_fc_lcb > _PLF_LFO else ((0, 0), (0, 0))
+    return Fib(flags, ccp_text, pair(_CLX), pair(_PLCF_BTE_PAPX), *lists)
 
 
 # A piece: characters [cp_start, cp_end) stored from byte `offset` of the
@@ -175,28 +190,52 @@ def main_text(word: bytes, pieces: list[Piece], ccp_text: int) -> list[tuple[str
     return chars
 
 
-def _row_end_test(word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int) -> Callable[[int], bool | None]:
-    """Whether the paragraph mark at a byte offset ends a table row (sprmPFTtp
-    in its paragraph properties, read from the PAPX pages); None if unknown."""
-    runs: list[tuple[int, int, bytes]] = []  # (fc start, fc end, grpprl), sorted
-    plcf = table[fc_plcf:fc_plcf + lcb_plcf]
-    if len(plcf) == lcb_plcf and lcb_plcf >= 12 and (lcb_plcf - 4) % 8 == 0:
-        n = (lcb_plcf - 4) // 8
-        for k in range(n):
-            page = struct.unpack_from("<I", plcf, 4 * (n + 1) + 4 * k)[0] & 0x3FFFFF
-            fkp = word[page * 512:page * 512 + 512]
-            if len(fkp) == 512:
-                runs.extend(_papx_runs(fkp))
-    runs.sort()
-    starts = [r[0] for r in runs]
+class Paragraphs:
+    """The paragraphs' properties, read from the PAPX pages: where each
+    paragraph lies (by byte offset) and the few properties read here."""
 
-    def ends_row(fc: int) -> bool | None:
-        i = bisect.bisect_right(starts, fc) - 1
-        if i < 0 or fc >= runs[i][1]:
+    def __init__(self, word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int):
+        runs: list[tuple[int, int, bytes]] = []  # (fc start, fc end, grpprl), sorted
+        plcf = table[fc_plcf:fc_plcf + lcb_plcf]
+        if len(plcf) == lcb_plcf and lcb_plcf >= 12 and (lcb_plcf - 4) % 8 == 0:
+            n = (lcb_plcf - 4) // 8
+            for k in range(n):
+                page = struct.unpack_from("<I", plcf, 4 * (n + 1) + 4 * k)[0] & 0x3FFFFF
+                fkp = word[page * 512:page * 512 + 512]
+                if len(fkp) == 512:
+                    runs.extend(_papx_runs(fkp))
+        runs.sort()
+        self.runs = runs
+        self.starts = [r[0] for r in runs]
+
+    def properties(self, fc: int) -> tuple[dict[int, int], bool] | None:
+        """The read sprms of the paragraph holding this byte, and whether its
+        properties were read through (None: no paragraph is known there)."""
+        i = bisect.bisect_right(self.starts, fc) - 1
+        if i < 0 or fc >= self.runs[i][1]:
             return None
-        return _has_ttp(runs[i][2])
+        return _sprms(self.runs[i][2])
 
-    return ends_row
+    def ends_row(self, fc: int) -> bool | None:
+        """Whether the paragraph mark at this byte ends a table row; None if unknown."""
+        found = self.properties(fc)
+        if found is None:
+            return None
+        values, complete = found
+        for sprm in _SPRM_TTP:
+            if sprm in values:
+                return values[sprm] == 1
+        return False if complete else None
+
+    def labeller(self, lists: Lists) -> Callable[[int], str]:
+        """The list number to draw before the paragraph starting at a byte, in reading order."""
+        def label(fc: int) -> str:
+            found = self.properties(fc)
+            values = found[0] if found else {}
+            ilfo = values.get(_SPRM_ILFO, 0)
+            return lists.draw(str(ilfo), values.get(_SPRM_ILVL, 0)) if ilfo else ""
+
+        return label
 
 
 def _papx_runs(fkp: bytes) -> list[tuple[int, int, bytes]]:
@@ -217,31 +256,101 @@ def _papx_runs(fkp: bytes) -> list[tuple[int, int, bytes]]:
     return runs
 
 
-def _has_ttp(grpprl: bytes) -> bool | None:
-    """Whether a paragraph's properties mark it a table row's end (None if they cannot be read through)."""
+def _sprms(grpprl: bytes, wanted: frozenset[int] = _READ_SPRMS) -> tuple[dict[int, int], bool]:
+    """The operands of the `wanted` sprms in a grpprl (read as unsigned little-endian
+    integers), and whether the grpprl could be read to its end."""
+    values: dict[int, int] = {}
     at = 0
     while at + 2 <= len(grpprl):
         sprm = struct.unpack_from("<H", grpprl, at)[0]
         at += 2
-        if sprm in _SPRM_TTP:
-            return at < len(grpprl) and grpprl[at] == 1
         spra = sprm >> 13
         if spra in _FIXED_OPERAND:
-            at += _FIXED_OPERAND[spra]
-        elif sprm in _SPRM_TDEF_TABLE:
-            if at + 2 > len(grpprl):
-                return None
-            at += struct.unpack_from("<H", grpprl, at)[0] + 1
+            size = _FIXED_OPERAND[spra]
+        elif sprm in _SPRM_TDEF_TABLE and at + 2 <= len(grpprl):
+            at, size = at + 2, struct.unpack_from("<H", grpprl, at)[0] - 1
         elif at < len(grpprl) and grpprl[at] != 255:  # a variable operand, its size in its first byte
-            at += 1 + grpprl[at]
+            at, size = at + 1, grpprl[at]
         else:
-            return None  # sprmPChgTabs' long form: nothing after it can be found
-    return False
+            return values, False  # sprmPChgTabs' long form: nothing after it can be found
+        if sprm in wanted and at + size <= len(grpprl):
+            values[sprm] = int.from_bytes(grpprl[at:at + size], "little")
+        at += size
+    return values, True
 
 
-def as_lines(chars: list[tuple[str, int]], ends_row: Callable[[int], bool | None] = lambda fc: None) -> str:
+# Number formats (MSONFC, [MS-OSHARED] 2.2.1.3) by their .docx names; others are not drawn.
+_NFC = {
+    0x00: "decimal", 0x01: "upperRoman", 0x02: "lowerRoman", 0x03: "upperLetter", 0x04: "lowerLetter",
+    0x0E: "decimalFullWidth", 0x12: "decimalEnclosedCircle", 0x13: "decimalFullWidth2", 0x16: "decimalZero",
+    0x17: "bullet", 0x1C: "decimalEnclosedCircleChinese", 0x1E: "ideographTraditional",
+    0x21: "taiwaneseCounting", 0x23: "taiwaneseCountingThousand",
+    0x25: "chineseCounting", 0x26: "chineseLegalSimplified", 0x27: "chineseCountingThousand", 0xFF: "none",
+}
+
+
+def document_lists(table: bytes, lists: tuple[int, int], uses: tuple[int, int]) -> Lists:
+    """The document's lists (PlfLst, each LSTF's levels after them) and their
+    uses (PlfLfo: a paragraph's sprmPIlfo counts them from 1), as numbering.Lists."""
+    fc_lst, lcb_lst = lists
+    fc_lfo, lcb_lfo = uses
+    if not lcb_lst or not lcb_lfo:
+        return Lists({}, {})
+    count = struct.unpack_from("<h", table, fc_lst)[0]
+    at = fc_lst + 2 + 28 * count  # the levels follow the LSTFs, list after list
+    levels: dict[str, dict[int, Level]] = {}
+    for k in range(max(count, 0)):
+        lstf = fc_lst + 2 + 28 * k
+        lsid = struct.unpack_from("<i", table, lstf)[0]
+        simple = table[lstf + 26] & 0x01  # fSimpleList: one level, not nine
+        own: dict[int, Level] = {}
+        for ilvl in range(1 if simple else 9):
+            level, at = _level(table, at)
+            own[ilvl] = level
+        levels[str(lsid)] = own
+    uses_count = struct.unpack_from("<i", table, fc_lfo)[0]
+    data = fc_lfo + 4 + 16 * max(uses_count, 0)  # each LFO's LFOData, in order, after them all
+    nums: dict[str, tuple[str, dict[int, int]]] = {}
+    for k in range(max(uses_count, 0)):
+        lfo = fc_lfo + 4 + 16 * k
+        lsid, overridden = struct.unpack_from("<i", table, lfo)[0], table[lfo + 12]
+        data += 4  # the LFOData's cp
+        overrides: dict[int, int] = {}
+        for _ in range(overridden):
+            start, flags = struct.unpack_from("<iI", table, data)
+            data += 8
+            if flags & 0x10:  # fStartAt
+                overrides[flags & 0x0F] = start
+            if flags & 0x20:  # fFormatting: a whole level follows; its numbers are not drawn differently here
+                _, data = _level(table, data)
+        nums[str(k + 1)] = (str(lsid), overrides)
+    return Lists(levels, nums)
+
+
+def _level(table: bytes, at: int) -> tuple[Level, int]:
+    """One LVL (LVLF, its paragraph and character properties, its number text) at `at`; and where the next begins."""
+    start, nfc, flags = struct.unpack_from("<iBB", table, at)
+    places = table[at + 6:at + 15]  # rgbxchNums: 1-based positions of the level placeholders in the text
+    cb_chpx, cb_papx = table[at + 24], table[at + 25]
+    xst = at + 28 + cb_papx + cb_chpx
+    cch = struct.unpack_from("<H", table, xst)[0]
+    text = table[xst + 2:xst + 2 + 2 * cch].decode("utf-16-le")
+    if len(text) != cch:
+        raise IndexError("a list level's text is cut short")
+    # each placeholder is a character 0-8 naming the level whose number stands there: %1 … %9
+    drawn = list(text)
+    for place in places:
+        if not place:
+            break
+        if place <= len(text) and ord(text[place - 1]) < 9:  # read from the text: a damaged list may name a place twice
+            drawn[place - 1] = f"%{ord(text[place - 1]) + 1}"
+    return Level(start, _NFC.get(nfc, f"nfc{nfc}"), "".join(drawn), bool(flags & 0x04)), xst + 2 + 2 * cch
+
+
+def as_lines(chars: list[tuple[str, int]], ends_row: Callable[[int], bool | None] = lambda fc: None, label: Callable[[int], str] = lambda fc: "") -> str:
     r"""The characters as text: field codes out (their results kept), a
-    paragraph a line, the cells of a table row on one line.
+    paragraph a line, the cells of a table row on one line, each paragraph's
+    list number (`label`, by the byte offset it starts at) before it.
 
     >>> as_lines([(c, i) for i, c in enumerate('见\x13 HYPERLINK "http://x" \x14网站\x15。\r')])
     '见网站。\n'
@@ -254,6 +363,8 @@ def as_lines(chars: list[tuple[str, int]], ends_row: Callable[[int], bool | None
     out: list[str] = []
     fields: list[bool] = []  # each open field: whether its result has begun
     for k, (ch, fc) in enumerate(chars):
+        if k == 0 or chars[k - 1][0] in (_PARAGRAPH_END, _CELL_END):  # a paragraph starts
+            out.append(label(fc))
         if ch == _FIELD_BEGIN:
             fields.append(False)
             continue
