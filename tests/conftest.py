@@ -141,3 +141,31 @@ def auto_numbered_docx(lines: list[str]) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def mhtml(page: str, charset: str = "utf-8", transfer_encoding: str = "quoted-printable", start: bool = False) -> bytes:
+    """A page saved as one file, as a browser writes it: a multipart/related
+    MIME package of the page (in `charset`, quoted-printable or base64) and
+    an image; with `start`, the image comes first and the package's `start`
+    names the page by its Content-ID (RFC 2557)."""
+    from email.message import EmailMessage
+
+    package = EmailMessage()
+    package["From"] = "<Saved by Blink>"
+    package["Snapshot-Content-Location"] = "http://www.example.gov.cn/art/2024/10/12/art_1.html"
+    package["MIME-Version"] = "1.0"
+    package.make_related()
+    html = EmailMessage()
+    written = "gb18030" if charset == "gb2312" else charset  # pages declare gb2312 and hold GBK's characters too
+    html.set_content(page.encode(written), maintype="text", subtype="html", cte=transfer_encoding)
+    html.set_param("charset", charset)
+    html["Content-ID"] = "<frame-page@mhtml.blink>"
+    html["Content-Location"] = "http://www.example.gov.cn/art/2024/10/12/art_1.html"
+    image = EmailMessage()
+    image.set_content(b"\x89PNG\r\n\x1a\n" + bytes(64), maintype="image", subtype="png")
+    image["Content-Location"] = "http://www.example.gov.cn/logo.png"
+    for part in ([image, html] if start else [html, image]):
+        package.attach(part)
+    if start:
+        package.set_param("start", "<frame-page@mhtml.blink>")
+    return package.as_bytes()

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bulletin_miner.api import extract_paths
-from conftest import RAW, WORD97
+from conftest import RAW, WORD97, mhtml
 
 GOOD = sorted(RAW.glob("*.txt"))
 
@@ -110,6 +110,7 @@ def bad_corpus(tmp_path_factory) -> Path:
     # file's signature before UTF-16 text is a damaged file, not text; RTF is not read as text
     shutil.copy(WORD97 / "bulletin_000.doc", corpus / "word97.doc")
     shutil.copy(WORD97 / "workbook.xls", corpus / "workbook.xls")
+    (corpus / "saved-page.mht").write_bytes(mhtml(f"<html><body><h1>关于巡察整改进展情况的通报</h1><p>{bulletin.replace('三门县', '温岭市')}</p></body></html>", "gb2312"))
     (corpus / "old-word.doc").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504) + bulletin[:400].encode("utf-16-le") + bytes(2048))
     with zipfile.ZipFile(corpus / "notice.ofd", "w") as ofd:  # China's fixed-layout format: a zip of XML
         ofd.writestr("OFD.xml", "<ofd:OFD/>")
@@ -151,7 +152,7 @@ def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
     assert {"gbk.txt", "truncated-utf8.txt", "stray-byte.txt", "scripts.html", "real.docx", "text.pdf", "pdf-named.txt"} <= extracted
     # word97.doc is sample 000 as Word 97-2003: the same content under another name would be a
     # duplicate, and it is not one (other bytes); its text is the sample's plus a table, so no repost
-    assert "word97.doc" in extracted
+    assert "word97.doc" in extracted and "saved-page.mht" in extracted
     stray_row = next(r for r in tables["documents"] if r["source_path"].endswith("stray-byte.txt"))
     assert stray_row["issues_total"] == 16 and any(w.startswith("decode: 1 byte sequence") for w in stray_row["warnings"])
     docx_row = next(r for r in tables["documents"] if r["source_path"].endswith("real.docx"))

@@ -241,6 +241,55 @@ def test_a_bulletin_reads_the_same_in_any_page_layout(sample, layout):
     assert "首页" not in as_page.text and "ICP" not in as_page.text  # the navigation and the footer are chrome
 
 
+@pytest.mark.parametrize("charset", ["utf-8", "gb2312"])
+@pytest.mark.parametrize("transfer_encoding", ["quoted-printable", "base64"])
+@pytest.mark.parametrize("start", [False, True], ids=["page first", "page named by start"])
+def test_a_bulletin_saved_as_one_file_reads_as_its_page_does(charset, transfer_encoding, start):
+    # .mht/.mhtml: a MIME package; read as text it gave no article (quoted-printable) or base64
+    from conftest import mhtml
+
+    from bulletin_miner.ingest.source import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    sample = "000_0c943710c0299a2d.txt"
+    lines = [line for line in (RAW / sample).read_text(encoding="utf-8").splitlines() if line.strip()]
+    page = _page(lines[0], lines[1:], "paragraphs").replace("charset='utf-8'", f"charset='{charset}'")
+    as_page = run(source_from_bytes(page.encode("gb18030" if charset == "gb2312" else charset), "page.html"), build_pipeline())
+    saved = source_from_bytes(mhtml(page, charset, transfer_encoding, start), "page.mht")
+    assert saved.encoding == {"gb2312": "gb18030"}.get(charset, charset)
+    as_saved = run(saved, build_pipeline())
+    assert as_saved.text == as_page.text and as_saved.fields == as_page.fields
+    assert len(as_saved.issues) == 16
+
+
+def test_a_saved_page_whose_base64_lost_a_character_is_a_damaged_file_not_its_encoding_read_as_text():
+    from conftest import mhtml
+
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    saved = mhtml("<html><body><p>" + "巡察整改情况" * 50 + "</p></body></html>", "utf-8", "base64")
+    cut = saved.find(b"base64") + 200
+    with pytest.raises(BulletinError) as raised:
+        source_from_bytes(saved[:cut] + saved[cut + 1:], "page.mht")
+    assert raised.value.kind is ErrorKind.CORRUPT
+
+
+def test_a_saved_page_package_without_a_page_is_said_so():
+    from email.message import EmailMessage
+
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    package = EmailMessage()
+    package["MIME-Version"] = "1.0"
+    package.make_related()
+    image = EmailMessage()
+    image.set_content(bytes(64), maintype="image", subtype="png")
+    package.attach(image)
+    with pytest.raises(BulletinError) as raised:
+        source_from_bytes(package.as_bytes(), "images-only.mht")
+    assert raised.value.kind is ErrorKind.NO_TEXT and "MHTML" in raised.value.message
+
+
 @pytest.mark.parametrize(
     "line, dropped",
     [

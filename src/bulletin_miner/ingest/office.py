@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 
 from bulletin_miner import vocab
 from bulletin_miner.errors import BulletinError, ErrorKind
+from bulletin_miner.ingest.mhtml import is_mhtml
 
 # An archive inflating past this, or by more than this ratio, is a bomb, not a bulletin.
 MAX_ARCHIVE_INFLATED_BYTES = 200 * 1024 * 1024
@@ -51,6 +52,8 @@ def sniff(data: bytes) -> str | None:
     ('pdf', 'zip', None)
     >>> sniff(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(8)), sniff(b"{\\rtf1\\ansi ...")
     ('ole2', 'rtf')
+    >>> sniff(b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=b\r\n\r\n--b")
+    'mhtml'
     """
     if data.startswith(b"%PDF-"):
         return "pdf"
@@ -60,6 +63,8 @@ def sniff(data: bytes) -> str | None:
         return "ole2"
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         return "rtf"
+    if is_mhtml(data):
+        return "mhtml"
     return None
 
 

@@ -10,6 +10,7 @@ from bulletin_miner.config import HTML_SUFFIXES, MAX_INPUT_BYTES
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.decode import decode
 from bulletin_miner.ingest.html import html_to_text
+from bulletin_miner.ingest.mhtml import mhtml_page
 from bulletin_miner.ingest.office import UNREAD_FORMATS, docx_to_text, pdf_to_text, sniff
 from bulletin_miner.ingest.textnorm import NormalizedText, normalize
 from bulletin_miner.ingest.worddoc import doc_to_text
@@ -63,7 +64,7 @@ def looks_like_html(text: str) -> bool:
 def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
     """Decode and normalise one document's bytes.
 
-    The format is sniffed from the content (PDF, zip/docx, OLE2/doc, HTML, text), not
+    The format is sniffed from the content (PDF, zip/docx, OLE2/doc, MHTML, HTML, text), not
     trusted from the file's ending.
     """
     kind = sniff(data)
@@ -77,16 +78,25 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
         text, encoding = doc_to_text(data, source_path), "doc"
     elif kind in UNREAD_FORMATS:
         raise BulletinError(ErrorKind.UNSUPPORTED, UNREAD_FORMATS[kind], path=source_path)
+    elif kind == "mhtml":  # a page saved as one file: its HTML out of the MIME package
+        text, encoding, invalid = mhtml_page(data, source_path)
+        warnings = _decode_warnings(invalid)
+        text = html_to_text(text, source_path)
     else:
         text, encoding, invalid = decode(data, source_path)
-        if invalid:
-            warnings = (f"decode: {invalid} byte sequence(s) are not UTF-8 and read as U+FFFD; numbers and dates beside one are left out",)
+        warnings = _decode_warnings(invalid)
         if Path(source_path).suffix.lower() in HTML_SUFFIXES or looks_like_html(text):
             text = html_to_text(text, source_path)
     normalized = normalize(text)
     if not normalized.text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "no text is left after removing page chrome", path=source_path)
     return SourceDocument(content_id(data), source_path, encoding, normalized, warnings)
+
+
+def _decode_warnings(invalid_sequences: int) -> tuple[str, ...]:
+    if not invalid_sequences:
+        return ()
+    return (f"decode: {invalid_sequences} byte sequence(s) are not UTF-8 and read as U+FFFD; numbers and dates beside one are left out",)
 
 
 def load_document(path: Path | str) -> SourceDocument:
