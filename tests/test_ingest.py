@@ -112,12 +112,12 @@ def test_a_saved_government_page_in_gb2312():
 
 def test_the_quick_junk_check_agrees_with_the_full_count_for_every_character():
     # the quick check says "none" only where the character class finds none
-    from bulletin_miner.ingest.decode import _JUNK, _junk_share
+    from bulletin_miner.ingest.decode import _JUNK, junk_share
 
     disagree = []
     for code in range(0x110000):
         text = "巡察" + chr(code) + "整改\n"
-        if (_junk_share(text) == 0.0) != (_JUNK.search(text) is None):
+        if (junk_share(text) == 0.0) != (_JUNK.search(text) is None):
             disagree.append(hex(code))
     assert not disagree
 
@@ -772,3 +772,40 @@ def test_a_damaged_word_97_file_is_a_coded_error_never_a_crash(data, fixture):
         source_from_bytes(bytes(damaged[:cut]), "damaged.doc")
     except BulletinError as err:
         assert err.kind in {ErrorKind.CORRUPT, ErrorKind.UNSUPPORTED, ErrorKind.NO_TEXT, ErrorKind.BINARY}
+
+
+# --- PDF text layers that are not text ------------------------------------------
+
+def _without_unicode_map(pdf: bytes) -> bytes:
+    """The same PDF with its font's ToUnicode map taken away: pypdf then reads glyph numbers."""
+    return pdf.replace(b" /ToUnicode 5 0 R", b"")
+
+
+def test_a_pdf_whose_font_maps_no_glyph_to_unicode_is_said_to_have_no_text_not_read_as_glyph_numbers():
+    from conftest import cjk_pdf
+
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    lines = [line for line in (RAW / "000_0c943710c0299a2d.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
+    with pytest.raises(BulletinError) as raised:
+        source_from_bytes(_without_unicode_map(cjk_pdf(lines)), "scanned-fonts.pdf")
+    assert raised.value.kind is ErrorKind.NO_TEXT and "Unicode" in raised.value.message
+
+
+def test_a_pdf_page_that_is_not_text_is_left_out_and_said_the_rest_is_read():
+    from conftest import cjk_pdf
+    from pypdf import PdfReader, PdfWriter
+
+    from bulletin_miner.ingest.office import pdf_to_text
+
+    lines = [line for line in (RAW / "000_0c943710c0299a2d.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
+    import io
+
+    writer = PdfWriter()
+    for pdf in (cjk_pdf(lines[:20]), _without_unicode_map(cjk_pdf(["附件:整改台账"] * 20))):
+        writer.append(PdfReader(io.BytesIO(pdf)))
+    merged = io.BytesIO()
+    writer.write(merged)
+    text, warnings = pdf_to_text(merged.getvalue())
+    assert text.startswith(lines[0]) and "台账" not in text
+    assert any("page(s) 2 is not text" in w for w in warnings)

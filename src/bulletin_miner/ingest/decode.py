@@ -75,7 +75,7 @@ def decode(data: bytes, path: str | None = None) -> Decoded:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 continue
-            if _junk_share(text) <= MAX_JUNK_SHARE:
+            if junk_share(text) <= MAX_JUNK_SHARE:
                 return Decoded(text, encoding)
         raise BulletinError(ErrorKind.BINARY, "binary content (NUL bytes, not UTF-16 text)", path=path)
     best = from_bytes(data, cp_isolation=_CANDIDATES).best()
@@ -115,9 +115,9 @@ _JUNK = regex.compile(r"[^\P{C}\t\n\r\f\p{Cf}]")  # control, unassigned, private
 _JUNK_SPACES = "\x0b\x1c\x1d\x1e\x1f\x85"
 
 
-def _junk_share(text: str) -> float:
+def junk_share(text: str) -> float:
     """
-    >>> _junk_share("巡察整改\\n"), _junk_share("巡察\\x00整改")
+    >>> junk_share("巡察整改\\n"), junk_share("巡察\\x00整改")
     (0.0, 0.2)
     """
     if not text:
@@ -132,6 +132,6 @@ def _junk_share(text: str) -> float:
 
 
 def _checked(text: str, encoding: str, path: str | None) -> Decoded:
-    if _junk_share(text) > MAX_JUNK_SHARE:
+    if junk_share(text) > MAX_JUNK_SHARE:
         raise BulletinError(ErrorKind.BINARY, f"decodes as {encoding} but is mostly control characters", path=path)
     return Decoded(text, encoding)

@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 
 from bulletin_miner import vocab
 from bulletin_miner.errors import BulletinError, ErrorKind
+from bulletin_miner.ingest.decode import junk_share
 from bulletin_miner.ingest.mhtml import is_mhtml
 
 # An archive inflating past this, or by more than this ratio, is a bomb, not a bulletin.
@@ -25,6 +26,10 @@ MAX_ARCHIVE_INFLATED_BYTES = 200 * 1024 * 1024
 MAX_ARCHIVE_RATIO = 200
 # Pages read from one PDF at most: bulletins run to a few pages.
 MAX_PDF_PAGES = 300
+# A page whose text is more than this share control, private-use or
+# unassigned characters was not written as text (text reads at none; the
+# glyph numbers of a font without a Unicode map, at a quarter and more).
+MAX_PDF_JUNK_SHARE = 0.10
 # A PDF's text layer breaks every paragraph where the page's width ends it
 # (二 | 是完善制度, 2024年3月 | 21日). A line that reaches the margin ran on to
 # the next: the margin is the text's most common line width, in ems (a
@@ -226,10 +231,19 @@ def pdf_to_text(data: bytes, path: str | None = None) -> tuple[str, tuple[str, .
         logger.removeHandler(notes)
         logger.setLevel(level)
         logger.propagate = propagate
-    text = "\n".join(_without_page_number(page) for page in pages)  # a paragraph runs on over a page break too
-    if not text.strip():
+    if not "".join(pages).strip():
         raise BulletinError(ErrorKind.NO_TEXT, "the PDF has no text layer (a scan?); OCR is not attempted", path=path)
-    return rejoin_wrapped_lines(text), tuple(f"pdf: {note}" for note in notes.messages)
+    # A font with no map to Unicode (no ToUnicode, an Identity encoding) gives
+    # pypdf its glyph numbers, which come out as control and Latin characters.
+    unreadable = [n for n, page in enumerate(pages, start=1) if junk_share(page) > MAX_PDF_JUNK_SHARE]
+    if len(unreadable) == len(pages):
+        raise BulletinError(ErrorKind.NO_TEXT, "the PDF's text layer is not text (fonts with no map to Unicode: glyph numbers); OCR is not attempted", path=path)
+    warnings = [f"pdf: {note}" for note in notes.messages]
+    if unreadable:
+        warnings.append(f"pdf: the text layer of page(s) {', '.join(map(str, unreadable))} is not text (a font with no map to Unicode); left out")
+    kept = [page for n, page in enumerate(pages, start=1) if n not in unreadable]
+    text = "\n".join(_without_page_number(page) for page in kept)  # a paragraph runs on over a page break too
+    return rejoin_wrapped_lines(text), tuple(warnings)
 
 
 class _Notes(logging.Handler):
