@@ -262,6 +262,27 @@ def test_a_bulletin_saved_as_one_file_reads_as_its_page_does(charset, transfer_e
     assert len(as_saved.issues) == 16
 
 
+@pytest.mark.parametrize("declared", ["iso-8859-1", "windows-1252", "gb2312", "x-unknown\x00"])
+def test_a_saved_page_in_utf8_declared_otherwise_is_read_as_utf8(declared):
+    # a wrong or unknown charset in the package is not taken at its word (ISO-8859-1 never fails: mojibake)
+    from conftest import mhtml
+
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    saved = mhtml("<html><body><h1>关于巡察整改进展情况的通报</h1><p>追回资金3万元。</p></body></html>", "utf-8").replace(b'charset="utf-8"', f'charset="{declared}"'.encode())
+    assert "追回资金3万元" in source_from_bytes(saved, "page.mht").normalized.text
+
+
+def test_a_saved_page_part_whose_content_id_is_not_ascii_is_still_found():
+    # found by fuzzing: such a header comes as an email.header.Header, not a str
+    from conftest import mhtml
+
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    saved = mhtml("<html><body><p>追回资金3万元。</p></body></html>", start=True).replace(b"Content-ID: <frame-page", b"Content-ID: <\xe9\xa1\xb5frame-page")
+    assert "追回资金3万元" in source_from_bytes(saved, "page.mht").normalized.text
+
+
 def test_a_saved_page_whose_base64_lost_a_character_is_a_damaged_file_not_its_encoding_read_as_text():
     from conftest import mhtml
 

@@ -44,7 +44,8 @@ def mhtml_page(data: bytes, path: str | None = None) -> Decoded:
         raise BulletinError(ErrorKind.CORRUPT, "a saved web page (MHTML) whose parts cannot be read", path=path)
     parts = [part for part in message.walk() if not part.is_multipart()]
     start = message.get_param("start")
-    root = next((p for p in parts if start and p.get("Content-ID", "").strip() == str(start).strip()), parts[0] if parts else None)
+    # str(): a header holding bytes that are not ASCII comes as an email.header.Header
+    root = next((p for p in parts if start and str(p.get("Content-ID", "")).strip() == str(start).strip()), parts[0] if parts else None)
     page = root if root is not None and root.get_content_type() == "text/html" else next((p for p in parts if p.get_content_type() == "text/html"), None)
     if page is None:
         raise BulletinError(ErrorKind.NO_TEXT, "a saved web page (MHTML) that holds no HTML page", path=path)
@@ -56,13 +57,19 @@ def mhtml_page(data: bytes, path: str | None = None) -> Decoded:
     return _decoded(body, page.get_content_charset(), path)
 
 
+# Declared charsets taken at their word when the bytes are valid in them (GB2312
+# and GBK read as their superset GB18030). Any other (a Chinese page declared
+# ISO-8859-1 decodes without error, as mojibake) is sniffed as any file is.
+_DECLARED = {"utf-8": "utf-8", "gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "big5": "big5", "utf-16": "utf-16"}
+
+
 def _decoded(body: bytes, charset: str | None, path: str | None) -> Decoded:
-    """The page's bytes as text: in the charset its part declares when they
-    are that (GB2312 read as its superset GB18030), else as decode() finds."""
-    if charset:
-        name = {"gb2312": "gb18030", "gbk": "gb18030"}.get(charset.lower(), charset)
+    """The page's bytes as text: in the charset its part declares when that is
+    one of _DECLARED and the bytes are valid in it, else as decode() finds."""
+    encoding = _DECLARED.get((charset or "").lower())
+    if encoding:
         try:
-            return Decoded(body.decode(name), name)
-        except (LookupError, UnicodeDecodeError):
-            pass  # a declared charset that is wrong or unknown: sniffed like any file
+            return Decoded(body.decode(encoding), encoding)
+        except UnicodeDecodeError:
+            pass  # declared wrongly: sniffed as any file is
     return decode(body, path)
