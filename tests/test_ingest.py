@@ -779,6 +779,25 @@ def test_a_word_97_list_level_naming_a_place_twice_is_drawn_once():
     assert (level.text, level.fmt, end) == ("%1.", "decimal", 34)
 
 
+@pytest.mark.parametrize(
+    "streams, said",
+    [
+        ({"EncryptionInfo", "EncryptedPackage"}, "encrypted"),  # a .docx saved with a password
+        ({"Workbook"}, "Excel 97-2003"),
+        ({"PowerPoint Document", "Current User"}, "PowerPoint 97-2003"),
+        ({"CONTENTS", "SPELLING"}, "holds no Word document"),
+    ],
+)
+def test_a_compound_file_that_holds_no_word_document_is_named(streams, said):
+    from bulletin_miner.ingest.worddoc import _ole_kind
+
+    class Compound:  # what olefile answers about such a file
+        def exists(self, name: str) -> bool:
+            return name in streams
+
+    assert said in _ole_kind(Compound())
+
+
 @given(st.data(), st.sampled_from(["bulletin_000.doc", "numbered_000.doc"]))
 def test_a_damaged_word_97_file_is_a_coded_error_never_a_crash(data, fixture):
     from bulletin_miner.ingest.source import source_from_bytes

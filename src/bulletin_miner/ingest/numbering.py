@@ -11,6 +11,9 @@ level's text (`%1、`, `（%1）`, `%1.%2`) in its number format (figures,
 Chinese and legal Chinese numerals, circled figures, 甲乙丙, letters, Roman
 numerals). A format not drawn here (bullets, whose glyph is a font's) gives
 no label: the text stays as python-docx gives it, and nothing is guessed.
+
+The counting (`Lists`) knows no file format: ListNumbering fills it from a
+.docx's numbering.xml, ingest/worddoc.py from a .doc's list tables.
 """
 from __future__ import annotations
 

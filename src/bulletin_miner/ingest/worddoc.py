@@ -106,6 +106,8 @@ def doc_to_text(data: bytes, path: str | None = None) -> str:
 def _ole_kind(ole) -> str:
     """What an OLE2 file without a Word document is, for the user."""
     for stream, said in (
+        # Office 2007+ files saved with a password are compound files around an encrypted package
+        ("EncryptedPackage", "an encrypted (password-protected) Office document: not read; save it without a password"),
         ("Workbook", "an Excel 97-2003 workbook: not read"),
         ("Book", "an Excel 5.0/95 workbook: not read"),
         ("PowerPoint Document", "a PowerPoint 97-2003 presentation: not read"),
