@@ -8,7 +8,8 @@ or as 8-bit text. No maintained pure-Python package reads this: what exists
 guesses where the piece table is and keeps field codes as text.
 
 Only the main document is read (not headers, footers, footnotes or text
-boxes). Field codes are dropped and their results kept (`HYPERLINK "…"`
+boxes), as it reads once its tracked changes are accepted (text struck out
+by one is left out). Field codes are dropped and their results kept (`HYPERLINK "…"`
 never reaches the text); a table comes out a line a row, as a .docx does;
 Word's automatic list numbers (一、 (一) 1.), which the text stream does not
 hold, are drawn back from the document's lists as for a .docx
@@ -33,7 +34,7 @@ _FIRST_WORD97_NFIB = 0x00C1      # Word 6.0/95 files (nFib 101-105) are laid out
 _ENCRYPTED = 0x0100              # fEncrypted
 _TABLE_STREAM_1 = 0x0200         # fWhichTblStm: the table stream is 1Table, else 0Table
 # Pairs (fc, lcb) of FibRgFcLcb97 used here, by index
-_PLCF_BTE_PAPX = 13
+_PLCF_BTE_CHPX, _PLCF_BTE_PAPX = 12, 13
 _CLX = 33
 _PLF_LST, _PLF_LFO = 73, 74
 # An 8-bit ("compressed") piece is cp1252, its five undefined bytes read as Latin-1.
@@ -46,8 +47,10 @@ _FIELD_BEGIN, _FIELD_SEPARATOR, _FIELD_END = "\x13", "\x14", "\x15"
 _AS_TEXT = {"\x0b": "\n", "\x0c": "\n", "\x1e": "-", "\t": "\t"}  # line/page break, non-breaking hyphen
 
 _SPRM_TTP = (0x2417, 0x244C)     # sprmPFTtp, sprmPFInnerTtp: this paragraph mark ends a table row
+_SPRM_DELETED = 0x0800           # sprmCFRMarkDel: a tracked deletion (1; 0x81: the opposite of its style's)
 _SPRM_ILVL, _SPRM_ILFO = 0x260A, 0x460B  # the paragraph's list level, and its list (LFO, from 1)
 _READ_SPRMS = frozenset((*_SPRM_TTP, _SPRM_ILVL, _SPRM_ILFO))
+_DELETION = frozenset((_SPRM_DELETED,))
 _SPRM_TDEF_TABLE = (0xD608, 0xD606)
 _FIXED_OPERAND = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # by spra, the sprm's top three bits
 
@@ -63,6 +66,7 @@ class Fib(NamedTuple):
     ccp_text: int                 # characters in the main document
     clx: tuple[int, int]          # (offset, length) of the piece table's Clx in the table stream
     papx: tuple[int, int]         # (offset, length) of the paragraph properties' page index there
+    chpx: tuple[int, int]         # (offset, length) of the character properties' page index there
     lists: tuple[int, int]        # (offset, length) of the lists (PlfLst) there, (0, 0) if none
     list_uses: tuple[int, int]    # (offset, length) of the lists' uses (PlfLfo) there
 
@@ -89,7 +93,10 @@ def doc_to_text(data: bytes, path: str | None = None) -> str:
             raise BulletinError(ErrorKind.CORRUPT, f"the Word document cannot be read: {type(err).__name__}: {err}", path=path) from None
     try:
         pieces = _pieces(table, *fib.clx)
-        chars = main_text(word, pieces, fib.ccp_text)
+        # a tracked deletion is still in the text stream, struck out: read as
+        # text, `追回资金4→3万元` came out 43万元
+        deleted = tracked_deletions(word, table, *fib.chpx)
+        chars = [c for c in main_text(word, pieces, fib.ccp_text) if not deleted(c[1])]
         paragraphs = Paragraphs(word, table, *fib.papx)
     except (_Damaged, struct.error, IndexError) as err:
         raise BulletinError(ErrorKind.CORRUPT, f"the Word document's text cannot be read: {err}", path=path) from None
@@ -142,7 +149,7 @@ def _fib(word: bytes, path: str | None) -> Fib:
         return struct.unpack_from("<II", word, rg + 2 + 8 * index)
 
     lists = (pair(_PLF_LST), pair(_PLF_LFO)) if cb_rg_fc_lcb > _PLF_LFO else ((0, 0), (0, 0))
-    return Fib(flags, ccp_text, pair(_CLX), pair(_PLCF_BTE_PAPX), *lists)
+    return Fib(flags, ccp_text, pair(_CLX), pair(_PLCF_BTE_PAPX), pair(_PLCF_BTE_CHPX), *lists)
 
 
 # A piece: characters [cp_start, cp_end) stored from byte `offset` of the
@@ -192,23 +199,59 @@ def main_text(word: bytes, pieces: list[Piece], ccp_text: int) -> list[tuple[str
     return chars
 
 
+def _fkp_pages(word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int) -> list[bytes]:
+    """The 512-byte property pages (FKPs) a PlcBtePapx or PlcBteChpx lists."""
+    plcf = table[fc_plcf:fc_plcf + lcb_plcf]
+    if len(plcf) != lcb_plcf or lcb_plcf < 12 or (lcb_plcf - 4) % 8:
+        return []
+    n = (lcb_plcf - 4) // 8
+    pages = []
+    for k in range(n):
+        page = struct.unpack_from("<I", plcf, 4 * (n + 1) + 4 * k)[0] & 0x3FFFFF
+        fkp = word[page * 512:page * 512 + 512]
+        if len(fkp) == 512:
+            pages.append(fkp)
+    return pages
+
+
+def tracked_deletions(word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int) -> Callable[[int], bool]:
+    """Whether the character at a byte offset is struck out by a tracked change (CHPX pages)."""
+    runs = sorted(
+        (start, end) for fkp in _fkp_pages(word, table, fc_plcf, lcb_plcf) for start, end, grpprl in _chpx_runs(fkp)
+        if _sprms(grpprl, _DELETION)[0].get(_SPRM_DELETED) in (0x01, 0x81)
+    )
+    if not runs:  # most documents: nothing to look up
+        return lambda fc: False
+    starts = [start for start, _ in runs]
+
+    def deleted(fc: int) -> bool:
+        i = bisect.bisect_right(starts, fc) - 1
+        return i >= 0 and fc < runs[i][1]
+
+    return deleted
+
+
+def _chpx_runs(fkp: bytes) -> list[tuple[int, int, bytes]]:
+    """A ChpxFkp page's runs of characters: (fc start, fc end, their grpprl)."""
+    crun = fkp[511]
+    if 4 * (crun + 1) + crun > 511:
+        return []
+    fcs = struct.unpack_from(f"<{crun + 1}I", fkp, 0)
+    runs = []
+    for k in range(crun):
+        offset = fkp[4 * (crun + 1) + k] * 2
+        runs.append((fcs[k], fcs[k + 1], fkp[offset + 1:offset + 1 + fkp[offset]] if offset else b""))
+    return runs
+
+
 class Paragraphs:
     """The paragraphs' properties, read from the PAPX pages: where each
     paragraph lies (by byte offset) and the few properties read here."""
 
     def __init__(self, word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int):
-        runs: list[tuple[int, int, bytes]] = []  # (fc start, fc end, grpprl), sorted
-        plcf = table[fc_plcf:fc_plcf + lcb_plcf]
-        if len(plcf) == lcb_plcf and lcb_plcf >= 12 and (lcb_plcf - 4) % 8 == 0:
-            n = (lcb_plcf - 4) // 8
-            for k in range(n):
-                page = struct.unpack_from("<I", plcf, 4 * (n + 1) + 4 * k)[0] & 0x3FFFFF
-                fkp = word[page * 512:page * 512 + 512]
-                if len(fkp) == 512:
-                    runs.extend(_papx_runs(fkp))
-        runs.sort()
-        self.runs = runs
-        self.starts = [r[0] for r in runs]
+        # (fc start, fc end, grpprl), sorted
+        self.runs = sorted(run for fkp in _fkp_pages(word, table, fc_plcf, lcb_plcf) for run in _papx_runs(fkp))
+        self.starts = [r[0] for r in self.runs]
 
     def properties(self, fc: int) -> tuple[dict[int, int], bool] | None:
         """The read sprms of the paragraph holding this byte, and whether its
