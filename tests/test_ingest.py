@@ -29,9 +29,28 @@ TEXT = "中共三门县民政局党组关于养老领域专项巡察整改进展
     ids=["utf8", "utf8-bom", "gb18030", "gbk", "utf16-bom", "utf16-le-nobom", "utf16-be-bom"],
 )
 def test_encodings_are_detected(data, encoding):
-    text, detected, _ = decode(data)
-    assert text == TEXT
-    assert detected == encoding
+    decoded = decode(data)
+    assert decoded.text == TEXT
+    assert decoded.encoding == encoding
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "utf-16-le", "utf-16"])
+@pytest.mark.parametrize("padding", [1, 100, 8192])
+def test_nul_padding_after_a_text_is_cut_off_and_said(encoding, padding):
+    # a download preallocated, a file written in fixed blocks: it was E004 binary
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    bulletin = (RAW / "000_0c943710c0299a2d.txt").read_text(encoding="utf-8")
+    nul = "\x00".encode("utf-16-le" if encoding.startswith("utf-16") else encoding)  # "utf-16": its BOM once, at the start
+    source = source_from_bytes(bulletin.encode(encoding) + nul * padding, "padded.txt")
+    assert source.normalized.text == normalize(bulletin).text
+    assert f"decode: {padding} NUL characters after the text (padding) left out" in source.warnings
+
+
+def test_nuls_inside_a_text_are_still_not_text():
+    with pytest.raises(BulletinError) as err:
+        decode("巡察\x00整改\x00情况".encode() * 100)
+    assert err.value.kind is ErrorKind.BINARY
 
 
 @pytest.mark.parametrize(

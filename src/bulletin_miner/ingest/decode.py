@@ -42,6 +42,7 @@ class Decoded(NamedTuple):
     text: str
     encoding: str
     invalid_sequences: int = 0  # byte sequences read as U+FFFD (lenient UTF-8 only)
+    padding: int = 0            # NUL characters after the text, cut off
 
 
 def decode(data: bytes, path: str | None = None) -> Decoded:
@@ -50,16 +51,24 @@ def decode(data: bytes, path: str | None = None) -> Decoded:
     >>> decode("巡察整改".encode("gb18030")).text
     '巡察整改'
     >>> decode(codecs.BOM_UTF8 + "通报".encode())
-    Decoded(text='通报', encoding='utf-8', invalid_sequences=0)
+    Decoded(text='通报', encoding='utf-8', invalid_sequences=0, padding=0)
     >>> decode("通报情况".encode("utf-16")).text
     '通报情况'
     >>> decode("巡察整改".encode()[:-1]).text
     '巡察整'
     >>> decode("巡察整改情况的通报".encode() * 200 + b"\\xa9" + "发现问题16个".encode()).invalid_sequences
     1
+    >>> decode("巡察整改".encode() + bytes(500))
+    Decoded(text='巡察整改', encoding='utf-8', invalid_sequences=0, padding=500)
     """
     if not data:
         raise BulletinError(ErrorKind.EMPTY, "the file holds no bytes", path=path)
+    # NUL bytes after a text that holds none (a download preallocated, a file
+    # written in fixed blocks) are padding: cut off before the encoding is
+    # detected (a text in UTF-16 holds NULs throughout, and is cut in _checked)
+    text_bytes = data.rstrip(b"\x00")
+    if text_bytes and len(text_bytes) < len(data) and b"\x00" not in text_bytes:
+        return decode(text_bytes, path)._replace(padding=len(data) - len(text_bytes))
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _checked(_decode_as(data[len(bom):], encoding, path), encoding, path)
@@ -72,11 +81,9 @@ def decode(data: bytes, path: str | None = None) -> Decoded:
     if b"\x00" in data[:4096]:
         for encoding in ("utf-16-le", "utf-16-be"):
             try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
+                return _checked(data.decode(encoding), encoding, path)
+            except (UnicodeDecodeError, BulletinError):  # not this byte order, or not text in it
                 continue
-            if junk_share(text) <= MAX_JUNK_SHARE:
-                return Decoded(text, encoding)
         raise BulletinError(ErrorKind.BINARY, "binary content (NUL bytes, not UTF-16 text)", path=path)
     best = from_bytes(data, cp_isolation=_CANDIDATES).best()
     failure = BulletinError(ErrorKind.UNDECODABLE, "no text encoding (UTF-8, GB18030, UTF-16, Big5) fits these bytes", path=path)
@@ -132,6 +139,11 @@ def junk_share(text: str) -> float:
 
 
 def _checked(text: str, encoding: str, path: str | None) -> Decoded:
-    if junk_share(text) > MAX_JUNK_SHARE:
-        raise BulletinError(ErrorKind.BINARY, f"decodes as {encoding} but is mostly control characters", path=path)
-    return Decoded(text, encoding)
+    # NULs after the text (a download preallocated, a file written in fixed
+    # blocks) are padding: cut off, not counted against the text as junk
+    padded = len(text)
+    text = text.rstrip("\x00")
+    share = junk_share(text)
+    if share > MAX_JUNK_SHARE:
+        raise BulletinError(ErrorKind.BINARY, f"decodes as {encoding} but {share:.0%} of it is control or unassigned characters: not text", path=path)
+    return Decoded(text, encoding, padding=padded - len(text))

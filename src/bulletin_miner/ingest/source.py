@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bulletin_miner.config import HTML_SUFFIXES, MAX_INPUT_BYTES
 from bulletin_miner.errors import BulletinError, ErrorKind
-from bulletin_miner.ingest.decode import decode
+from bulletin_miner.ingest.decode import Decoded, decode
 from bulletin_miner.ingest.html import html_to_text
 from bulletin_miner.ingest.mhtml import mhtml_page
 from bulletin_miner.ingest.office import UNREAD_FORMATS, docx_to_text, pdf_to_text, sniff
@@ -79,12 +79,12 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
     elif kind in UNREAD_FORMATS:
         raise BulletinError(ErrorKind.UNSUPPORTED, UNREAD_FORMATS[kind], path=source_path)
     elif kind == "mhtml":  # a page saved as one file: its HTML out of the MIME package
-        text, encoding, invalid = mhtml_page(data, source_path)
-        warnings = _decode_warnings(invalid)
+        decoded = mhtml_page(data, source_path)
+        text, encoding, warnings = decoded.text, decoded.encoding, _decode_warnings(decoded)
         text = html_to_text(text, source_path)
     else:
-        text, encoding, invalid = decode(data, source_path)
-        warnings = _decode_warnings(invalid)
+        decoded = decode(data, source_path)
+        text, encoding, warnings = decoded.text, decoded.encoding, _decode_warnings(decoded)
         if Path(source_path).suffix.lower() in HTML_SUFFIXES or looks_like_html(text):
             text = html_to_text(text, source_path)
     normalized = normalize(text)
@@ -93,10 +93,13 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
     return SourceDocument(content_id(data), source_path, encoding, normalized, warnings)
 
 
-def _decode_warnings(invalid_sequences: int) -> tuple[str, ...]:
-    if not invalid_sequences:
-        return ()
-    return (f"decode: {invalid_sequences} byte sequence(s) are not UTF-8 and read as U+FFFD; numbers and dates beside one are left out",)
+def _decode_warnings(decoded: Decoded) -> tuple[str, ...]:
+    warnings = []
+    if decoded.invalid_sequences:
+        warnings.append(f"decode: {decoded.invalid_sequences} byte sequence(s) are not UTF-8 and read as U+FFFD; numbers and dates beside one are left out")
+    if decoded.padding:
+        warnings.append(f"decode: {decoded.padding} NUL characters after the text (padding) left out")
+    return tuple(warnings)
 
 
 def load_document(path: Path | str) -> SourceDocument:
