@@ -92,7 +92,7 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
     Column("funds_recovered_lower_bound", pa.bool_(), "true when an amount summed into funds_recovered_cny is a lower bound (余/多) or approximate (约/近)"),
     Column("text_length", INT, "characters in the normalised text", unit="chars"),
     Column("pipeline_version", STR, "version of the extraction pipeline that produced the row"),
-    Column("warnings", pa.list_(pa.string()), "problems noticed while reading and extracting: bytes read as U+FFFD, values left out beside one, what pypdf repaired in a PDF, conflicting mentions, stated counts that disagree, unresolved places"),
+    Column("warnings", pa.list_(pa.string()), "problems noticed while reading and extracting: bytes read as U+FFFD, values left out beside one, NUL padding cut off, what pypdf repaired in a PDF, PDF pages whose text layer is not text, conflicting mentions, stated counts that disagree, unresolved places"),
 )
 
 FACT_COLUMNS: tuple[Column, ...] = (
