@@ -271,6 +271,27 @@ def test_a_bulletin_reposted_on_another_page_is_counted_once(tmp_path):
     assert first[1] in {Path(row["source_path"]).name for row in _tables(tmp_path / "out")["documents"]}
 
 
+def test_a_bulletin_published_as_a_page_and_as_its_attachments_is_counted_once(tmp_path):
+    # sites publish the page and attach the same bulletin as .pdf/.doc/.docx; a scraper keeps them all
+    from conftest import auto_numbered_docx, cjk_pdf, typeset
+
+    sample = GOOD[0]
+    lines = [line for line in sample.read_text(encoding="utf-8").splitlines() if line.strip() not in ("", "|")]
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    page = "".join(f"<p>{line}</p>" for line in lines[1:])
+    (corpus / "a-page.html").write_text(f"<html><head><title>{lines[0]}</title></head><body><h1>{lines[0]}</h1><div>{page}</div></body></html>", encoding="utf-8")
+    (corpus / "b-attachment.pdf").write_bytes(cjk_pdf([piece for line in lines for piece in typeset(line, 28)], 22))
+    (corpus / "c-attachment.docx").write_bytes(auto_numbered_docx(lines))
+    shutil.copy(WORD97 / "numbered_000.doc", corpus / "d-attachment.doc")
+    (corpus / "e-saved.mht").write_bytes(mhtml((corpus / "a-page.html").read_text(encoding="utf-8")))
+    extract_paths([corpus], tmp_path / "out", workers=1)
+    tables = _tables(tmp_path / "out")
+    assert [Path(row["source_path"]).name for row in tables["documents"]] == ["a-page.html"]
+    assert {Path(row["source_path"]).name: row["error_kind"] for row in tables["errors"]} == dict.fromkeys(
+        ["b-attachment.pdf", "c-attachment.docx", "d-attachment.doc", "e-saved.mht"], "E009_duplicate")
+
+
 def _cached_documents(out: Path) -> int:
     """Documents in the cache so far: those of its whole segments (the documents file, renamed into place last, marks one)."""
     import pyarrow as pa
