@@ -878,3 +878,18 @@ def test_a_pdf_page_that_is_not_text_is_left_out_and_said_the_rest_is_read():
     text, warnings = pdf_to_text(merged.getvalue())
     assert text.startswith(lines[0]) and "台账" not in text
     assert any("page(s) 2 is not text" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    "foot, dropped",
+    [
+        ("— 3 —", True), ("- 3 -", True), ("－ 3 －", True), ("3", True), ("3/10", True),
+        ("第3页", True), ("第 3 页 共 5 页", True), ("第3页，共5页", True), ("共5页 第3页", True),
+        ("Page 3 of 5", True), ("page 3", True), ("·3·", True),
+        ("2024年", False), ("共3个问题", False), ("3. 完善制度", False),  # text, not a page's number
+    ],
+)
+def test_a_pdf_pages_number_at_its_foot_is_not_text(foot, dropped):
+    from bulletin_miner.ingest.office import _without_page_number
+
+    assert (_without_page_number(f"一是加强学习。\n{foot}") == "一是加强学习。") is dropped
