@@ -641,6 +641,17 @@ def test_a_word_bulletin_reads_its_smart_tagged_dates_and_tracked_insertions():
         assert as_docx.fields.get(name) == as_text.fields.get(name) is not None, name
 
 
+@pytest.mark.parametrize("vanish, shown", [("<w:vanish/>", False), ('<w:vanish w:val="true"/>', False), ('<w:vanish w:val="0"/>', True), ('<w:vanish w:val="false"/>', True), ("", True)])
+def test_hidden_text_in_a_word_paragraph_is_not_read(vanish, shown):
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from bulletin_miner.ingest.office import paragraph_text
+
+    paragraph = parse_xml(f'<w:p {nsdecls("w")}><w:r><w:t>追回资金3万元</w:t></w:r><w:r><w:rPr>{vanish}</w:rPr><w:t>(初稿5万元)</w:t></w:r></w:p>')
+    assert paragraph_text(paragraph) == "追回资金3万元" + ("(初稿5万元)" if shown else "")
+
+
 def test_a_word_documents_tables_and_content_controls_are_read_where_they_stand():
     import io
 
@@ -704,7 +715,8 @@ def test_a_word_97_bulletin_reads_as_its_text_does():
 
 
 def test_a_word_97_bulletin_with_a_tracked_change_reads_as_it_would_once_accepted():
-    # the struck-out 5.1 stays in the text stream: read as text, the amount came out 5.13.0034万元
+    # the struck-out 5.1 stays in the text stream: read as text, the amount came out 5.13.0034万元;
+    # and a hidden note after the figure is no more read than Word shows it
     from bulletin_miner.pipeline import build_pipeline, run
 
     as_text = run(load_document(RAW / "000_0c943710c0299a2d.txt"), build_pipeline())

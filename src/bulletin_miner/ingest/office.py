@@ -177,7 +177,8 @@ _DRAWN = {qn("w:t"): None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"
 
 def paragraph_text(paragraph) -> str:
     """A Word paragraph's text as it reads, tracked insertions, smart tags
-    (Chinese Word wraps dates in them: chsdate) and content controls included.
+    (Chinese Word wraps dates in them: chsdate) and content controls included;
+    tracked deletions and hidden text (w:vanish) left out.
 
     python-docx's `Paragraph.text` reads only the runs directly in the
     paragraph (and hyperlinks), so 2024年3月21日 inside a smart tag, or an
@@ -187,16 +188,24 @@ def paragraph_text(paragraph) -> str:
     >>> from docx.oxml.ns import nsdecls
     >>> p = parse_xml('<w:p %s><w:r><w:t>追回资金</w:t></w:r><w:ins w:id="1" w:author="a"><w:r><w:t>3万元</w:t></w:r></w:ins>'
     ...               '<w:del w:id="2" w:author="a"><w:r><w:delText>5万元</w:delText></w:r></w:del>'
-    ...               '<w:smartTag w:uri="u" w:element="chsdate"><w:r><w:t>2024年3月21日</w:t></w:r></w:smartTag></w:p>' % nsdecls("w"))
+    ...               '<w:smartTag w:uri="u" w:element="chsdate"><w:r><w:t>2024年3月21日</w:t></w:r></w:smartTag>'
+    ...               '<w:r><w:rPr><w:vanish/></w:rPr><w:t>(原稿:5万元)</w:t></w:r></w:p>' % nsdecls("w"))
     >>> paragraph_text(p)
     '追回资金3万元2024年3月21日'
     """
     out = []
     for node in paragraph.iter(*_DRAWN):
-        if not _under(node, paragraph, _NOT_READ):
+        if not _under(node, paragraph, _NOT_READ) and not _hidden(node.getparent()):
             drawn = _DRAWN[node.tag]
             out.append(node.text or "" if drawn is None else drawn)
     return "".join(out)
+
+
+def _hidden(run) -> bool:
+    """Whether a run is formatted hidden (w:vanish): Word neither shows nor prints it."""
+    properties = run.find(qn("w:rPr")) if run is not None else None
+    vanish = properties.find(qn("w:vanish")) if properties is not None else None
+    return vanish is not None and vanish.get(qn("w:val"), "true") not in ("0", "false", "off")
 
 
 # What pypdf says of one PDF, kept as the document's warnings (at most this many).

@@ -9,7 +9,7 @@ guesses where the piece table is and keeps field codes as text.
 
 Only the main document is read (not headers, footers, footnotes or text
 boxes), as it reads once its tracked changes are accepted (text struck out
-by one is left out). Field codes are dropped and their results kept (`HYPERLINK "…"`
+by one is left out), without its hidden text. Field codes are dropped and their results kept (`HYPERLINK "…"`
 never reaches the text); a table comes out a line a row, as a .docx does;
 Word's automatic list numbers (一、 (一) 1.), which the text stream does not
 hold, are drawn back from the document's lists as for a .docx
@@ -48,9 +48,10 @@ _AS_TEXT = {"\x0b": "\n", "\x0c": "\n", "\x1e": "-", "\t": "\t"}  # line/page br
 
 _SPRM_TTP = (0x2417, 0x244C)     # sprmPFTtp, sprmPFInnerTtp: this paragraph mark ends a table row
 _SPRM_DELETED = 0x0800           # sprmCFRMarkDel: a tracked deletion (1; 0x81: the opposite of its style's)
+_SPRM_HIDDEN = 0x083C            # sprmCFVanish: hidden text, neither shown nor printed (the same operands)
 _SPRM_ILVL, _SPRM_ILFO = 0x260A, 0x460B  # the paragraph's list level, and its list (LFO, from 1)
 _READ_SPRMS = frozenset((*_SPRM_TTP, _SPRM_ILVL, _SPRM_ILFO))
-_DELETION = frozenset((_SPRM_DELETED,))
+_NOT_SHOWN = frozenset((_SPRM_DELETED, _SPRM_HIDDEN))
 _SPRM_TDEF_TABLE = (0xD608, 0xD606)
 _FIXED_OPERAND = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # by spra, the sprm's top three bits
 
@@ -93,10 +94,10 @@ def doc_to_text(data: bytes, path: str | None = None) -> str:
             raise BulletinError(ErrorKind.CORRUPT, f"the Word document cannot be read: {type(err).__name__}: {err}", path=path) from None
     try:
         pieces = _pieces(table, *fib.clx)
-        # a tracked deletion is still in the text stream, struck out: read as
-        # text, `追回资金4→3万元` came out 43万元
-        deleted = tracked_deletions(word, table, *fib.chpx)
-        chars = [c for c in main_text(word, pieces, fib.ccp_text) if not deleted(c[1])]
+        # a tracked deletion is still in the text stream, struck out, and hidden
+        # text is there too: read as text, `追回资金5.1→3.0034万元` came out 130,034 yuan
+        not_shown = struck_out_or_hidden(word, table, *fib.chpx)
+        chars = [c for c in main_text(word, pieces, fib.ccp_text) if not not_shown(c[1])]
         paragraphs = Paragraphs(word, table, *fib.papx)
     except (_Damaged, struct.error, IndexError) as err:
         raise BulletinError(ErrorKind.CORRUPT, f"the Word document's text cannot be read: {err}", path=path) from None
@@ -214,11 +215,12 @@ def _fkp_pages(word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int) -> list[b
     return pages
 
 
-def tracked_deletions(word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int) -> Callable[[int], bool]:
-    """Whether the character at a byte offset is struck out by a tracked change (CHPX pages)."""
+def struck_out_or_hidden(word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int) -> Callable[[int], bool]:
+    """Whether the character at a byte offset is struck out by a tracked change
+    or formatted hidden (its CHPX page), so not part of the text as it reads."""
     runs = sorted(
         (start, end) for fkp in _fkp_pages(word, table, fc_plcf, lcb_plcf) for start, end, grpprl in _chpx_runs(fkp)
-        if _sprms(grpprl, _DELETION)[0].get(_SPRM_DELETED) in (0x01, 0x81)
+        if any(value in (0x01, 0x81) for value in _sprms(grpprl, _NOT_SHOWN)[0].values())
     )
     if not runs:  # most documents: nothing to look up
         return lambda fc: False
