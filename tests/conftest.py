@@ -100,10 +100,12 @@ _WORD_LEVELS = [
 ]
 
 
-def auto_numbered_docx(lines: list[str]) -> bytes:
+def auto_numbered_docx(lines: list[str], by_style: bool = False) -> bytes:
     """A .docx of these lines in which each typed heading number (一、 (一) 1. (1))
     is taken out of the text and drawn by a Word list instead, as a writer who
-    used automatic numbering would have it."""
+    used automatic numbering would have it. `by_style`: the list is set on the
+    heading styles (Heading 1-4, a multilevel list linked to them), each
+    heading paragraph only takes its style (a restart still on the paragraph)."""
     import io
     import re
 
@@ -121,6 +123,10 @@ def auto_numbered_docx(lines: list[str]) -> bytes:
     numbering.insert(0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">{levels}</w:abstractNum>'))
     num_id, counters = 90, [0] * len(_WORD_LEVELS)  # what Word would draw next, level by level
     numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="90"/></w:num>'))
+    if by_style:
+        for level in range(len(_WORD_LEVELS)):
+            style = document.styles[f"Heading {level + 1}"]
+            style.element.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
     for line in lines:
         for level, (pattern, _, _) in enumerate(_WORD_LEVELS):
             typed = re.match(pattern, line)
@@ -133,8 +139,9 @@ def auto_numbered_docx(lines: list[str]) -> bytes:
                         f'<w:lvlOverride w:ilvl="{level}"><w:startOverride w:val="{number}"/></w:lvlOverride></w:num>'
                     ))
                 counters[level:] = [number] + [0] * (len(_WORD_LEVELS) - level - 1)
-                paragraph = document.add_paragraph(line[typed.end():])
-                paragraph._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+                paragraph = document.add_paragraph(line[typed.end():], style=f"Heading {level + 1}" if by_style else None)
+                if not by_style or num_id != 90:
+                    paragraph._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
                 break
         else:
             document.add_paragraph(line)

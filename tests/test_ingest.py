@@ -392,8 +392,9 @@ def test_rejoining_a_pdfs_lines_only_ever_removes_line_breaks(text):
 
 # --- .docx: Word's automatic numbering ----------------------------------------
 
+@pytest.mark.parametrize("by_style", [False, True], ids=["numbered paragraphs", "numbered heading styles"])
 @pytest.mark.parametrize("sample", ["000_0c943710c0299a2d.txt", "001_7162a60a943e85f9.txt", "004_707284983d94a040.txt"])
-def test_a_bulletin_numbered_by_word_reads_as_its_text_does(sample):
+def test_a_bulletin_numbered_by_word_reads_as_its_text_does(sample, by_style):
     from conftest import auto_numbered_docx
 
     from bulletin_miner.ingest.source import source_from_bytes
@@ -401,7 +402,7 @@ def test_a_bulletin_numbered_by_word_reads_as_its_text_does(sample):
 
     lines = [line for line in (RAW / sample).read_text(encoding="utf-8").splitlines() if line.strip() not in ("", "|")]
     as_text = run(load_document(RAW / sample), build_pipeline())
-    as_docx = run(source_from_bytes(auto_numbered_docx(lines), f"{sample}.docx"), build_pipeline())
+    as_docx = run(source_from_bytes(auto_numbered_docx(lines, by_style), f"{sample}.docx"), build_pipeline())
     compared = ("title", "agency", "inspector", "inspection_start", "feedback_date", "issues_total", "issues_completed", "funds_recovered_cny", "rules_established")
     assert {k: as_docx.fields.get(k) for k in compared} == {k: as_text.fields.get(k) for k in compared}
     assert [(i["path"], i["title"]) for i in as_docx.issues] == [(i["path"], i["title"]) for i in as_text.issues]
