@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import re
 import struct
 from typing import Callable, NamedTuple
 
@@ -96,8 +97,7 @@ def doc_to_text(data: bytes, path: str | None = None) -> str:
         pieces = _pieces(table, *fib.clx)
         # a tracked deletion is still in the text stream, struck out, and hidden
         # text is there too: read as text, `追回资金5.1→3.0034万元` came out 130,034 yuan
-        not_shown = struck_out_or_hidden(word, table, *fib.chpx)
-        chars = [c for c in main_text(word, pieces, fib.ccp_text) if not not_shown(c[1])]
+        runs = without(main_text(word, pieces, fib.ccp_text), struck_out_or_hidden(word, table, *fib.chpx))
         paragraphs = Paragraphs(word, table, *fib.papx)
     except (_Damaged, struct.error, IndexError) as err:
         raise BulletinError(ErrorKind.CORRUPT, f"the Word document's text cannot be read: {err}", path=path) from None
@@ -105,7 +105,7 @@ def doc_to_text(data: bytes, path: str | None = None) -> str:
         lists = document_lists(table, fib.lists, fib.list_uses)
     except (struct.error, IndexError, UnicodeDecodeError):
         lists = Lists({}, {})  # lists unreadable: the text without their numbers, as python-docx gives a .docx
-    text = "\n".join(line.rstrip(" ") for line in as_lines(chars, paragraphs.ends_row, paragraphs.labeller(lists)).split("\n") if line.strip())
+    text = "\n".join(line.rstrip(" ") for line in as_lines(runs, paragraphs.ends_row, paragraphs.labeller(lists)).split("\n") if line.strip())
     if not text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "the Word document holds no text", path=path)
     return text
@@ -184,9 +184,15 @@ def _pieces(table: bytes, fc_clx: int, lcb_clx: int) -> list[Piece]:
     return pieces
 
 
-def main_text(word: bytes, pieces: list[Piece], ccp_text: int) -> list[tuple[str, int]]:
-    """The main document's characters [0, ccp_text), each with its byte offset in the stream."""
-    chars: list[tuple[str, int]] = []
+# A run of the main text: its characters, the byte offset of the first in
+# the WordDocument stream, and bytes a character (1 compressed, 2 UTF-16).
+# Runs, not a character each: a 20 MB .doc holds 10 million characters.
+Run = tuple[str, int, int]
+
+
+def main_text(word: bytes, pieces: list[Piece], ccp_text: int) -> list[Run]:
+    """The main document's characters [0, ccp_text), as runs."""
+    runs: list[Run] = []
     for cp_start, cp_end, offset, compressed in pieces:
         if cp_start >= ccp_text:
             break
@@ -195,9 +201,35 @@ def main_text(word: bytes, pieces: list[Piece], ccp_text: int) -> list[tuple[str
         raw = word[offset:offset + count * width]
         if len(raw) != count * width:
             raise _Damaged("a piece of text lies outside the WordDocument stream")
-        text = raw.decode("latin-1").translate(_COMPRESSED) if compressed else raw.decode("utf-16-le", errors="replace")
-        chars.extend((ch, offset + k * width) for k, ch in enumerate(text))
-    return chars
+        runs.append((raw.decode("latin-1").translate(_COMPRESSED) if compressed else raw.decode("utf-16-le", errors="replace"), offset, width))
+    return runs
+
+
+def without(runs: list[Run], ranges: list[tuple[int, int]]) -> list[Run]:
+    """The runs less the characters whose byte offset lies in one of `ranges` (sorted, disjoint).
+
+    >>> without([("甲乙丙丁", 100, 2)], [(102, 106)])  # 乙 at 102 and 丙 at 104 are left out
+    [('甲', 100, 2), ('丁', 106, 2)]
+    """
+    if not ranges:
+        return runs
+    starts = [a for a, _ in ranges]
+    kept: list[Run] = []
+    for text, offset, width in runs:
+        end = offset + len(text) * width
+        k = 0  # the first character not yet decided
+        i = max(bisect.bisect_right(starts, offset) - 1, 0)
+        while i < len(ranges) and ranges[i][0] < end:
+            a, b = ranges[i]
+            first = max(-(-(a - offset) // width), 0)  # the first character at or after a
+            past = max(-(-(b - offset) // width), 0)   # the first at or after b
+            if first > k:
+                kept.append((text[k:first], offset + k * width, width))
+            k = max(k, past)
+            i += 1
+        if k < len(text):
+            kept.append((text[k:], offset + k * width, width))
+    return kept
 
 
 def _fkp_pages(word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int) -> list[bytes]:
@@ -215,22 +247,19 @@ def _fkp_pages(word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int) -> list[b
     return pages
 
 
-def struck_out_or_hidden(word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int) -> Callable[[int], bool]:
-    """Whether the character at a byte offset is struck out by a tracked change
-    or formatted hidden (its CHPX page), so not part of the text as it reads."""
-    runs = sorted(
+def struck_out_or_hidden(word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int) -> list[tuple[int, int]]:
+    """Byte ranges of the characters struck out by a tracked change or formatted
+    hidden (their CHPX pages), so not part of the text as it reads; sorted, merged."""
+    ranges: list[tuple[int, int]] = []
+    for start, end in sorted(
         (start, end) for fkp in _fkp_pages(word, table, fc_plcf, lcb_plcf) for start, end, grpprl in _chpx_runs(fkp)
         if any(value in (0x01, 0x81) for value in _sprms(grpprl, _NOT_SHOWN)[0].values())
-    )
-    if not runs:  # most documents: nothing to look up
-        return lambda fc: False
-    starts = [start for start, _ in runs]
-
-    def deleted(fc: int) -> bool:
-        i = bisect.bisect_right(starts, fc) - 1
-        return i >= 0 and fc < runs[i][1]
-
-    return deleted
+    ):
+        if ranges and start <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], end))
+        else:
+            ranges.append((start, end))
+    return ranges
 
 
 def _chpx_runs(fkp: bytes) -> list[tuple[int, int, bytes]]:
@@ -394,46 +423,63 @@ def _level(table: bytes, at: int) -> tuple[Level, int]:
     return Level(start, _NFC.get(nfc, f"nfc{nfc}"), "".join(drawn), bool(flags & 0x04)), xst + 2 + 2 * cch
 
 
-def as_lines(chars: list[tuple[str, int]], ends_row: Callable[[int], bool | None] = lambda fc: None, label: Callable[[int], str] = lambda fc: "") -> str:
-    r"""The characters as text: field codes out (their results kept), a
-    paragraph a line, the cells of a table row on one line, each paragraph's
-    list number (`label`, by the byte offset it starts at) before it.
+# The characters of the text stream with a meaning of their own: every other is text
+_MARKS = re.compile(r"[\x00-\x1f\x7f]")
 
-    >>> as_lines([(c, i) for i, c in enumerate('见\x13 HYPERLINK "http://x" \x14网站\x15。\r')])
+
+def as_lines(runs: list[Run], ends_row: Callable[[int], bool | None] = lambda fc: None, label: Callable[[int], str] = lambda fc: "") -> str:
+    r"""The text of the runs: field codes out (their results kept), a
+    paragraph a line, the cells of a table row on one line, each paragraph's
+    list number (`label`, by the byte offset it starts at) before it. Text
+    between marks is taken as slices of its run, never character by character.
+
+    >>> as_lines([('见\x13 HYPERLINK "http://x" \x14网站\x15。\r', 0, 1)])
     '见网站。\n'
     >>> row = "甲\x07\x07乙\x07\x07下\r"  # cells 甲, (empty), 乙; the mark at 5 ends the row
-    >>> as_lines([(c, i) for i, c in enumerate(row)], lambda fc: fc == 5)
+    >>> as_lines([(row, 0, 1)], lambda fc: fc == 5)
     '甲  乙 \n下\n'
-    >>> as_lines([(c, i) for i, c in enumerate(row)])  # unknown: a mark after a mark ends a row
+    >>> as_lines([(row, 0, 1)])  # unknown: a mark after a mark ends a row
     '甲 \n乙 \n下\n'
     """
     out: list[str] = []
-    fields: list[bool] = []  # each open field: whether its result has begun
-    for k, (ch, fc) in enumerate(chars):
-        if k == 0 or chars[k - 1][0] in (_PARAGRAPH_END, _CELL_END):  # a paragraph starts
-            out.append(label(fc))
-        if ch == _FIELD_BEGIN:
-            fields.append(False)
-            continue
-        if ch == _FIELD_SEPARATOR:
-            if fields:
-                fields[-1] = True
-            continue
-        if ch == _FIELD_END:
-            if fields:
-                fields.pop()
-            continue
-        if not all(fields):  # inside a field's instructions
-            continue
-        if ch == _PARAGRAPH_END:
-            out.append("\n")
-        elif ch == _CELL_END:
-            ends = ends_row(fc)
-            if ends is None:  # properties unreadable: a mark right after a mark ends the row
-                ends = k > 0 and chars[k - 1][0] == _CELL_END
-            out.append("\n" if ends else " ")
-        elif ch in _AS_TEXT:
-            out.append(_AS_TEXT[ch])
-        elif ch >= " " and ch != "\x7f":  # other marks (pictures, footnote references, drawn objects) are not text
-            out.append(ch)
+    fields: list[bool] = []      # each open field: whether its result has begun
+    paragraph_starts = True      # the next character is a paragraph's first
+    after_cell_mark = False      # the character before was a cell mark
+    for text, offset, width in runs:
+        at = 0
+        for mark in [*_MARKS.finditer(text), None]:
+            k = len(text) if mark is None else mark.start()
+            if k > at:  # text up to the mark
+                if paragraph_starts:
+                    out.append(label(offset + at * width))
+                    paragraph_starts = False
+                if all(fields):  # not inside a field's instructions
+                    out.append(text[at:k])
+                after_cell_mark = False
+            if mark is None:
+                break
+            ch, fc, at = mark.group(), offset + k * width, k + 1
+            if paragraph_starts:
+                out.append(label(fc))
+            paragraph_starts = ch in (_PARAGRAPH_END, _CELL_END)
+            if ch == _FIELD_BEGIN:
+                fields.append(False)
+            elif ch == _FIELD_SEPARATOR:
+                if fields:
+                    fields[-1] = True
+            elif ch == _FIELD_END:
+                if fields:
+                    fields.pop()
+            elif all(fields):
+                if ch == _PARAGRAPH_END:
+                    out.append("\n")
+                elif ch == _CELL_END:
+                    ends = ends_row(fc)
+                    if ends is None:  # properties unreadable: a mark right after a mark ends the row
+                        ends = after_cell_mark
+                    out.append("\n" if ends else " ")
+                elif ch in _AS_TEXT:
+                    out.append(_AS_TEXT[ch])
+                # other marks (pictures, footnote references, drawn objects) are not text
+            after_cell_mark = ch == _CELL_END
     return "".join(out)
