@@ -868,7 +868,7 @@ def test_a_word_97_list_level_naming_a_place_twice_is_drawn_once():
         ({"EncryptionInfo", "EncryptedPackage"}, "encrypted"),  # a .docx saved with a password
         ({"Workbook"}, "Excel 97-2003"),
         ({"PowerPoint Document", "Current User"}, "PowerPoint 97-2003"),
-        ({"CONTENTS", "SPELLING"}, "holds no Word document"),
+        ({"CONTENTS", "SPELLING"}, "holds no Word document (a Microsoft Works"),  # Works' .wps, not Kingsoft's
     ],
 )
 def test_a_compound_file_that_holds_no_word_document_is_named(streams, said):

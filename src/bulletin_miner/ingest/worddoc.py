@@ -15,6 +15,10 @@ Word's automatic list numbers (一、 (一) 1.), which the text stream does not
 hold, are drawn back from the document's lists as for a .docx
 (ingest/numbering.py): those a paragraph's own properties give it (a number
 a paragraph takes only from its style is not drawn).
+Kingsoft WPS Writer's .wps is this format with extensions of its own (as
+LibreOffice reads it: its extensions ignored), so it is read the same way;
+Microsoft Works' .wps is another format, named and not read.
+
 Nothing in the file is run or fetched: macros, embedded objects and links
 are bytes this module never looks at.
 """
@@ -122,7 +126,7 @@ def _ole_kind(ole) -> str:
     ):
         if ole.exists(stream):
             return said
-    return "an OLE2 compound file that holds no Word document (a WPS or other Office file): not read; save it as .docx or PDF"
+    return "an OLE2 compound file that holds no Word document (a Microsoft Works or other Office file): not read; save it as .docx or PDF"
 
 
 def _fib(word: bytes, path: str | None) -> Fib:
