@@ -100,33 +100,58 @@ _WORD_LEVELS = [
 ]
 
 
-def auto_numbered_docx(lines: list[str], by_style: bool = False) -> bytes:
-    """A .docx of these lines in which each typed heading number (一、 (一) 1. (1))
-    is taken out of the text and drawn by a Word list instead, as a writer who
-    used automatic numbering would have it. `by_style`: the list is set on the
-    heading styles (Heading 1-4, a multilevel list linked to them), each
-    heading paragraph only takes its style (a restart still on the paragraph)."""
+def numbered_docx(
+    formats: list[tuple[str, str]],
+    paragraphs: list[tuple[str, int | None, int]],
+    overrides: dict[int, dict[int, int]] | None = None,
+    by_style: bool = False,
+) -> bytes:
+    """A .docx numbered by one Word list: `formats` (numFmt, lvlText) by level;
+    `paragraphs` (text, level or None, numId), each numId a use of the list
+    with its `overrides` (level -> startOverride). `by_style`: the list is set
+    on the heading styles (Heading 1, 2 …, a multilevel list linked to them)
+    and the paragraphs of the first numId take only their style."""
     import io
-    import re
 
-    import cn2an
     import docx
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
 
     document = docx.Document()
-    levels = "".join(
-        f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/></w:lvl>'
-        for i, (_, fmt, text) in enumerate(_WORD_LEVELS)
-    )
-    numbering = document.part.numbering_part.element
-    numbering.insert(0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">{levels}</w:abstractNum>'))
+    levels = "".join(f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{f}"/><w:lvlText w:val="{t}"/></w:lvl>' for i, (f, t) in enumerate(formats))
+    root = document.part.numbering_part.element
+    root.insert(0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">{levels}</w:abstractNum>'))
+    num_ids = list(dict.fromkeys(n for _, level, n in paragraphs if level is not None))
+    for num_id in num_ids:
+        starts = "".join(f'<w:lvlOverride w:ilvl="{lvl}"><w:startOverride w:val="{v}"/></w:lvlOverride>' for lvl, v in (overrides or {}).get(num_id, {}).items())
+        root.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="90"/>{starts}</w:num>'))
+
+    def number(level: int, num_id: int):
+        return parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>')
+
+    if by_style and num_ids:
+        for level in range(len(formats)):
+            document.styles[f"Heading {level + 1}"].element.get_or_add_pPr().append(number(level, num_ids[0]))
+    for text, level, num_id in paragraphs:
+        paragraph = document.add_paragraph(text, style=f"Heading {level + 1}" if by_style and level is not None else None)
+        if level is not None and not (by_style and num_id == num_ids[0]):
+            paragraph._p.get_or_add_pPr().append(number(level, num_id))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def auto_numbered_docx(lines: list[str], by_style: bool = False) -> bytes:
+    """A .docx of these lines in which each typed heading number (一、 (一) 1. (1))
+    is taken out of the text and drawn by a Word list instead, as a writer who
+    used automatic numbering would have it (`by_style`: see numbered_docx)."""
+    import re
+
+    import cn2an
+
+    paragraphs: list[tuple[str, int | None, int]] = []
+    overrides: dict[int, dict[int, int]] = {}
     num_id, counters = 90, [0] * len(_WORD_LEVELS)  # what Word would draw next, level by level
-    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="90"/></w:num>'))
-    if by_style:
-        for level in range(len(_WORD_LEVELS)):
-            style = document.styles[f"Heading {level + 1}"]
-            style.element.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
     for line in lines:
         for level, (pattern, _, _) in enumerate(_WORD_LEVELS):
             typed = re.match(pattern, line)
@@ -134,20 +159,13 @@ def auto_numbered_docx(lines: list[str], by_style: bool = False) -> bytes:
                 number = int(typed.group(1)) if typed.group(1).isdigit() else cn2an.cn2an(typed.group(1), "normal")
                 if number != counters[level] + 1:  # numbering that goes on across sections, or skips: a restarted list
                     num_id += 1
-                    numbering.append(parse_xml(
-                        f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="90"/>'
-                        f'<w:lvlOverride w:ilvl="{level}"><w:startOverride w:val="{number}"/></w:lvlOverride></w:num>'
-                    ))
+                    overrides[num_id] = {level: number}
                 counters[level:] = [number] + [0] * (len(_WORD_LEVELS) - level - 1)
-                paragraph = document.add_paragraph(line[typed.end():], style=f"Heading {level + 1}" if by_style else None)
-                if not by_style or num_id != 90:
-                    paragraph._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+                paragraphs.append((line[typed.end():], level, num_id))
                 break
         else:
-            document.add_paragraph(line)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+            paragraphs.append((line, None, num_id))
+    return numbered_docx([(fmt, text) for _, fmt, text in _WORD_LEVELS], paragraphs, overrides, by_style)
 
 
 def mhtml(page: str, charset: str = "utf-8", transfer_encoding: str = "quoted-printable", start: bool = False) -> bytes:

@@ -414,27 +414,13 @@ def _word_list(formats: list[tuple[str, str]], paragraphs: list[tuple[str, int |
     import io
 
     import docx
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
+    from conftest import numbered_docx
 
     from bulletin_miner.ingest.numbering import ListNumbering
 
-    document = docx.Document()
-    levels = "".join(f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{f}"/><w:lvlText w:val="{t}"/></w:lvl>' for i, (f, t) in enumerate(formats))
-    root = document.part.numbering_part.element
-    root.insert(0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="80">{levels}</w:abstractNum>'))
-    for num_id in {n for _, _, n in paragraphs}:
-        starts = "".join(f'<w:lvlOverride w:ilvl="{lvl}"><w:startOverride w:val="{v}"/></w:lvlOverride>' for lvl, v in (overrides or {}).get(num_id, {}).items())
-        root.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="80"/>{starts}</w:num>'))
-    for text, level, num_id in paragraphs:
-        paragraph = document.add_paragraph(text)
-        if level is not None:
-            paragraph._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    reread = docx.Document(io.BytesIO(buffer.getvalue()))
-    numbering = ListNumbering(reread)
-    return [numbering.label(p) for p in reread.paragraphs]
+    document = docx.Document(io.BytesIO(numbered_docx(formats, paragraphs, overrides)))
+    numbering = ListNumbering(document)
+    return [numbering.label(p) for p in document.paragraphs]
 
 
 @pytest.mark.parametrize(
