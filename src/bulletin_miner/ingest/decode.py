@@ -24,7 +24,7 @@ _BOMS = (
 # Detection restricted to encodings Chinese bulletins come in; GBK and GB2312
 # are read as their superset GB18030.
 _CANDIDATES = ["utf_8", "gb18030", "utf_16_le", "utf_16_be", "big5"]
-_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "hz": "gb18030"}
+SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "hz": "gb18030"}
 # More than this share of control / unassigned characters means the bytes were not text.
 MAX_JUNK_SHARE = 0.01
 # A UTF-8 text holding a few byte sequences that are not UTF-8 (a stray
@@ -66,9 +66,10 @@ def decode(data: bytes, path: str | None = None) -> Decoded:
     # NUL bytes after a text that holds none (a download preallocated, a file
     # written in fixed blocks) are padding: cut off before the encoding is
     # detected (a text in UTF-16 holds NULs throughout, and is cut in _checked)
-    text_bytes = data.rstrip(b"\x00")
-    if text_bytes and len(text_bytes) < len(data) and b"\x00" not in text_bytes:
-        return decode(text_bytes, path)._replace(padding=len(data) - len(text_bytes))
+    if data.endswith(b"\x00"):  # most files: no copy of the bytes made
+        text_bytes = data.rstrip(b"\x00")
+        if text_bytes and b"\x00" not in text_bytes:
+            return decode(text_bytes, path)._replace(padding=len(data) - len(text_bytes))
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _checked(_decode_as(data[len(bom):], encoding, path), encoding, path)
@@ -88,7 +89,7 @@ def decode(data: bytes, path: str | None = None) -> Decoded:
     best = from_bytes(data, cp_isolation=_CANDIDATES).best()
     failure = BulletinError(ErrorKind.UNDECODABLE, "no text encoding (UTF-8, GB18030, UTF-16, Big5) fits these bytes", path=path)
     if best is not None:
-        encoding = _SUPERSET.get(best.encoding.lower(), best.encoding)
+        encoding = SUPERSET.get(best.encoding.lower(), best.encoding)
         try:
             return _checked(_decode_as(data, encoding, path), encoding, path)
         except BulletinError as err:

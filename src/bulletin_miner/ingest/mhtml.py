@@ -15,7 +15,7 @@ import email.policy
 import re
 
 from bulletin_miner.errors import BulletinError, ErrorKind
-from bulletin_miner.ingest.decode import Decoded, decode
+from bulletin_miner.ingest.decode import SUPERSET, Decoded, decode
 
 # What opens an MHTML file: MIME headers, one of them a multipart/related
 # content type, before the first blank line.
@@ -60,7 +60,7 @@ def mhtml_page(data: bytes, path: str | None = None) -> Decoded:
 # Declared charsets taken at their word when the bytes are valid in them (GB2312
 # and GBK read as their superset GB18030). Any other (a Chinese page declared
 # ISO-8859-1 decodes without error, as mojibake) is sniffed as any file is.
-_DECLARED = {"utf-8": "utf-8", "gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "big5": "big5", "utf-16": "utf-16"}
+_DECLARED = {name: SUPERSET.get(name, name) for name in ("utf-8", "gb2312", "gbk", "gb18030", "big5", "utf-16")}
 
 
 def _decoded(body: bytes, charset: str | None, path: str | None) -> Decoded:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import itertools
 import re
 import struct
 from typing import Callable, NamedTuple
@@ -451,7 +452,7 @@ def as_lines(runs: list[Run], ends_row: Callable[[int], bool | None] = lambda fc
     after_cell_mark = False      # the character before was a cell mark
     for text, offset, width in runs:
         at = 0
-        for mark in [*_MARKS.finditer(text), None]:
+        for mark in itertools.chain(_MARKS.finditer(text), [None]):  # None: the run's end
             k = len(text) if mark is None else mark.start()
             if k > at:  # text up to the mark
                 if paragraph_starts:
