@@ -658,7 +658,7 @@ def test_a_word_documents_tables_and_content_controls_are_read_where_they_stand(
     document.element.body.insert(len(document.element.body) - 1, control)  # before the section properties
     buffer = io.BytesIO()
     document.save(buffer)
-    assert docx_to_text(buffer.getvalue()).splitlines() == ["一、关于学习的问题", "序号 问题", "1 学习不深入", "二、关于作风的问题", "三、关于纪律的问题"]
+    assert docx_to_text(buffer.getvalue()).splitlines() == ["一、关于学习的问题", "| 序号 | 问题 |", "| 1 | 学习不深入 |", "二、关于作风的问题", "三、关于纪律的问题"]
 
 
 def test_a_word_text_box_is_read_once_where_it_stands():

@@ -32,6 +32,9 @@ TITLE_NEAR_START_CHARS = 300
 # article's lines ran into one (no outline, no title line). A table with a
 # cell holding blocks, or a text this long, is layout: it is read as blocks.
 LAYOUT_CELL_CHARS = 200
+# But a grid of cells (rows of three across) is data even when its cells hold
+# paragraphs, as Word writes them, unless a cell is this long: an article.
+MAX_GRID_CELL_CHARS = 1000
 _TABLE_PARTS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 # Elements that begin a line of their own where a page is drawn.
 _LINE_TAGS = frozenset("address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td th thead tfoot tr ul".split())
@@ -185,6 +188,8 @@ def _unwrap_layout_tables(tree) -> bool:
     unwrapped = False
     for table in reversed(tree.xpath("//table")):  # document order reversed: a nested table before its container
         cells = [c for c in table.iter("td", "th") if _nearest_table(c) is table]
+        if _is_grid(table):
+            continue  # a table of data whose cells hold paragraphs (a ledger saved from Word)
         if not any(c.xpath(_BLOCKS) or len(c.text_content()) > LAYOUT_CELL_CHARS for c in cells):
             continue  # a data table: trafilatura keeps its rows
         # its own rows and cells, not those of a table inside it (nor that table)
@@ -192,6 +197,27 @@ def _unwrap_layout_tables(tree) -> bool:
             part.tag = "div"  # its class stays: class="title" still marks the title
         unwrapped = True
     return unwrapped
+
+
+def _is_grid(table) -> bool:
+    """Whether a table is a grid of data: rows of two cells or more, three
+    across at the widest, no table inside, no cell an article's length. A
+    page laid out in a table has a row of one cell across it (the article,
+    the navigation), two columns (a sidebar beside the article) or the
+    article in a cell; a ledger of problems has none of these.
+
+    >>> grid = lxml.html.fromstring("<table><tr><td>序号</td><td>问题</td><td>措施</td></tr>"
+    ...                             "<tr><td><p>1</p></td><td><p>学习不深入</p></td><td><p>一是学习。</p><p>二是考勤。</p></td></tr></table>")
+    >>> layout = lxml.html.fromstring("<table><tr><td>标志</td><td>横幅</td><td>搜索</td></tr><tr><td colspan=3><p>正文</p></td></tr></table>")
+    >>> article = "<p>" + "一、关于学习的问题。一是制定计划。" * 60 + "</p>"
+    >>> columns = lxml.html.fromstring(f"<table><tr><td>标志</td><td>横幅</td><td>搜索</td></tr><tr><td>导航</td><td>{article}</td><td>链接</td></tr></table>")
+    >>> _is_grid(grid), _is_grid(layout), _is_grid(columns)
+    (True, False, False)
+    """
+    if table.xpath(".//table") or any(len(c.text_content()) > MAX_GRID_CELL_CHARS for c in table.iter("td", "th")):
+        return False
+    widths = [len([c for c in row.iterchildren("td", "th")]) for row in table.iter("tr")]
+    return len(widths) >= 2 and min(widths) >= 2 and max(widths) >= 3
 
 
 def _nearest_table(element):

@@ -146,12 +146,34 @@ def _block_lines(container, document, numbering) -> list[str]:
                     lines += _block_lines(box, document, numbering)
         elif block.tag == qn("w:tbl"):
             for row in block.iterchildren(qn("w:tr")):
-                cells = ("\n".join(_block_lines(cell, document, numbering)) for cell in row.iterchildren(qn("w:tc")))
-                lines.append(" ".join(cells))
+                cells = [_block_lines(cell, document, numbering) for cell in row.iterchildren(qn("w:tc"))]
+                lines.append(table_row(cells))
         else:
             for content in block.iterchildren(qn("w:sdtContent")):
                 lines += _block_lines(content, document, numbering)
     return lines
+
+
+# Between a table row's cells, as trafilatura writes a web page's rows: one
+# convention for every format, which the outline's ledgers read.
+BAR = "|"
+
+
+def table_row(cells: list[list[str]]) -> str:
+    """A table row's line, its cells between bars as web pages' are read
+    (`| 1 | 问题 | 已完成 |`: the outline reads ledgers of problems from them),
+    each cell's paragraphs run together. A row of one cell is no table: its
+    paragraphs stay lines (a bulletin laid out in a frame), as does a row
+    holding a table of its own.
+
+    >>> table_row([["1"], ["学习不深入"], [], ["一是制定计划。", "二是开展学习。"]])
+    '| 1 | 学习不深入 |  | 一是制定计划。 二是开展学习。 |'
+    >>> table_row([["一、关于学习的问题", "一是制定计划。"]])
+    '一、关于学习的问题\\n一是制定计划。'
+    """
+    if len(cells) < 2 or any(BAR in line for cell in cells for line in cell if line.startswith(BAR)):
+        return "\n".join(line for cell in cells for line in cell)
+    return "| " + " | ".join(" ".join(cell) for cell in cells) + " |"
 
 
 # A text box is written twice, for new Word (mc:Choice) and old (mc:Fallback):
