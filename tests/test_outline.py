@@ -108,3 +108,85 @@ def test_measure_labels_are_what_jieba_would_cut(sample_records):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(outline, "_segmenter", lambda: type("Jieba", (), {"cut": staticmethod(jieba.lcut)}))
         assert [outline.measure_label(m["text"]) for m in measures] == [m["label"] for m in measures]
+
+
+def test_a_ledgers_cells_give_each_problem_its_aspect_status_and_measures():
+    text = HEAD + "\n".join([
+        "截至目前,巡察反馈的2方面3个问题,已完成整改2个。",
+        "| 序号 | 问题类别 | 存在问题 | 整改措施 | 整改进展 |",
+        "| 1 | 党的建设方面 | 组织生活不规范 | 一是制定计划。二是追回违规发放补贴2.5万元。 | 已完成 |",
+        "| 2 | 三会一课落实不到位 | (1)建立台账 (2)开展检查 | 持续推进 |",
+        "| 3 | 作风建设方面 | 文山会海问题突出 | 精简会议 | 长期坚持 |",
+    ])
+    record = extract_text(text)
+    got = [(i["path"], i["aspect"], i["title"], i["status"], i["n_measures"]) for i in record.issues]
+    assert got == [
+        ("1", "党的建设方面", "组织生活不规范", "completed", 2),
+        ("2", "党的建设方面", "三会一课落实不到位", "in_progress", 2),  # the aspect cell is merged over two rows
+        ("3", "作风建设方面", "文山会海问题突出", "long_term", 0),
+    ]
+    assert [(m["issue_seq"], m["ordinal"], m["text"]) for m in record.measures] == [
+        (1, "一", "制定计划。"), (1, "二", "追回违规发放补贴2.5万元。"), (2, "(1)", "建立台账"), (2, "(2)", "开展检查"),
+    ]
+    amount = next(f for f in record.facts if f.field == "funds_recovered_cny")
+    assert (amount.value, amount.issue_seq, amount.measure_seq) == (25000, 1, 2)
+    for issue in record.issues:
+        assert record.text[issue["title_start"]:issue["title_end"]] == issue["title"]
+        assert record.text[issue["char_start"]:issue["char_end"]].startswith("|")
+    assert not [w for w in record.warnings if w.startswith("outline:")]  # 3 stated, 3 listed
+
+
+LEDGER_HEADER = ("序号", "存在问题", "整改措施", "完成情况")
+LEDGER_ROWS = [
+    ("1", "学习贯彻党的二十大精神不深入", ("一是制定党组理论学习中心组学习计划。", "二是开展专题学习6次。"), "已完成"),
+    ("2", "落实“一岗双责”不到位", ("签订党风廉政建设责任书35份。",), "已完成"),
+    ("3", "项目资金管理不规范", ("一是追回违规资金12.5万元。", "二是修订制度3项。"), "持续推进"),
+]
+LEDGER_OPENING = ("中共某县水利局党组关于县委巡察整改进展情况的通报", "2023年6月8日,县委第二巡察组向县水利局党组反馈了巡察意见。现将整改进展情况予以公布。", "一、整改落实情况")
+LEDGER_ISSUES = [
+    ("一/1", "学习贯彻党的二十大精神不深入", "completed", 2),
+    ("一/2", "落实“一岗双责”不到位", "completed", 0),
+    ("一/3", "项目资金管理不规范", "in_progress", 2),
+]
+
+
+def _ledger_page() -> bytes:
+    # as Word saves a table as a web page: every cell's text in paragraphs of its own
+    def row(cells):
+        return "<tr>" + "".join("<td>" + "".join(f"<p class=MsoNormal>{p}</p>" for p in ((c,) if isinstance(c, str) else c)) + "</td>" for c in cells) + "</tr>"
+
+    body = "".join(f"<p>{line}</p>" for line in LEDGER_OPENING[1:])
+    table = "<table class=MsoNormalTable>" + row(LEDGER_HEADER) + "".join(row(r) for r in LEDGER_ROWS) + "</table>"
+    return f"<html><head><meta charset='utf-8'><title>通报</title></head><body><div class=article><h1>{LEDGER_OPENING[0]}</h1>{body}{table}<p>欢迎广大干部群众监督。</p></div></body></html>".encode()
+
+
+def _ledger_docx() -> bytes:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for line in LEDGER_OPENING:
+        document.add_paragraph(line)
+    table = document.add_table(rows=len(LEDGER_ROWS) + 1, cols=len(LEDGER_HEADER))
+    for r, cells in enumerate([LEDGER_HEADER, *LEDGER_ROWS]):
+        for c, value in enumerate(cells):
+            paragraphs = (value,) if isinstance(value, str) else value
+            cell = table.cell(r, c)
+            cell.text = paragraphs[0]
+            for more in paragraphs[1:]:
+                cell.add_paragraph(more)
+    document.add_paragraph("欢迎广大干部群众监督。")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, make", [("ledger.html", _ledger_page), ("ledger.docx", _ledger_docx)])
+def test_a_ledger_saved_as_a_web_page_or_a_word_file_lists_its_problems(name, make):
+    from bulletin_miner.ingest import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    record = run(source_from_bytes(make(), name), build_pipeline())
+    assert [(i["path"], i["title"], i["status"], i["n_measures"]) for i in record.issues] == LEDGER_ISSUES
+    assert [m["label"] for m in record.measures if m["issue_seq"] == 3] == ["追回违规资金12.5万元", "修订制度3项"]

@@ -122,7 +122,7 @@ TEXT_COLUMNS: tuple[Column, ...] = (
 ISSUE_COLUMNS: tuple[Column, ...] = (
     Column("doc_id", STR, "document the problem belongs to (joins documents.doc_id)"),
     Column("seq", INT, "problem number within the document, in reading order from 1"),
-    Column("path", STR, "outline numbers leading to the problem, joined by / (e.g. 一/(一)/1)"),
+    Column("path", STR, "outline numbers leading to the problem, joined by / (e.g. 一/(一)/1); for a ledger's row, those of the heading above the table and the row's 序号 (or its place in the table)"),
     Column("aspect", STR, "title of the aspect (方面) the problem is grouped under"),
     Column("category", STR, "title of the heading directly above the problem, when it is not the aspect"),
     Column("title", STR, "the problem's name without quotation marks and frame words (针对, 关于, 问题的整改进展情况)"),
@@ -166,7 +166,7 @@ TABLE_DESCRIPTIONS = {
     "documents": "one row per input document: the SCHEMA fields plus bookkeeping",
     "facts": "one row per extracted value, with the exact span and rule it came from",
     "texts": "the normalised text of every document, for looking spans up",
-    "issues": "one row per problem the outline of a rectification bulletin lists",
+    "issues": "one row per problem the outline of a rectification bulletin lists: under its headings or, when they list none, in the rows of a ledger table (整改台账)",
     "measures": "one row per enumerated measure (一是, 二是 …) under a problem",
     "errors": "one row per input that could not be read or processed",
 }

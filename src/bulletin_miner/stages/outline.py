@@ -5,7 +5,8 @@ Headings are read from their numbering at the start of a line (一、 (一) 1.
 restarts inside a section come out right. Only sections that hold findings
 (not the preamble, general work or next steps) yield problems: the leaves
 of the tree there. Under each problem, the measures are the run of
-一是…二是…三是 in its body.
+一是…二是…三是 in its body. When the headings list no problems, the rows
+of a ledger table are read instead (stages/ledger.py).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from bulletin_miner.normalize.money import parse_amount
 from bulletin_miner.normalize.numerals import parse_int
 from bulletin_miner.records import Exactness, Fact, Status
 from bulletin_miner.stages._rules import pattern_matches
+from bulletin_miner.stages.ledger import cell_measures, ledger_rows
 from bulletin_miner.stages.state import DocState, state
 
 STAGE = "bm_outline_v1"
@@ -151,8 +153,12 @@ def problem_title(text: str, heading: Heading) -> tuple[str, int, int]:
     >>> problem_title(t, Heading(3, "6", 0, 2, len(t), len(t)))[0]
     '形式主义官僚主义作风依然存在'
     """
+    return title_in(text, heading.title_start, heading.title_end)
+
+
+def title_in(text: str, s: int, e: int) -> tuple[str, int, int]:
+    """The name in text[s:e] without quotes and frame words, with its span (a heading's words or a ledger's cell)."""
     cfg = _cfg()
-    s, e = heading.title_start, heading.title_end
     for key in ("frame", "frame_unquoted"):
         m = cfg[key].match(text, s, e)
         if m:
@@ -278,6 +284,7 @@ def outline(doc: Doc) -> Doc:
     body_lines = [(s, e) for s, e in st.lines if s >= st.header_end]
     headings, closing = parse_headings(text, body_lines)
     if not headings:
+        _read_ledgers(doc, st, result, headings, body_lines)
         return doc
     # Numbered lines under a problem heading (针对“…”问题 / ①②③) are its
     # measures, not problems of their own: take them out of the tree.
@@ -300,32 +307,92 @@ def outline(doc: Doc) -> Doc:
         and (h.parent is not None or _reads_as_problem(text, h))
     ]
 
-    measure_regions: list[tuple[int, int, int, int]] = []  # (start, end, issue_seq, measure_seq)
-    names: dict[int, str] = {}  # an aspect or category heading's name, read once for all its problems
-    # top sections that only hold the findings: not framed as a problem themselves
-    containers = {id(t) for t in tops if not cfg["frame"].match(text, t.title_start, t.title_end)}
-
-    def name_of(heading: Heading) -> str:
-        name = names.get(id(heading))
-        if name is None:
-            name = names[id(heading)] = _heading_name(text, heading)
-        return name
-
-    for seq, problem in enumerate(problems, start=1):
+    if not problems:  # a ledger may list them instead
+        _read_ledgers(doc, st, result, structural, body_lines)
+        return doc
+    names = _Names(text, tops)
+    listed = []
+    for problem in problems:
         body_end = next_boundary(problem.title_start)
-        title, t_start, t_end = problem_title(text, problem)
-        measures = _measure_spans(text, problem.body_start, body_end) or _listed_measures(text, problem, measure_lines, body_end)
-        chain = _chain_without_container(problem, containers)
-        result.issues.append({
-            "seq": seq,
+        chain = _chain_without_container(problem, names.containers)
+        listed.append(({
             "path": problem.path(),
-            "aspect": name_of(chain[0]) if chain else None,
-            "category": name_of(chain[-1]) if len(chain) >= 2 else None,
-            "title": title,
+            "aspect": names.of(chain[0]) if chain else None,
+            "category": names.of(chain[-1]) if len(chain) >= 2 else None,
+            "title": problem_title(text, problem),
             "status": _status(text, problem, body_end),
-            "n_measures": len(measures),
             "char_start": problem.line_start,
             "char_end": body_end,
+        }, _measure_spans(text, problem.body_start, body_end) or _listed_measures(text, problem, measure_lines, body_end)))
+    _add_problems(doc, st, result, listed)
+    return doc
+
+
+class _Names:
+    """Aspect and category headings' names, each read once for all its problems."""
+
+    def __init__(self, text: str, tops: list[Heading]):
+        self.text = text
+        self.names: dict[int, str] = {}
+        # top sections that only hold the findings: not framed as a problem themselves
+        self.containers = {id(t) for t in tops if not _cfg()["frame"].match(text, t.title_start, t.title_end)}
+
+    def of(self, heading: Heading) -> str:
+        name = self.names.get(id(heading))
+        if name is None:
+            name = self.names[id(heading)] = _heading_name(self.text, heading)
+        return name
+
+
+def _read_ledgers(doc: Doc, st: DocState, result: Outline, headings: list[Heading], body_lines: list[tuple[int, int]]) -> None:
+    """Problems from the rows of ledgers (stages/ledger.py), under the headings that hold them."""
+    text = st.text
+    rows = ledger_rows(text, body_lines)
+    if not rows:
+        return
+    cfg = _cfg()
+    names = _Names(text, [h for h in headings if h.parent is None])
+    starts = [h.line_start for h in headings]
+    listed = []
+    for index, row in enumerate(rows, start=1):
+        i = bisect.bisect_right(starts, row.line[0]) - 1
+        holder = headings[i] if i >= 0 else None
+        chain = [] if holder is None else holder.ancestors() + [holder]
+        if chain and id(chain[0]) in names.containers:
+            chain = chain[1:]
+        number = row.number or str(index)
+        status = None
+        if row.status is not None:
+            start, end = row.status
+            status = next((s for s, p in cfg["status"].items() if p.search(text, start, min(end, start + STATUS_REACH))), None)
+        listed.append(({
+            "path": f"{holder.path()}/{number}" if holder else number,
+            "aspect": text[slice(*row.aspect)] if row.aspect else names.of(chain[0]) if chain else None,
+            "category": names.of(chain[-1]) if row.aspect is None and len(chain) >= 2 else None,
+            "title": title_in(text, *row.problem),
+            "status": status,
+            "char_start": row.line[0],
+            "char_end": row.line[1],
+        }, (_measure_spans(text, *row.measures) or cell_measures(text, *row.measures)) if row.measures else []))
+    _add_problems(doc, st, result, listed)
+
+
+def _add_problems(doc: Doc, st: DocState, result: Outline, listed: list[tuple[dict[str, Any], list[tuple[str, int, int]]]]) -> None:
+    """The issues and measures tables' rows for the problems found, in order, and their measures' facts."""
+    text = st.text
+    measure_regions: list[tuple[int, int, int, int]] = []  # (start, end, issue_seq, measure_seq)
+    for seq, (problem, measures) in enumerate(listed, start=1):
+        title, t_start, t_end = problem.pop("title")
+        result.issues.append({
+            "seq": seq,
+            "path": problem["path"],
+            "aspect": problem["aspect"],
+            "category": problem["category"],
+            "title": title,
+            "status": problem["status"],
+            "n_measures": len(measures),
+            "char_start": problem["char_start"],
+            "char_end": problem["char_end"],
             "title_start": t_start,
             "title_end": t_end,
         })
@@ -345,7 +412,6 @@ def outline(doc: Doc) -> Doc:
             measure_regions.append((s, e, seq, measure_seq))
     _key_facts_to_measures(doc, st, measure_regions)
     _check_counts(st, result)
-    return doc
 
 
 def _chain_without_container(problem: Heading, containers: set[int]) -> list[Heading]:
