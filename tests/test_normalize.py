@@ -116,6 +116,34 @@ def test_outline_never_raises_and_paths_follow_the_tree(text):
         assert parent is None or (parent.rank < heading.rank and heading.path().startswith(parent.path() + "/"))
 
 
+# Ledger tables: rows of bars and cells, header words among them.
+_LEDGERISH = st.lists(
+    st.lists(st.sampled_from(["序号", "存在问题", "问题类别", "整改措施", "完成情况", "1", "2", "", "学习不深入", "一是学习。二是考勤。", "1.建台账;2.查", "已完成", "持续推进", "党建方面", "|", " "]), max_size=6)
+    .map(lambda cells: "| " + " | ".join(cells) + " |" if cells else "一、整改情况"),
+    max_size=8,
+).map("\n".join)
+
+
+@settings(deadline=None)
+@given(_LEDGERISH)
+@example("| 党建方面 | 存在问题 | 整改措施 |\n| 序号 | 序号 |")  # found by this test: a header cut short
+def test_ledger_rows_never_raise_and_their_cells_lie_in_their_row(text):
+    import regex
+
+    from bulletin_miner.stages.ledger import cell_measures, column_kind, ledger_rows
+
+    lines = [m.span() for m in regex.finditer(r"[^\n]+", text)]
+    for row in ledger_rows(text, lines):
+        for span in (row.problem, row.measures, row.status):
+            assert span is None or row.line[0] < span[0] < span[1] < row.line[1]
+        assert "|" not in text[slice(*row.problem)] and text[slice(*row.problem)].strip()
+        assert column_kind(text[slice(*row.problem)]) not in ("serial", "measures", "status")  # a header cut short is no problem
+        if row.measures:
+            measures = cell_measures(text, *row.measures)
+            assert all(row.measures[0] <= s < e <= row.measures[1] for _, s, e in measures)
+            assert [e for _, _, e in measures[:-1]] == [s for _, s, _ in measures[1:]]  # they follow one another
+
+
 @pytest.mark.parametrize("seed_text", ["", "\n\n", "关于巡察整改情况的通报"])
 @settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])  # the first call builds the pipeline
 @given(_BULLETINISH)

@@ -122,8 +122,8 @@ def ledger_rows(text: str, lines: list[Span]) -> list[LedgerRow]:
         if own_aspect is not None or shift == 0:
             aspect = own_aspect
         problem = cell("problem")
-        if problem is None:
-            continue
+        if problem is None or column_kind(text[slice(*problem)]) in ("serial", "measures", "status"):
+            continue  # no problem, or a column's name where it should be (a header cut short)
         serial = cell("serial") if shift == 0 else spans[0] if _SERIAL.fullmatch(text, *spans[0]) else None
         number = text[slice(*serial)] if serial and _SERIAL.fullmatch(text, *serial) else None
         rows.append(LedgerRow((start, end), number, problem, aspect, cell("measures"), cell("status")))
