@@ -717,8 +717,8 @@ def test_a_word_97_document_is_its_main_text_with_field_results_and_table_rows()
 
     lines = doc_to_text((WORD97 / "bulletin_000.doc").read_bytes()).splitlines()
     assert lines[0] == "中共三门县民政局党组关于养老领域专项巡察整改进展情况的通报"
-    # a row a line, its empty cell kept; a hyperlink as the words it shows, not its field code
-    assert lines[-3:] == ["序号 问题 状态", "1  已完成", "详见三门县人民政府网站。"]
+    # a row a line, its cells between bars (its empty cell kept); a hyperlink as the words it shows, not its field code
+    assert lines[-3:] == ["| 序号 | 问题 | 状态 |", "| 1 |  | 已完成 |", "详见三门县人民政府网站。"]
     text = "\n".join(lines)
     assert "HYPERLINK" not in text and "页眉" not in text  # nor the running header or the footer's page number
 

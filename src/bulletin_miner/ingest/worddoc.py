@@ -10,7 +10,7 @@ guesses where the piece table is and keeps field codes as text.
 Only the main document is read (not headers, footers, footnotes or text
 boxes), as it reads once its tracked changes are accepted (text struck out
 by one is left out), without its hidden text. Field codes are dropped and their results kept (`HYPERLINK "…"`
-never reaches the text); a table comes out a line a row, as a .docx does;
+never reaches the text); a table comes out a line a row, its cells between bars, as a .docx does;
 Word's automatic list numbers (一、 (一) 1.), which the text stream does not
 hold, are drawn back from the document's lists as for a .docx
 (ingest/numbering.py): those a paragraph's own properties give it (a number
@@ -56,7 +56,8 @@ _SPRM_TTP = (0x2417, 0x244C)     # sprmPFTtp, sprmPFInnerTtp: this paragraph mar
 _SPRM_DELETED = 0x0800           # sprmCFRMarkDel: a tracked deletion (1; 0x81: the opposite of its style's)
 _SPRM_HIDDEN = 0x083C            # sprmCFVanish: hidden text, neither shown nor printed (the same operands)
 _SPRM_ILVL, _SPRM_ILFO = 0x260A, 0x460B  # the paragraph's list level, and its list (LFO, from 1)
-_READ_SPRMS = frozenset((*_SPRM_TTP, _SPRM_ILVL, _SPRM_ILFO))
+_SPRM_IN_TABLE = 0x2416          # sprmPFInTable: the paragraph lies in a table cell
+_READ_SPRMS = frozenset((*_SPRM_TTP, _SPRM_ILVL, _SPRM_ILFO, _SPRM_IN_TABLE))
 _NOT_SHOWN = frozenset((_SPRM_DELETED, _SPRM_HIDDEN))
 _SPRM_TDEF_TABLE = (0xD608, 0xD606)
 _FIXED_OPERAND = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # by spra, the sprm's top three bits
@@ -110,7 +111,7 @@ def doc_to_text(data: bytes, path: str | None = None) -> str:
         lists = document_lists(table, fib.lists, fib.list_uses)
     except (struct.error, IndexError, UnicodeDecodeError):
         lists = Lists({}, {})  # lists unreadable: the text without their numbers, as python-docx gives a .docx
-    text = "\n".join(line.rstrip(" ") for line in as_lines(runs, paragraphs.ends_row, paragraphs.labeller(lists)).split("\n") if line.strip())
+    text = "\n".join(line.rstrip(" ") for line in as_lines(runs, paragraphs.ends_row, paragraphs.labeller(lists), paragraphs.in_cell).split("\n") if line.strip())
     if not text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "the Word document holds no text", path=path)
     return text
@@ -308,6 +309,11 @@ class Paragraphs:
                 return values[sprm] == 1
         return False if complete else None
 
+    def in_cell(self, fc: int) -> bool:
+        """Whether the paragraph mark at this byte lies in a table cell (False if unknown)."""
+        found = self.properties(fc)
+        return bool(found and found[0].get(_SPRM_IN_TABLE))
+
     def labeller(self, lists: Lists) -> Callable[[int], str]:
         """The list number to draw before the paragraph starting at a byte, in reading order."""
         def label(fc: int) -> str:
@@ -432,21 +438,32 @@ def _level(table: bytes, at: int) -> tuple[Level, int]:
 _MARKS = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def as_lines(runs: list[Run], ends_row: Callable[[int], bool | None] = lambda fc: None, label: Callable[[int], str] = lambda fc: "") -> str:
+def as_lines(
+    runs: list[Run],
+    ends_row: Callable[[int], bool | None] = lambda fc: None,
+    label: Callable[[int], str] = lambda fc: "",
+    in_cell: Callable[[int], bool] = lambda fc: False,
+) -> str:
     r"""The text of the runs: field codes out (their results kept), a
-    paragraph a line, the cells of a table row on one line, each paragraph's
-    list number (`label`, by the byte offset it starts at) before it. Text
+    paragraph a line, each paragraph's list number (`label`, by the byte
+    offset it starts at) before it; a table row on one line with its cells
+    between bars, as a .docx's and a web page's are, the paragraphs of a
+    cell (`in_cell`: the paragraph mark lies in one) run together. Text
     between marks is taken as slices of its run, never character by character.
 
     >>> as_lines([('见\x13 HYPERLINK "http://x" \x14网站\x15。\r', 0, 1)])
     '见网站。\n'
     >>> row = "甲\x07\x07乙\x07\x07下\r"  # cells 甲, (empty), 乙; the mark at 5 ends the row
     >>> as_lines([(row, 0, 1)], lambda fc: fc == 5)
-    '甲  乙 \n下\n'
-    >>> as_lines([(row, 0, 1)])  # unknown: a mark after a mark ends a row
-    '甲 \n乙 \n下\n'
+    '| 甲 |  | 乙 | \n下\n'
+    >>> as_lines([(row, 0, 1)])  # unknown: a mark after a mark ends a row (of one cell: no bars)
+    '甲\n乙\n下\n'
+    >>> as_lines([("一是学习。\r二是考勤。\x07已完成\x07\x07", 0, 1)], lambda fc: fc == 16, in_cell=lambda fc: fc < 16)
+    '| 一是学习。 二是考勤。 | 已完成 | \n'
     """
     out: list[str] = []
+    line_from = 0                # where in `out` the line being read began
+    bars: list[int] = []         # where in `out` the row's cells end
     fields: list[bool] = []      # each open field: whether its result has begun
     paragraph_starts = True      # the next character is a paragraph's first
     after_cell_mark = False      # the character before was a cell mark
@@ -477,12 +494,25 @@ def as_lines(runs: list[Run], ends_row: Callable[[int], bool | None] = lambda fc
                     fields.pop()
             elif all(fields):
                 if ch == _PARAGRAPH_END:
-                    out.append("\n")
+                    if in_cell(fc):  # a cell's paragraphs are one cell of the row's line
+                        out.append(" ")
+                    else:
+                        out.append("\n")
+                        line_from, bars = len(out), []
                 elif ch == _CELL_END:
                     ends = ends_row(fc)
                     if ends is None:  # properties unreadable: a mark right after a mark ends the row
                         ends = after_cell_mark
-                    out.append("\n" if ends else " ")
+                    if not ends:
+                        bars.append(len(out))
+                        out.append(" | ")
+                    else:
+                        if len(bars) == 1:  # a row of one cell is no table (a bulletin laid out in a frame)
+                            out[bars[0]] = ""
+                        elif bars:
+                            out.insert(line_from, "| ")
+                        out.append("\n")
+                        line_from, bars = len(out), []
                 elif ch in _AS_TEXT:
                     out.append(_AS_TEXT[ch])
                 # other marks (pictures, footnote references, drawn objects) are not text
