@@ -365,7 +365,7 @@ def test_a_bulletin_typeset_as_a_pdf_reads_as_its_text_does(sample, width):
     pdf = cjk_pdf([line for page in pages for line in page], lines_per_page=23)
     as_text = run(load_document(RAW / sample), build_pipeline())
     as_pdf = run(source_from_bytes(pdf, f"{sample}.pdf"), build_pipeline())
-    compared = ("title", "agency", "inspector", "inspection_start", "inspection_end", "feedback_date", "issues_total", "issues_completed", "funds_recovered_cny", "rules_established", "people_talked")
+    compared = ("title", "agency", "inspector", "inspection_start", "inspection_end", "feedback_date", "issues_total", "issues_completed", "funds_recovered_cny", "rules_established", "people_talked", "published_date", "phone", "email")
     assert {k: as_pdf.fields.get(k) for k in compared} == {k: as_text.fields.get(k) for k in compared}
     assert [i["title"] for i in as_pdf.issues] == [i["title"] for i in as_text.issues]
     assert [m["label"] for m in as_pdf.measures] == [m["label"] for m in as_text.measures]

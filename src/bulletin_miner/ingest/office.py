@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import re
 import unicodedata
 import zipfile
 from collections import Counter
@@ -336,10 +337,23 @@ def rejoin_wrapped_lines(text: str) -> str:
         )
         if width >= reaches and line.strip() and not ended:
             # Han text runs on without a space; English words broken at one had it
-            out[-1] += " " + line if previous[-1:].isascii() and previous[-1:].isalpha() and line[:1].isascii() and line[:1].isalpha() else line
+            # (not an e-mail or web address: czclbgs@si | na.com)
+            out[-1] += " " + line if previous[-1:].isascii() and previous[-1:].isalpha() and line[:1].isascii() and line[:1].isalpha() and not _ends_in_address(previous) else line
         else:
             out.append(line)
     return "\n".join(out)
+
+
+_ADDRESS_TAIL = re.compile(r"(?:[A-Za-z0-9._%+-]+@|https?://|www\.)[A-Za-z0-9._/%+-]*$")
+
+
+def _ends_in_address(line: str) -> bool:
+    """Whether a line ends inside an e-mail or web address (its break is no space).
+
+    >>> _ends_in_address("电子邮箱:czclbgs@si"), _ends_in_address("网址:www.sanmen.gov"), _ends_in_address("the inspection team and")
+    (True, True, False)
+    """
+    return _ADDRESS_TAIL.search(line) is not None
 
 
 def _is_header_line(line: str) -> bool:
