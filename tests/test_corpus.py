@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bulletin_miner.api import extract_paths
-from conftest import RAW, WORD97, mhtml
+from conftest import RAW, WORD97, mhtml, ofd, typeset
 
 GOOD = sorted(RAW.glob("*.txt"))
 
@@ -112,9 +112,11 @@ def bad_corpus(tmp_path_factory) -> Path:
     shutil.copy(WORD97 / "workbook.xls", corpus / "workbook.xls")
     (corpus / "saved-page.mht").write_bytes(mhtml(f"<html><body><h1>关于巡察整改进展情况的通报</h1><p>{bulletin.replace('三门县', '温岭市')}</p></body></html>", "gb2312"))
     (corpus / "old-word.doc").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504) + bulletin[:400].encode("utf-16-le") + bytes(2048))
-    with zipfile.ZipFile(corpus / "notice.ofd", "w") as ofd:  # China's fixed-layout format: a zip of XML
-        ofd.writestr("OFD.xml", "<ofd:OFD/>")
-        ofd.writestr("Doc_0/Document.xml", "<ofd:Document/>")
+    with zipfile.ZipFile(corpus / "notice.ofd", "w") as package:  # China's fixed-layout format, damaged: OFD.xml is not XML
+        package.writestr("OFD.xml", "<ofd:OFD/>")
+        package.writestr("Doc_0/Document.xml", "<ofd:Document/>")
+    drawn = [piece for line in bulletin.replace("三门县", "玉环市").splitlines() if line.strip() for piece in typeset(line, 28)]
+    (corpus / "drawn.ofd").write_bytes(ofd([drawn[i:i + 22] for i in range(0, len(drawn), 22)]))
     (corpus / "exported.rtf").write_bytes(rb"{\rtf1\ansi\ansicpg936{\fonttbl{\f0\fcharset134 SimSun;}}\f0 \'d1\'b2\'b2\'ec\'d5\'fb\'b8\'c4\par}" * 40)
     (corpus / "unknown-zip-version.docx").write_bytes(_docx_of_unknown_zip_version())
     return corpus
@@ -140,7 +142,7 @@ def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
         "broken-link.txt": "E001_not_found",
         "pipe.txt": "E002_unreadable",
         "exported.rtf": "E008_unsupported_format",
-        "notice.ofd": "E008_unsupported_format",
+        "notice.ofd": "E012_corrupt_file",
     }
     messages = {Path(row["source_path"]).name: row["message"] for row in tables["errors"]}
     assert "OFD" in messages["notice.ofd"] and "Excel 97-2003" in messages["workbook.xls"] and "RTF" in messages["exported.rtf"]
@@ -149,7 +151,7 @@ def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
     assert stages["damaged.pdf"] == stages["unknown-zip-version.docx"] == "ingest"
     extracted = {Path(row["source_path"]).name for row in tables["documents"]}
     assert {p.name for p in GOOD} <= extracted
-    assert {"gbk.txt", "truncated-utf8.txt", "stray-byte.txt", "scripts.html", "real.docx", "text.pdf", "pdf-named.txt"} <= extracted
+    assert {"gbk.txt", "truncated-utf8.txt", "stray-byte.txt", "scripts.html", "real.docx", "text.pdf", "pdf-named.txt", "drawn.ofd"} <= extracted
     # word97.doc is sample 000 as Word 97-2003: the same content under another name would be a
     # duplicate, and it is not one (other bytes); its text is the sample's plus a table, so no repost
     assert "word97.doc" in extracted and "saved-page.mht" in extracted

@@ -933,3 +933,89 @@ def test_a_pdf_pages_number_at_its_foot_is_not_text(foot, dropped):
     from bulletin_miner.ingest.office import _without_page_number
 
     assert (_without_page_number(f"一是加强学习。\n{foot}") == "一是加强学习。") is dropped
+
+
+@pytest.mark.parametrize("style", ["per_character", "per_line", "transformed", "fake_bold"])
+@pytest.mark.parametrize("sample", ["000_0c943710c0299a2d.txt", "004_707284983d94a040.txt"])
+def test_a_bulletin_drawn_as_an_ofd_reads_as_its_text_does(sample, style):
+    # OFD (GB/T 33190), as converters from Word write it: a text object a
+    # character or a line, in no reading order, a letterhead in the template
+    from conftest import ofd, typeset
+
+    from bulletin_miner.ingest.source import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    text = (RAW / sample).read_text(encoding="utf-8")
+    lines = [line for paragraph in text.splitlines() if paragraph.strip() for line in typeset(paragraph, 28)]
+    pages = [lines[i:i + 22] + [f"— {n} —"] for n, i in enumerate(range(0, len(lines), 22), start=1)]
+    as_text = run(load_document(RAW / sample), build_pipeline())
+    as_ofd = run(source_from_bytes(ofd(pages, style, shuffle=True), f"{sample}.ofd"), build_pipeline())
+    assert as_ofd.fields == as_text.fields
+    assert [(i["path"], i["title"], i["n_measures"]) for i in as_ofd.issues] == [(i["path"], i["title"], i["n_measures"]) for i in as_text.issues]
+    assert [m["label"] for m in as_ofd.measures] == [m["label"] for m in as_text.measures]
+    assert "— " not in as_ofd.text and "纪律检查委员会" not in as_ofd.text  # page numbers and the template's letterhead are not text
+
+
+def _ofd_package(parts: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, content in parts.items():
+            package.writestr(name, content)
+    return buffer.getvalue()
+
+
+_NS = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+_ROOT = f"<ofd:OFD {_NS}><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+_ONE_PAGE = f'<ofd:Document {_NS}><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>'
+
+
+@pytest.mark.parametrize("parts, kind, said", [
+    ({"OFD.xml": "<ofd:OFD/>", "Doc_0/Document.xml": "<ofd:Document/>"}, "E012_corrupt_file", "OFD"),  # a prefix with no namespace: not XML
+    ({"OFD.xml": f"<ofd:OFD {_NS}><ofd:DocBody/></ofd:OFD>"}, "E012_corrupt_file", "DocRoot"),
+    ({"OFD.xml": _ROOT}, "E012_corrupt_file", "not in the package"),
+    ({"OFD.xml": _ROOT, "Doc_0/Document.xml": _ONE_PAGE, "Doc_0/Pages/Page_0/Content.xml": f'<ofd:Page {_NS}><ofd:Content><ofd:Layer><ofd:ImageObject ID="2" ResourceID="3" Boundary="0 0 210 297"/></ofd:Layer></ofd:Content></ofd:Page>'},
+     "E007_no_text", "OCR"),
+    ({"OFD.xml": _ROOT, "Doc_0/Document.xml": _ONE_PAGE, "Doc_0/Pages/Page_0/Content.xml": f'<ofd:Page {_NS}><ofd:Content><ofd:Layer><ofd:TextObject ID="2" Boundary="a b" Size="5"><ofd:TextCode X="0" Y="5">通报</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>'},
+     "E012_corrupt_file", "ValueError"),
+])
+def test_an_ofd_that_cannot_be_read_says_why(parts, kind, said):
+    from bulletin_miner.errors import BulletinError
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    with pytest.raises(BulletinError) as raised:
+        source_from_bytes(_ofd_package(parts), "notice.ofd")
+    assert raised.value.kind.value == kind and said in raised.value.message
+
+
+def test_an_ofd_never_reads_what_its_xml_entities_point_to(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("追回资金999万元", encoding="utf-8")
+    page = (f'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY leak SYSTEM "file://{secret}">]><ofd:Page {_NS}><ofd:Content><ofd:Layer>'
+            '<ofd:TextObject ID="2" Boundary="20 30 100 8" Size="5"><ofd:TextCode X="0" Y="5" DeltaX="g 7 5">关于巡察整改的通报&leak;</ofd:TextCode></ofd:TextObject>'
+            "</ofd:Layer></ofd:Content></ofd:Page>")
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    source = source_from_bytes(_ofd_package({"OFD.xml": _ROOT, "Doc_0/Document.xml": _ONE_PAGE, "Doc_0/Pages/Page_0/Content.xml": page}), "notice.ofd")
+    assert source.normalized.text == "关于巡察整改的通报" and source.encoding == "ofd"
+
+
+def test_an_ofd_whose_page_will_not_inflate_is_a_damaged_file():
+    # found by fuzzing: zlib's error escaped the reader
+    import io
+    import zipfile
+
+    from conftest import ofd
+
+    from bulletin_miner.errors import BulletinError
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    package = bytearray(ofd([["关于巡察整改进展情况的通报", "一是加强学习。"] * 5]))
+    page = zipfile.ZipFile(io.BytesIO(bytes(package))).getinfo("Doc_0/Pages/Page_0/Content.xml")
+    data_start = page.header_offset + 30 + len(page.filename)
+    package[data_start:data_start + 8] = b"\xff" * 8  # its deflate stream, not the archive's directory
+    with pytest.raises(BulletinError) as raised:
+        source_from_bytes(bytes(package), "notice.ofd")
+    assert raised.value.kind.value == "E012_corrupt_file" and "OFD" in raised.value.message

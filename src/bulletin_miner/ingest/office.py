@@ -80,14 +80,29 @@ def _check_archive(archive: zipfile.ZipFile, compressed: int, path: str | None) 
         raise BulletinError(ErrorKind.ARCHIVE_BOMB, f"archive would inflate to {inflated} bytes from {compressed}; refused", path=path)
 
 
-def docx_to_text(data: bytes, path: str | None = None) -> str:
-    """A Word document's text in reading order: a paragraph a line, a table a line a row."""
+def zip_to_text(data: bytes, path: str | None = None) -> tuple[str, str]:
+    """The text of a zip-based document, and what it is: a Word document (docx) or an OFD document (ofd)."""
+    from bulletin_miner.ingest.ofd import ofd_to_text
+
+    with _archive(data, path) as archive:
+        names = archive.namelist()
+        if "word/document.xml" not in names and "OFD.xml" in names:
+            _check_archive(archive, len(data), path)
+            return ofd_to_text(archive, path), "ofd"
+    return docx_to_text(data, path), "docx"
+
+
+def _archive(data: bytes, path: str | None) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as err:
         # a damaged directory can also claim an unsupported zip version or bad offsets
         raise BulletinError(ErrorKind.CORRUPT, f"not a readable zip/docx: {type(err).__name__}: {err}", path=path) from None
-    with archive:
+
+
+def docx_to_text(data: bytes, path: str | None = None) -> str:
+    """A Word document's text in reading order: a paragraph a line, a table a line a row."""
+    with _archive(data, path) as archive:
         names = archive.namelist()
         if "word/document.xml" not in names:
             raise BulletinError(ErrorKind.UNSUPPORTED, _zip_kind(names), path=path)
@@ -109,7 +124,6 @@ def docx_to_text(data: bytes, path: str | None = None) -> str:
 
 # Other zip-based formats a scraped folder holds, by a member each has.
 _ZIP_KINDS = (
-    ("OFD.xml", "an OFD document (GB/T 33190, China's fixed-layout format): not read; save it as PDF"),
     ("xl/workbook.xml", "an Excel workbook: not read (a bulletin is text; a table of problems can be saved as .docx or PDF)"),
     ("ppt/presentation.xml", "a PowerPoint presentation: not read"),
     ("content.xml", "an OpenDocument file: not read; save it as .docx or PDF"),
@@ -119,8 +133,8 @@ _ZIP_KINDS = (
 def _zip_kind(names: list[str]) -> str:
     """What a zip archive that is not a Word document is, for the user.
 
-    >>> _zip_kind(["OFD.xml", "Doc_0/Document.xml"]), _zip_kind(["a.txt"])
-    ("an OFD document (GB/T 33190, China's fixed-layout format): not read; save it as PDF", 'a zip archive that is not a Word document')
+    >>> _zip_kind(["xl/workbook.xml"]), _zip_kind(["a.txt"])
+    ('an Excel workbook: not read (a bulletin is text; a table of problems can be saved as .docx or PDF)', 'a zip archive that is not a Word document')
     """
     for member, said in _ZIP_KINDS:
         if member in names:
@@ -274,8 +288,14 @@ def pdf_to_text(data: bytes, path: str | None = None) -> tuple[str, tuple[str, .
     if unreadable:
         warnings.append(f"pdf: the text layer of page(s) {', '.join(map(str, unreadable))} is not text (a font with no map to Unicode); left out")
     kept = [page for n, page in enumerate(pages, start=1) if n not in unreadable]
-    text = "\n".join(_without_page_number(page) for page in kept)  # a paragraph runs on over a page break too
-    return rejoin_wrapped_lines(text), tuple(warnings)
+    return pages_to_text(kept), tuple(warnings)
+
+
+def pages_to_text(pages: list[str]) -> str:
+    """A fixed-layout document's text from its pages' lines (PDF, OFD): page
+    numbers out, the lines the page's width broke rejoined."""
+    text = "\n".join(_without_page_number(page) for page in pages)  # a paragraph runs on over a page break too
+    return rejoin_wrapped_lines(text)
 
 
 class _Notes(logging.Handler):

@@ -11,7 +11,7 @@ from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.decode import Decoded, decode
 from bulletin_miner.ingest.html import html_to_text
 from bulletin_miner.ingest.mhtml import mhtml_page
-from bulletin_miner.ingest.office import UNREAD_FORMATS, docx_to_text, pdf_to_text, sniff
+from bulletin_miner.ingest.office import UNREAD_FORMATS, pdf_to_text, sniff, zip_to_text
 from bulletin_miner.ingest.textnorm import NormalizedText, normalize
 from bulletin_miner.ingest.worddoc import doc_to_text
 
@@ -72,8 +72,8 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
     if kind == "pdf":
         text, warnings = pdf_to_text(data, source_path)
         encoding = "pdf"
-    elif kind == "zip":
-        text, encoding = docx_to_text(data, source_path), "docx"
+    elif kind == "zip":  # a Word document, or an OFD one
+        text, encoding = zip_to_text(data, source_path)
     elif kind == "ole2":
         text, encoding = doc_to_text(data, source_path), "doc"
     elif kind in UNREAD_FORMATS:
