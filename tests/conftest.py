@@ -269,3 +269,36 @@ def ofd(pages: list[list[str]], style: str = "per_character", shuffle: bool = Fa
             package.writestr(f"Doc_0/Pages/Page_{n}/Content.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{_OFD_NS}"><ofd:Template TemplateID="2" ZOrder="Background"/>'
                              f'<ofd:Content><ofd:Layer ID="{10 + n}">{"".join(objects(lines))}</ofd:Layer></ofd:Content></ofd:Page>')
     return buffer.getvalue()
+
+
+# A ledger of problems (整改台账): its header, rows (a cell of several paragraphs as a tuple), the lines before it.
+LEDGER_HEADER = ("序号", "存在问题", "整改措施", "完成情况")
+LEDGER_ROWS = [
+    ("1", "学习贯彻党的二十大精神不深入", ("一是制定党组理论学习中心组学习计划。", "二是开展专题学习6次。"), "已完成"),
+    ("2", "落实“一岗双责”不到位", ("签订党风廉政建设责任书35份。",), "已完成"),
+    ("3", "项目资金管理不规范", ("一是追回违规资金12.5万元。", "二是修订制度3项。"), "持续推进"),
+]
+LEDGER_OPENING = ("中共某县水利局党组关于县委巡察整改进展情况的通报", "2023年6月8日,县委第二巡察组向县水利局党组反馈了巡察意见。现将整改进展情况予以公布。", "一、整改落实情况")
+
+
+def ledger_docx() -> bytes:
+    """A bulletin whose problems are a ledger table, cells of one paragraph or several (tests/test_outline.py)."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for line in LEDGER_OPENING:
+        document.add_paragraph(line)
+    table = document.add_table(rows=len(LEDGER_ROWS) + 1, cols=len(LEDGER_HEADER))
+    for r, cells in enumerate([LEDGER_HEADER, *LEDGER_ROWS]):
+        for c, value in enumerate(cells):
+            paragraphs = (value,) if isinstance(value, str) else value
+            cell = table.cell(r, c)
+            cell.text = paragraphs[0]
+            for more in paragraphs[1:]:
+                cell.add_paragraph(more)
+    document.add_paragraph("欢迎广大干部群众监督。")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

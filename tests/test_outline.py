@@ -6,7 +6,7 @@ import json
 import pytest
 
 from bulletin_miner.api import extract_text
-from conftest import GOLD, cases
+from conftest import GOLD, LEDGER_HEADER, LEDGER_OPENING, LEDGER_ROWS, WORD97, cases, ledger_docx
 
 HEAD = "中共某县民政局党组关于巡察整改进展情况的通报\n"
 
@@ -136,13 +136,6 @@ def test_a_ledgers_cells_give_each_problem_its_aspect_status_and_measures():
     assert not [w for w in record.warnings if w.startswith("outline:")]  # 3 stated, 3 listed
 
 
-LEDGER_HEADER = ("序号", "存在问题", "整改措施", "完成情况")
-LEDGER_ROWS = [
-    ("1", "学习贯彻党的二十大精神不深入", ("一是制定党组理论学习中心组学习计划。", "二是开展专题学习6次。"), "已完成"),
-    ("2", "落实“一岗双责”不到位", ("签订党风廉政建设责任书35份。",), "已完成"),
-    ("3", "项目资金管理不规范", ("一是追回违规资金12.5万元。", "二是修订制度3项。"), "持续推进"),
-]
-LEDGER_OPENING = ("中共某县水利局党组关于县委巡察整改进展情况的通报", "2023年6月8日,县委第二巡察组向县水利局党组反馈了巡察意见。现将整改进展情况予以公布。", "一、整改落实情况")
 LEDGER_ISSUES = [
     ("一/1", "学习贯彻党的二十大精神不深入", "completed", 2),
     ("一/2", "落实“一岗双责”不到位", "completed", 0),
@@ -160,29 +153,7 @@ def _ledger_page() -> bytes:
     return f"<html><head><meta charset='utf-8'><title>通报</title></head><body><div class=article><h1>{LEDGER_OPENING[0]}</h1>{body}{table}<p>欢迎广大干部群众监督。</p></div></body></html>".encode()
 
 
-def _ledger_docx() -> bytes:
-    import io
-
-    import docx
-
-    document = docx.Document()
-    for line in LEDGER_OPENING:
-        document.add_paragraph(line)
-    table = document.add_table(rows=len(LEDGER_ROWS) + 1, cols=len(LEDGER_HEADER))
-    for r, cells in enumerate([LEDGER_HEADER, *LEDGER_ROWS]):
-        for c, value in enumerate(cells):
-            paragraphs = (value,) if isinstance(value, str) else value
-            cell = table.cell(r, c)
-            cell.text = paragraphs[0]
-            for more in paragraphs[1:]:
-                cell.add_paragraph(more)
-    document.add_paragraph("欢迎广大干部群众监督。")
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-@pytest.mark.parametrize("name, make", [("ledger.html", _ledger_page), ("ledger.docx", _ledger_docx)])
+@pytest.mark.parametrize("name, make", [("ledger.html", _ledger_page), ("ledger.docx", ledger_docx), ("ledger.doc", lambda: (WORD97 / "ledger.doc").read_bytes())])
 def test_a_ledger_saved_as_a_web_page_or_a_word_file_lists_its_problems(name, make):
     from bulletin_miner.ingest import source_from_bytes
     from bulletin_miner.pipeline import build_pipeline, run
