@@ -14,7 +14,7 @@ import bisect
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import regex
 from spacy.language import Language
@@ -314,18 +314,26 @@ def outline(doc: Doc) -> Doc:
     listed = []
     for problem in problems:
         body_end = next_boundary(problem.title_start)
-        chain = _chain_without_container(problem, names.containers)
-        listed.append(({
-            "path": problem.path(),
-            "aspect": names.of(chain[0]) if chain else None,
-            "category": names.of(chain[-1]) if len(chain) >= 2 else None,
-            "title": problem_title(text, problem),
-            "status": _status(text, problem, body_end),
-            "char_start": problem.line_start,
-            "char_end": body_end,
-        }, _measure_spans(text, problem.body_start, body_end) or _listed_measures(text, problem, measure_lines, body_end)))
+        aspect, category = names.grouping(problem.ancestors())
+        listed.append(_Listed(
+            problem.path(), aspect, category, problem_title(text, problem), _status(text, problem, body_end), problem.line_start, body_end,
+            _measure_spans(text, problem.body_start, body_end) or _listed_measures(text, problem, measure_lines, body_end),
+        ))
     _add_problems(doc, st, result, listed)
     return doc
+
+
+class _Listed(NamedTuple):
+    """A problem found, under a heading or in a ledger's row, before it becomes an issues row."""
+
+    path: str
+    aspect: str | None
+    category: str | None
+    title: tuple[str, int, int]  # the name and its span
+    status: str | None
+    char_start: int
+    char_end: int
+    measures: list[tuple[str, int, int]]  # (ordinal, start, end) of each
 
 
 class _Names:
@@ -343,6 +351,14 @@ class _Names:
             name = self.names[id(heading)] = _heading_name(self.text, heading)
         return name
 
+    def grouping(self, chain: list[Heading]) -> tuple[str | None, str | None]:
+        """The aspect and the category of what lies under these headings (top
+        first): the first, and the last when there are two or more, less a
+        top section that only holds the findings (`二、整改落实的成效` above its aspects)."""
+        if len(chain) >= 2 and id(chain[0]) in self.containers:
+            chain = chain[1:]
+        return (self.of(chain[0]) if chain else None), (self.of(chain[-1]) if len(chain) >= 2 else None)
+
 
 def _read_ledgers(doc: Doc, st: DocState, result: Outline, headings: list[Heading], body_lines: list[tuple[int, int]]) -> None:
     """Problems from the rows of ledgers (stages/ledger.py), under the headings that hold them."""
@@ -350,53 +366,45 @@ def _read_ledgers(doc: Doc, st: DocState, result: Outline, headings: list[Headin
     rows = ledger_rows(text, body_lines)
     if not rows:
         return
-    cfg = _cfg()
     names = _Names(text, [h for h in headings if h.parent is None])
     starts = [h.line_start for h in headings]
     listed = []
     for index, row in enumerate(rows, start=1):
         i = bisect.bisect_right(starts, row.line[0]) - 1
-        holder = headings[i] if i >= 0 else None
-        chain = [] if holder is None else holder.ancestors() + [holder]
-        if chain and id(chain[0]) in names.containers:
-            chain = chain[1:]
+        holder = headings[i] if i >= 0 else None  # the heading the table stands under
+        aspect, category = names.grouping([] if holder is None else [*holder.ancestors(), holder])
+        if row.aspect is not None:  # the row's own aspect cell says it
+            aspect, category = text[slice(*row.aspect)], None
         number = row.number or str(index)
-        status = None
-        if row.status is not None:
-            start, end = row.status
-            status = next((s for s, p in cfg["status"].items() if p.search(text, start, min(end, start + STATUS_REACH))), None)
-        listed.append(({
-            "path": f"{holder.path()}/{number}" if holder else number,
-            "aspect": text[slice(*row.aspect)] if row.aspect else names.of(chain[0]) if chain else None,
-            "category": names.of(chain[-1]) if row.aspect is None and len(chain) >= 2 else None,
-            "title": title_in(text, *row.problem),
-            "status": status,
-            "char_start": row.line[0],
-            "char_end": row.line[1],
-        }, (_measure_spans(text, *row.measures) or cell_measures(text, *row.measures)) if row.measures else []))
+        listed.append(_Listed(
+            f"{holder.path()}/{number}" if holder else number, aspect, category, title_in(text, *row.problem),
+            _stated_status(text, row.status[0], min(row.status[1], row.status[0] + STATUS_REACH)) if row.status else None,
+            row.line[0], row.line[1],
+            (_measure_spans(text, *row.measures) or cell_measures(text, *row.measures)) if row.measures else [],
+        ))
     _add_problems(doc, st, result, listed)
 
 
-def _add_problems(doc: Doc, st: DocState, result: Outline, listed: list[tuple[dict[str, Any], list[tuple[str, int, int]]]]) -> None:
+def _add_problems(doc: Doc, st: DocState, result: Outline, listed: list[_Listed]) -> None:
     """The issues and measures tables' rows for the problems found, in order, and their measures' facts."""
     text = st.text
     measure_regions: list[tuple[int, int, int, int]] = []  # (start, end, issue_seq, measure_seq)
-    for seq, (problem, measures) in enumerate(listed, start=1):
-        title, t_start, t_end = problem.pop("title")
+    for seq, problem in enumerate(listed, start=1):
+        title, t_start, t_end = problem.title
         result.issues.append({
             "seq": seq,
-            "path": problem["path"],
-            "aspect": problem["aspect"],
-            "category": problem["category"],
+            "path": problem.path,
+            "aspect": problem.aspect,
+            "category": problem.category,
             "title": title,
-            "status": problem["status"],
-            "n_measures": len(measures),
-            "char_start": problem["char_start"],
-            "char_end": problem["char_end"],
+            "status": problem.status,
+            "n_measures": len(problem.measures),
+            "char_start": problem.char_start,
+            "char_end": problem.char_end,
             "title_start": t_start,
             "title_end": t_end,
         })
-        for measure_seq, (ordinal, s, e) in enumerate(measures, start=1):
+        for measure_seq, (ordinal, s, e) in enumerate(problem.measures, start=1):
             content_start = s + len(ordinal) + (1 if text.startswith(_LEX["measure_suffix"], s + len(ordinal)) else 0)
             measure_text = text[content_start:e].lstrip(_LEX["marker_trail"]).strip()
             result.measures.append({
@@ -414,15 +422,6 @@ def _add_problems(doc: Doc, st: DocState, result: Outline, listed: list[tuple[di
     _check_counts(st, result)
 
 
-def _chain_without_container(problem: Heading, containers: set[int]) -> list[Heading]:
-    """The headings above a problem, less a top section that only holds the
-    findings (`二、整改落实的成效` above its aspects): `containers`, by id."""
-    chain = problem.ancestors()
-    if len(chain) >= 2 and id(chain[0]) in containers:
-        chain = chain[1:]
-    return chain
-
-
 def _heading_name(text: str, heading: Heading) -> str:
     return problem_title(text, heading)[0]
 
@@ -435,11 +434,12 @@ def _status(text: str, problem: Heading, body_end: int) -> str | None:
     label = cfg["rectification_label"].match(text, body)
     opening = label.end() if label else body
     regions.append((opening, min(opening + STATUS_REACH, body_end)))
-    for start, end in regions:
-        for status, pattern in cfg["status"].items():
-            if pattern.search(text, start, end):
-                return status
-    return None
+    return next((status for start, end in regions if (status := _stated_status(text, start, end))), None)
+
+
+def _stated_status(text: str, start: int, end: int) -> str | None:
+    """The status text[start:end] states (completed, in_progress, long_term), if any."""
+    return next((status for status, pattern in _cfg()["status"].items() if pattern.search(text, start, end)), None)
 
 
 def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int, int, int]]) -> None:
