@@ -97,7 +97,7 @@ def _archive(data: bytes, path: str | None) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as err:
         # a damaged directory can also claim an unsupported zip version or bad offsets
-        raise BulletinError(ErrorKind.CORRUPT, f"not a readable zip/docx: {type(err).__name__}: {err}", path=path) from None
+        raise BulletinError(ErrorKind.CORRUPT, f"not a readable zip (a .docx or .ofd): {type(err).__name__}: {err}", path=path) from None
 
 
 def docx_to_text(data: bytes, path: str | None = None) -> str:
@@ -186,7 +186,7 @@ def table_row(cells: list[list[str]]) -> str:
     >>> table_row([["一、关于学习的问题", "一是制定计划。"]])
     '一、关于学习的问题\\n一是制定计划。'
     """
-    if len(cells) < 2 or any(BAR in line for cell in cells for line in cell if line.startswith(BAR)):
+    if len(cells) < 2 or any(line.startswith(BAR) for cell in cells for line in cell):
         return "\n".join(line for cell in cells for line in cell)
     return "| " + " | ".join(" ".join(cell) for cell in cells) + " |"
 

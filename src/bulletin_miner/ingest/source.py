@@ -64,7 +64,7 @@ def looks_like_html(text: str) -> bool:
 def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
     """Decode and normalise one document's bytes.
 
-    The format is sniffed from the content (PDF, zip/docx, OLE2/doc, MHTML, HTML, text), not
+    The format is sniffed from the content (PDF, zip: .docx or .ofd, OLE2/doc, MHTML, HTML, text), not
     trusted from the file's ending.
     """
     kind = sniff(data)
