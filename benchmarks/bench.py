@@ -4,7 +4,8 @@
 
 Builds a corpus of N varied documents from data/raw (numbers, places and
 paragraph order mutated so no two are alike), then, each in a fresh process
-and repeated, reports the median of:
+and repeated, reports the median of (the first three run in rounds, one of
+each a round, and compared round by round):
 - bulletin_miner with 1 and 2 workers (--force, so every document is extracted),
 - the reference: spacy.blank("zh") with the jieba segmenter over the same texts,
 - a no-change re-run (everything from the cache),
@@ -140,8 +141,25 @@ print(json.dumps({{"seconds": elapsed, "docs": n, "rss_kb": resource.getrusage(r
 
 
 def measure(code: str, repeat: int, one_core: bool = False) -> dict:
-    runs = [_child(code, one_core) for _ in range(repeat)]
-    return {"seconds": statistics.median(r["seconds"] for r in runs), "rss_mb": statistics.median(r["rss_kb"] for r in runs) / 1024, "docs": runs[0]["docs"]}
+    return summary([_child(code, one_core) for _ in range(repeat)])
+
+
+def summary(runs: list[dict]) -> dict:
+    return {"seconds": statistics.median(r["seconds"] for r in runs), "rss_mb": statistics.median(r["rss_kb"] for r in runs) / 1024, "docs": runs[0]["docs"], "runs": runs}
+
+
+def interleaved(codes: list[tuple[str, bool]], repeat: int) -> list[dict]:
+    """Each configuration run `repeat` times, in rounds (one run of each a
+    round), so that a machine getting slower or faster over the minutes
+    weighs on all of them alike; `vs reference` is then the median of the
+    rounds' own ratios."""
+    rounds = [[_child(code, one_core) for code, one_core in codes] for _ in range(repeat)]
+    return [summary([r[k] for r in rounds]) for k in range(len(codes))]
+
+
+def ratio(run: dict, reference: dict) -> float:
+    """The median over rounds of this run's throughput over the reference's in the same round."""
+    return statistics.median(ref["seconds"] / own["seconds"] * own["docs"] / ref["docs"] for own, ref in zip(run["runs"], reference["runs"]))
 
 
 def main() -> None:
@@ -161,16 +179,17 @@ def main() -> None:
             code = RUN_OURS.format(corpus=str(n_corpus), out=str(target), workers=workers, force=force)
             return measure(code, args.repeat, one_core=workers == 1)
 
-        reference = measure(RUN_REFERENCE.format(corpus=str(corpus)), args.repeat, one_core=True)
-        one = ours(1, work / "out1")
-        two = ours(2, work / "out2")
+        def ours_code(workers: int, target: Path, force: bool = True) -> tuple[str, bool]:
+            return RUN_OURS.format(corpus=str(corpus), out=str(target), workers=workers, force=force), workers == 1
+
+        reference, one, two = interleaved([(RUN_REFERENCE.format(corpus=str(corpus)), True), ours_code(1, work / "out1"), ours_code(2, work / "out2")], args.repeat)
         rerun = ours(2, work / "out2", force=False)
         double = ours(2, work / "out2x", n_corpus=corpus2)
         ref_rate = reference["docs"] / reference["seconds"]
-        for name, r in [("spaCy zh + jieba (reference, 1 core)", reference), ("bulletin_miner, 1 worker", one), ("bulletin_miner, 2 workers", two), ("no-change re-run (2 workers)", rerun)]:
-            rate = r["docs"] / r["seconds"]
-            rows.append(f"| {name} | {rate:,.1f} | {mb / r['seconds']:.2f} | {rate / ref_rate:.1f}× | {r['rss_mb']:.0f} |")
-        print(f"\n{args.docs} documents, {mb:.1f} MB of text, median of {args.repeat} runs each\n")
+        for name, r in [("spaCy zh + jieba (reference, 1 core)", reference), ("bulletin_miner, 1 worker", one), ("bulletin_miner, 2 workers", two)]:
+            rows.append(f"| {name} | {r['docs'] / r['seconds']:,.1f} | {mb / r['seconds']:.2f} | {ratio(r, reference):.1f}× | {r['rss_mb']:.0f} |")
+        rows.append(f"| no-change re-run (2 workers) | {rerun['docs'] / rerun['seconds']:,.1f} | {mb / rerun['seconds']:.2f} | {rerun['docs'] / rerun['seconds'] / ref_rate:.1f}× | {rerun['rss_mb']:.0f} |")
+        print(f"\n{args.docs} documents, {mb:.1f} MB of text, median of {args.repeat} runs each (the first three in rounds: reference, 1 worker, 2 workers)\n")
         print("| run | docs/s | MB/s | vs reference | peak RSS (MB) |")
         print("|---|---:|---:|---:|---:|")
         print("\n".join(rows))
