@@ -107,7 +107,8 @@ def bad_corpus(tmp_path_factory) -> Path:
     os.symlink(corpus / "moved-away.txt", corpus / "broken-link.txt")  # a link to a file that is gone
     os.mkfifo(corpus / "pipe.txt")  # reading a named pipe would wait for ever
     # Word 97-2003 is read; another OLE2 file (Excel 97-2003) is named, not read; a compound
-    # file's signature before UTF-16 text is a damaged file, not text; RTF is not read as text
+    # file's signature before UTF-16 text is a damaged file, not text; RTF is read, unless it holds
+    # text a reader would not see (a tracked deletion)
     shutil.copy(WORD97 / "bulletin_000.doc", corpus / "word97.doc")
     shutil.copy(WORD97 / "workbook.xls", corpus / "workbook.xls")
     (corpus / "saved-page.mht").write_bytes(mhtml(f"<html><body><h1>关于巡察整改进展情况的通报</h1><p>{bulletin.replace('三门县', '温岭市')}</p></body></html>", "gb2312"))
@@ -118,6 +119,7 @@ def bad_corpus(tmp_path_factory) -> Path:
     drawn = [piece for line in bulletin.replace("三门县", "玉环市").splitlines() if line.strip() for piece in typeset(line, 28)]
     (corpus / "drawn.ofd").write_bytes(ofd([drawn[i:i + 22] for i in range(0, len(drawn), 22)]))
     (corpus / "exported.rtf").write_bytes(rb"{\rtf1\ansi\ansicpg936{\fonttbl{\f0\fcharset134 SimSun;}}\f0 \'d1\'b2\'b2\'ec\'d5\'fb\'b8\'c4\par}" * 40)
+    shutil.copy(WORD97.parent / "rtf" / "tracked_000.rtf", corpus / "tracked.rtf")
     (corpus / "unknown-zip-version.docx").write_bytes(_docx_of_unknown_zip_version())
     return corpus
 
@@ -141,17 +143,17 @@ def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
         "workbook.xls": "E008_unsupported_format",
         "broken-link.txt": "E001_not_found",
         "pipe.txt": "E002_unreadable",
-        "exported.rtf": "E008_unsupported_format",
+        "tracked.rtf": "E008_unsupported_format",
         "notice.ofd": "E012_corrupt_file",
     }
     messages = {Path(row["source_path"]).name: row["message"] for row in tables["errors"]}
-    assert "OFD" in messages["notice.ofd"] and "Excel 97-2003" in messages["workbook.xls"] and "RTF" in messages["exported.rtf"]
+    assert "OFD" in messages["notice.ofd"] and "Excel 97-2003" in messages["workbook.xls"] and "RTF" in messages["tracked.rtf"]
     assert "OLE2" in messages["old-word.doc"]
     # a damaged file is the file's fault, told as such, not a failure of the pipeline
     assert stages["damaged.pdf"] == stages["unknown-zip-version.docx"] == "ingest"
     extracted = {Path(row["source_path"]).name for row in tables["documents"]}
     assert {p.name for p in GOOD} <= extracted
-    assert {"gbk.txt", "truncated-utf8.txt", "stray-byte.txt", "scripts.html", "real.docx", "text.pdf", "pdf-named.txt", "drawn.ofd"} <= extracted
+    assert {"gbk.txt", "truncated-utf8.txt", "stray-byte.txt", "scripts.html", "real.docx", "text.pdf", "pdf-named.txt", "drawn.ofd", "exported.rtf"} <= extracted
     # word97.doc is sample 000 as Word 97-2003: the same content under another name would be a
     # duplicate, and it is not one (other bytes); its text is the sample's plus a table, so no repost
     assert "word97.doc" in extracted and "saved-page.mht" in extracted

@@ -691,11 +691,12 @@ def test_a_word_text_box_is_read_once_where_it_stands():
 # --- .doc: Word 97-2003 -------------------------------------------------------
 
 
-def test_a_word_97_bulletin_reads_as_its_text_does():
+@pytest.mark.parametrize("saved", ["word97/bulletin_000.doc", "rtf/bulletin_000.rtf"])
+def test_a_bulletin_saved_by_word_reads_as_its_text_does(saved):
     from bulletin_miner.pipeline import build_pipeline, run
 
     as_text = run(load_document(RAW / "000_0c943710c0299a2d.txt"), build_pipeline())
-    as_doc = run(load_document(WORD97 / "bulletin_000.doc"), build_pipeline())
+    as_doc = run(load_document(WORD97.parent / saved), build_pipeline())
     assert as_doc.fields == as_text.fields
     assert [(i["path"], i["title"], i["status"]) for i in as_doc.issues] == [(i["path"], i["title"], i["status"]) for i in as_text.issues]
     assert [(m["label"], m["text"]) for m in as_doc.measures] == [(m["label"], m["text"]) for m in as_text.measures]
@@ -1019,3 +1020,45 @@ def test_an_ofd_whose_page_will_not_inflate_is_a_damaged_file():
     with pytest.raises(BulletinError) as raised:
         source_from_bytes(bytes(package), "notice.ofd")
     assert raised.value.kind.value == "E012_corrupt_file" and "OFD" in raised.value.message
+
+
+# --- RTF ----------------------------------------------------------------------
+
+RTF = WORD97.parent / "rtf"  # LibreOffice's RTF of the Word fixtures (word97/make.py)
+
+
+def test_an_rtf_is_its_main_text_with_field_results_and_table_rows():
+    # (that it reads field for field as its text does: test_a_bulletin_saved_by_word_reads_as_its_text_does)
+    text = load_document_bytes((RTF / "bulletin_000.rtf").read_bytes())
+    # its table a row a line; not its running header, nor the hyperlink's field code
+    assert text.splitlines()[-3:] == ["| 序号 | 问题 | 状态 |", "| 1 | | 已完成 |", "详见三门县人民政府网站。"]
+    assert "页眉" not in text and "HYPERLINK" not in text
+
+
+def test_an_rtf_with_a_tracked_deletion_or_hidden_text_is_not_read():
+    # striprtf reads both as text: sample 000's amount would be 5.13.0034(初稿5.1)万元
+    from bulletin_miner.errors import BulletinError
+
+    with pytest.raises(BulletinError) as raised:
+        load_document(RTF / "tracked_000.rtf")
+    assert raised.value.kind.value == "E008_unsupported_format" and "tracked deletions or hidden text" in raised.value.message
+    visible = rb"{\rtf1\ansi\ansicpg936{\fonttbl{\f0\fcharset134 SimSun;}}\f0 \'d1\'b2\'b2\'ec{\v0 \'d5\'fb\'b8\'c4}\par}"
+    assert load_document_bytes(visible) == "巡察整改"  # \v0 ends hidden text: not a reason to refuse
+
+
+def load_document_bytes(data: bytes) -> str:
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    return source_from_bytes(data, "notice.rtf").normalized.text
+
+
+@pytest.mark.parametrize("rtf", [
+    rb"{\rtf1\ansi\u99999999999999999999? x}",  # found by fuzzing: striprtf's OverflowError escaped
+    rb"{\rtf1\ansi\ansicpg936\f0 \'d1\'b2\'b2}",  # a character cut in two
+])
+def test_a_damaged_rtf_is_a_coded_error(rtf):
+    from bulletin_miner.errors import BulletinError
+
+    with pytest.raises(BulletinError) as raised:
+        load_document_bytes(rtf)
+    assert raised.value.kind.value in ("E012_corrupt_file", "E005_undecodable")

@@ -153,7 +153,10 @@ def _ledger_page() -> bytes:
     return f"<html><head><meta charset='utf-8'><title>通报</title></head><body><div class=article><h1>{LEDGER_OPENING[0]}</h1>{body}{table}<p>欢迎广大干部群众监督。</p></div></body></html>".encode()
 
 
-@pytest.mark.parametrize("name, make", [("ledger.html", _ledger_page), ("ledger.docx", ledger_docx), ("ledger.doc", lambda: (WORD97 / "ledger.doc").read_bytes())])
+@pytest.mark.parametrize("name, make", [
+    ("ledger.html", _ledger_page), ("ledger.docx", ledger_docx), ("ledger.doc", lambda: (WORD97 / "ledger.doc").read_bytes()),
+    ("ledger.rtf", lambda: (WORD97.parent / "rtf" / "ledger.rtf").read_bytes()),
+])
 def test_a_ledger_saved_as_a_web_page_or_a_word_file_lists_its_problems(name, make):
     from bulletin_miner.ingest import source_from_bytes
     from bulletin_miner.pipeline import build_pipeline, run

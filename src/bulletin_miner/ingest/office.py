@@ -43,14 +43,6 @@ WRAP_MIN_LINES = 3
 WRAP_SLACK_EMS = 1.5
 
 
-# Formats recognised but not read, with what to tell the user: RTF read as
-# text would be its markup. (An OLE2 file is read when it holds a Word
-# 97-2003 document, ingest.worddoc; it says what else it is.)
-UNREAD_FORMATS = {
-    "rtf": "an RTF file: its markup is not read as text; save it as .docx, PDF or plain text",
-}
-
-
 def sniff(data: bytes) -> str | None:
     r"""The format the bytes are, whatever the file's ending says.
 

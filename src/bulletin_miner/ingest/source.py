@@ -11,7 +11,8 @@ from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.decode import Decoded, decode
 from bulletin_miner.ingest.html import html_to_text
 from bulletin_miner.ingest.mhtml import mhtml_page
-from bulletin_miner.ingest.office import UNREAD_FORMATS, pdf_to_text, sniff, zip_to_text
+from bulletin_miner.ingest.office import pdf_to_text, sniff, zip_to_text
+from bulletin_miner.ingest.rtf import rtf_to_text
 from bulletin_miner.ingest.textnorm import NormalizedText, normalize
 from bulletin_miner.ingest.worddoc import doc_to_text
 
@@ -64,7 +65,7 @@ def looks_like_html(text: str) -> bool:
 def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
     """Decode and normalise one document's bytes.
 
-    The format is sniffed from the content (PDF, zip: .docx or .ofd, OLE2/doc, MHTML, HTML, text), not
+    The format is sniffed from the content (PDF, zip: .docx or .ofd, OLE2/doc, RTF, MHTML, HTML, text), not
     trusted from the file's ending.
     """
     kind = sniff(data)
@@ -76,8 +77,8 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
         text, encoding = zip_to_text(data, source_path)
     elif kind == "ole2":
         text, encoding = doc_to_text(data, source_path), "doc"
-    elif kind in UNREAD_FORMATS:
-        raise BulletinError(ErrorKind.UNSUPPORTED, UNREAD_FORMATS[kind], path=source_path)
+    elif kind == "rtf":
+        text, encoding = rtf_to_text(data, source_path), "rtf"
     elif kind == "mhtml":  # a page saved as one file: its HTML out of the MIME package
         decoded = mhtml_page(data, source_path)
         text, encoding, warnings = decoded.text, decoded.encoding, _decode_warnings(decoded)
