@@ -1062,3 +1062,14 @@ def test_a_damaged_rtf_is_a_coded_error(rtf):
     with pytest.raises(BulletinError) as raised:
         load_document_bytes(rtf)
     assert raised.value.kind.value in ("E012_corrupt_file", "E005_undecodable")
+
+
+def test_an_ofd_page_listed_but_missing_is_left_out_with_a_warning():
+    from bulletin_miner.ingest.source import source_from_bytes
+
+    page = (f'<ofd:Page {_NS}><ofd:Content><ofd:Layer><ofd:TextObject ID="2" Boundary="20 30 100 8" Size="5">'
+            '<ofd:TextCode X="0" Y="5" DeltaX="g 8 5">关于巡察整改情况的通报</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>')
+    two_pages = _ONE_PAGE.replace("</ofd:Pages>", '<ofd:Page ID="2" BaseLoc="Pages/Page_1/Content.xml"/></ofd:Pages>')
+    source = source_from_bytes(_ofd_package({"OFD.xml": _ROOT, "Doc_0/Document.xml": two_pages, "Doc_0/Pages/Page_0/Content.xml": page}), "notice.ofd")
+    assert source.normalized.text == "关于巡察整改情况的通报"
+    assert source.warnings == ("ofd: page(s) 2 listed but not in the package; left out",)

@@ -14,8 +14,9 @@ broke are rejoined (office.rejoin_wrapped_lines).
 
 No maintained Python package reads OFD's text (ofdreader 0.1.0's wheel holds
 no code); the parts are read with lxml, entities and network access off.
-Templates (letterheads shared by pages), annotations and seals are not the
-document's text.
+Only the pages' own content is read: templates (letterheads shared by
+pages), annotations and seals are parts of their own, not the document's
+text. A package's first document is read (a second is rare).
 """
 from __future__ import annotations
 
@@ -56,8 +57,8 @@ class _Damaged(Exception):
     pass
 
 
-def ofd_to_text(archive: zipfile.ZipFile, path: str | None = None) -> str:
-    """The text of an OFD package's first document: its pages' lines, rejoined."""
+def ofd_to_text(archive: zipfile.ZipFile, path: str | None = None) -> tuple[str, tuple[str, ...]]:
+    """The text of an OFD package's first document (its pages' lines, rejoined), and what reading it noticed."""
     from bulletin_miner.ingest.office import pages_to_text
 
     names = set(archive.namelist())
@@ -71,12 +72,14 @@ def ofd_to_text(archive: zipfile.ZipFile, path: str | None = None) -> str:
             raise _Damaged(f"the document {doc_root} is not in the package")
         document = _xml(archive, document_path)
         pages = [_resolve(posixpath.dirname(document_path), page.get("BaseLoc", "")) for page in document.iter("{*}Page") if page.get("BaseLoc")]
+        missing = [n for n, page in enumerate(pages[:MAX_OFD_PAGES], start=1) if page not in names]
         lines_by_page = [page_lines(_glyphs(_xml(archive, page))) for page in pages[:MAX_OFD_PAGES] if page in names]
     except (_Damaged, lxml.etree.XMLSyntaxError, ValueError, KeyError, zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, RuntimeError) as err:  # RuntimeError: a member encrypted
         raise BulletinError(ErrorKind.CORRUPT, f"the OFD document cannot be read: {type(err).__name__}: {err}", path=path) from None
     if not any(line.strip() for lines in lines_by_page for line in lines):
         raise BulletinError(ErrorKind.NO_TEXT, "the OFD document draws no text (a scan?); OCR is not attempted", path=path)
-    return pages_to_text(["\n".join(lines) for lines in lines_by_page])
+    warnings = (f"ofd: page(s) {', '.join(map(str, missing))} listed but not in the package; left out",) if missing else ()
+    return pages_to_text(["\n".join(lines) for lines in lines_by_page]), warnings
 
 
 def _xml(archive: zipfile.ZipFile, name: str):
@@ -122,8 +125,6 @@ def _numbers(value: str | None) -> list[float]:
 def _glyphs(page) -> Iterator[Glyph]:
     """Every character the page's content draws, where it stands."""
     for text_object in page.iter("{*}TextObject"):
-        if any(ancestor.tag.endswith("}Template") for ancestor in text_object.iterancestors()):
-            continue
         box = _numbers(text_object.get("Boundary"))
         if len(box) < 2:
             continue

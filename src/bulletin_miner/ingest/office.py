@@ -72,16 +72,17 @@ def _check_archive(archive: zipfile.ZipFile, compressed: int, path: str | None) 
         raise BulletinError(ErrorKind.ARCHIVE_BOMB, f"archive would inflate to {inflated} bytes from {compressed}; refused", path=path)
 
 
-def zip_to_text(data: bytes, path: str | None = None) -> tuple[str, str]:
-    """The text of a zip-based document, and what it is: a Word document (docx) or an OFD document (ofd)."""
+def zip_to_text(data: bytes, path: str | None = None) -> tuple[str, str, tuple[str, ...]]:
+    """The text of a zip-based document, what it is (a Word document, docx, or an OFD one, ofd) and what reading it noticed."""
     from bulletin_miner.ingest.ofd import ofd_to_text
 
     with _archive(data, path) as archive:
         names = archive.namelist()
         if "word/document.xml" not in names and "OFD.xml" in names:
             _check_archive(archive, len(data), path)
-            return ofd_to_text(archive, path), "ofd"
-    return docx_to_text(data, path), "docx"
+            text, warnings = ofd_to_text(archive, path)
+            return text, "ofd", warnings
+    return docx_to_text(data, path), "docx", ()
 
 
 def _archive(data: bytes, path: str | None) -> zipfile.ZipFile:

@@ -74,7 +74,7 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
         text, warnings = pdf_to_text(data, source_path)
         encoding = "pdf"
     elif kind == "zip":  # a Word document, or an OFD one
-        text, encoding = zip_to_text(data, source_path)
+        text, encoding, warnings = zip_to_text(data, source_path)
     elif kind == "ole2":
         text, encoding = doc_to_text(data, source_path), "doc"
     elif kind == "rtf":
