@@ -134,13 +134,13 @@ def test_ledger_rows_never_raise_and_their_cells_lie_in_their_row(text):
 
     lines = [m.span() for m in regex.finditer(r"[^\n]+", text)]
     for row in ledger_rows(text, lines):
-        for span in (row.problem, row.measures, row.status):
+        for span in (row.problem, row.status, *row.measures):
             assert span is None or row.line[0] < span[0] < span[1] < row.line[1]
         assert "|" not in text[slice(*row.problem)] and text[slice(*row.problem)].strip()
         assert column_kind(text[slice(*row.problem)]) not in ("serial", "measures", "status")  # a header cut short is no problem
-        if row.measures:
-            measures = cell_measures(text, *row.measures)
-            assert all(row.measures[0] <= s < e <= row.measures[1] for _, s, e in measures)
+        for cell in row.measures:
+            measures = cell_measures(text, *cell)
+            assert all(cell[0] <= s < e <= cell[1] for _, s, e in measures)
             assert [e for _, _, e in measures[:-1]] == [s for _, s, _ in measures[1:]]  # they follow one another
 
 

@@ -164,3 +164,20 @@ def test_a_ledger_saved_as_a_web_page_or_a_word_file_lists_its_problems(name, ma
     record = run(source_from_bytes(make(), name), build_pipeline())
     assert [(i["path"], i["title"], i["status"], i["n_measures"]) for i in record.issues] == LEDGER_ISSUES
     assert [m["label"] for m in record.measures if m["issue_seq"] == 3] == ["追回违规资金12.5万元", "修订制度3项"]
+
+
+def test_a_ledger_problem_merged_over_rows_has_each_rows_measures():
+    text = HEAD + "\n".join([
+        "| 序号 | 存在问题 | 整改措施 | 完成情况 |",
+        "| 1 | 制度不健全 | 修订财务制度 | 已完成 |",
+        "| 制定采购办法,追回资金3万元 | 已完成 |",
+        "| 2 | 作风不实 | 开展作风整顿 | 持续推进 |",
+    ])
+    record = extract_text(text)
+    assert [(m["issue_seq"], m["ordinal"], m["marker"], m["text"]) for m in record.measures] == [
+        (1, "", "", "修订财务制度"), (1, "", "", "制定采购办法,追回资金3万元"),
+    ]
+    first = record.issues[0]
+    assert record.text[first["char_start"]:first["char_end"]].endswith("| 制定采购办法,追回资金3万元 | 已完成 |")  # both its rows
+    amount = next(f for f in record.facts if f.field == "funds_recovered_cny")
+    assert (amount.value, amount.issue_seq, amount.measure_seq) == (30000, 1, 2)

@@ -4,11 +4,14 @@ The readers write a table's row as one line with its cells between bars,
 `| 1 | 学习不深入 | 一是制定计划。二是… | 已完成 |` (web pages, .docx). A
 table is a ledger when its header row names a problem column and a
 measures or a status column (resources/outline.yml, `ledger_columns`);
-each row under it with a problem is one problem. The outline stage reads
-ledgers only when its headings list no problems.
+each row under it with a problem is one problem, and a row after it with
+measures but no problem (its problem cell merged over both) holds more of
+its measures. The outline stage reads ledgers only when its headings list
+no problems.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -25,11 +28,11 @@ Span = tuple[int, int]
 class LedgerRow:
     """One problem of a ledger: spans of its cells in the text (None where the table has no such column)."""
 
-    line: Span
+    line: Span               # its row (the first, when its problem cell is merged over several)
     number: str | None       # its 序号 as written, when the table has one
     problem: Span
     aspect: Span | None      # its own aspect cell, or the one a merged cell above gives it
-    measures: Span | None
+    measures: tuple[Span, ...]  # its measures cell in each of its rows
     status: Span | None
 
 
@@ -90,10 +93,11 @@ def ledger_rows(text: str, lines: list[Span]) -> list[LedgerRow]:
     header_texts: list[str] = []
     width = 0
     aspect: Span | None = None
+    continues = False  # the row before gave a problem (or went on with one)
     for start, end in lines:
         spans = cells(text, start, end)
         if spans is None:
-            header = None  # the table has ended
+            header, continues = None, False  # the table has ended
             continue
         texts = [text[a:b] for a, b in spans]
         if header is None:
@@ -103,6 +107,7 @@ def ledger_rows(text: str, lines: list[Span]) -> list[LedgerRow]:
                 header_texts, width, aspect = texts, len(spans), None
             continue
         if texts == header_texts:  # the header again, on the table's next page
+            continues = False
             continue
         # A merged cell (rowspan) leaves a row short by the cells it covers,
         # at the left: the others are aligned from the right, and the merged
@@ -121,12 +126,19 @@ def ledger_rows(text: str, lines: list[Span]) -> list[LedgerRow]:
         own_aspect = cell("aspect") if shift == 0 else None
         if own_aspect is not None or shift == 0:
             aspect = own_aspect
-        problem = cell("problem")
+        problem, measures = cell("problem"), cell("measures")
+        if problem is None and measures is not None and continues:
+            # the problem's cell is merged over this row too: one more of its measures
+            last = rows[-1]
+            rows[-1] = dataclasses.replace(last, line=(last.line[0], end), measures=(*last.measures, measures))
+            continue
+        continues = False
         if problem is None or column_kind(text[slice(*problem)]) in ("serial", "measures", "status"):
             continue  # no problem, or a column's name where it should be (a header cut short)
         serial = cell("serial") if shift == 0 else spans[0] if _SERIAL.fullmatch(text, *spans[0]) else None
         number = text[slice(*serial)] if serial and _SERIAL.fullmatch(text, *serial) else None
-        rows.append(LedgerRow((start, end), number, problem, aspect, cell("measures"), cell("status")))
+        rows.append(LedgerRow((start, end), number, problem, aspect, (measures,) if measures else (), cell("status")))
+        continues = True
     return rows
 
 

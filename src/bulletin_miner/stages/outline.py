@@ -380,9 +380,23 @@ def _read_ledgers(doc: Doc, st: DocState, result: Outline, headings: list[Headin
             f"{holder.path()}/{number}" if holder else number, aspect, category, title_in(text, *row.problem),
             _stated_status(text, row.status[0], min(row.status[1], row.status[0] + STATUS_REACH)) if row.status else None,
             row.line[0], row.line[1],
-            (_measure_spans(text, *row.measures) or cell_measures(text, *row.measures)) if row.measures else [],
+            _row_measures(text, row.measures),
         ))
     _add_problems(doc, st, result, listed)
+
+
+def _row_measures(text: str, cells: tuple[tuple[int, int], ...]) -> list[tuple[str, int, int]]:
+    """A ledger problem's measures: those numbered in its cell (一是, 1., (1), ①);
+    with its problem cell merged over several rows, each row's cell is one
+    more measure (with no ordinal written), or its own numbered ones."""
+    measures: list[tuple[str, int, int]] = []
+    for start, end in cells:
+        numbered = _measure_spans(text, start, end) or cell_measures(text, start, end)
+        if numbered or len(cells) == 1:
+            measures += numbered
+        else:
+            measures.append(("", start, end))  # no ordinal is written: the row is its number
+    return measures
 
 
 def _add_problems(doc: Doc, st: DocState, result: Outline, listed: list[_Listed]) -> None:
@@ -405,7 +419,7 @@ def _add_problems(doc: Doc, st: DocState, result: Outline, listed: list[_Listed]
             "title_end": t_end,
         })
         for measure_seq, (ordinal, s, e) in enumerate(problem.measures, start=1):
-            content_start = s + len(ordinal) + (1 if text.startswith(_LEX["measure_suffix"], s + len(ordinal)) else 0)
+            content_start = s + len(ordinal) + (1 if ordinal and text.startswith(_LEX["measure_suffix"], s + len(ordinal)) else 0)
             measure_text = text[content_start:e].lstrip(_LEX["marker_trail"]).strip()
             result.measures.append({
                 "issue_seq": seq,
