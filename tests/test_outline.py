@@ -149,7 +149,8 @@ def _ledger_page() -> bytes:
         return "<tr>" + "".join("<td>" + "".join(f"<p class=MsoNormal>{p}</p>" for p in ((c,) if isinstance(c, str) else c)) + "</td>" for c in cells) + "</tr>"
 
     body = "".join(f"<p>{line}</p>" for line in LEDGER_OPENING[1:])
-    table = "<table class=MsoNormalTable>" + row(LEDGER_HEADER) + "".join(row(r) for r in LEDGER_ROWS) + "</table>"
+    title = f"<tr><td colspan={len(LEDGER_HEADER)}><p class=MsoNormal>巡察整改落实情况台账</p></td></tr>"  # a row across the table
+    table = "<table class=MsoNormalTable>" + title + row(LEDGER_HEADER) + "".join(row(r) for r in LEDGER_ROWS) + "</table>"
     return f"<html><head><meta charset='utf-8'><title>通报</title></head><body><div class=article><h1>{LEDGER_OPENING[0]}</h1>{body}{table}<p>欢迎广大干部群众监督。</p></div></body></html>".encode()
 
 

@@ -206,17 +206,23 @@ def _is_grid(table) -> bool:
     the navigation), two columns (a sidebar beside the article) or the
     article in a cell; a ledger of problems has none of these.
 
-    >>> grid = lxml.html.fromstring("<table><tr><td>序号</td><td>问题</td><td>措施</td></tr>"
-    ...                             "<tr><td><p>1</p></td><td><p>学习不深入</p></td><td><p>一是学习。</p><p>二是考勤。</p></td></tr></table>")
+    >>> rows = ("<tr><td>序号</td><td>问题</td><td>措施</td></tr>"
+    ...         "<tr><td><p>1</p></td><td><p>学习不深入</p></td><td><p>一是学习。</p><p>二是考勤。</p></td></tr>")
+    >>> grid = lxml.html.fromstring(f"<table>{rows}</table>")
+    >>> titled = lxml.html.fromstring(f"<table><tr><td colspan=3><p>整改台账</p></td></tr>{rows}</table>")
     >>> layout = lxml.html.fromstring("<table><tr><td>标志</td><td>横幅</td><td>搜索</td></tr><tr><td colspan=3><p>正文</p></td></tr></table>")
     >>> article = "<p>" + "一、关于学习的问题。一是制定计划。" * 60 + "</p>"
     >>> columns = lxml.html.fromstring(f"<table><tr><td>标志</td><td>横幅</td><td>搜索</td></tr><tr><td>导航</td><td>{article}</td><td>链接</td></tr></table>")
-    >>> _is_grid(grid), _is_grid(layout), _is_grid(columns)
-    (True, False, False)
+    >>> _is_grid(grid), _is_grid(titled), _is_grid(layout), _is_grid(columns)
+    (True, True, False, False)
     """
     if table.xpath(".//table") or any(len(c.text_content()) > MAX_GRID_CELL_CHARS for c in table.iter("td", "th")):
         return False
     widths = [len([c for c in row.iterchildren("td", "th")]) for row in table.iter("tr")]
+    while widths and widths[0] == 1:  # a title row across the table (巡察整改台账), a note under it
+        widths.pop(0)
+    while widths and widths[-1] == 1:
+        widths.pop()
     return len(widths) >= 2 and min(widths) >= 2 and max(widths) >= 3
 
 
