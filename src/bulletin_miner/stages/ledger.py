@@ -109,18 +109,23 @@ def ledger_rows(text: str, lines: list[Span]) -> list[LedgerRow]:
         if texts == header_texts:  # the header again, on the table's next page
             continues = False
             continue
-        # A merged cell (rowspan) leaves a row short by the cells it covers,
-        # at the left: the others are aligned from the right, and the merged
-        # aspect is the one above.
+        # A merged cell (rowspan) leaves a row short by the cells it covers:
+        # the others are aligned from the right, but for a 序号 that the row
+        # still has in its first cell; the merged aspect is the one above.
         shift = width - len(spans)
         if shift < 0:
             continue  # more cells than the header names: not read rather than misread
+        own_serial = shift > 0 and header.get("serial") == 0 and _SERIAL.fullmatch(text, *spans[0]) is not None
 
         def cell(kind: str) -> Span | None:
             i = header.get(kind)
-            if i is None or i - shift < 0:
+            if i is None:
                 return None
-            a, b = spans[i - shift]
+            if shift and not (own_serial and i == 0):
+                i -= shift
+                if i < (1 if own_serial else 0):
+                    return None  # a column the merged cells cover
+            a, b = spans[i]
             return (a, b) if b > a else None
 
         own_aspect = cell("aspect") if shift == 0 else None
@@ -135,7 +140,7 @@ def ledger_rows(text: str, lines: list[Span]) -> list[LedgerRow]:
         continues = False
         if problem is None or column_kind(text[slice(*problem)]) in ("serial", "measures", "status"):
             continue  # no problem, or a column's name where it should be (a header cut short)
-        serial = cell("serial") if shift == 0 else spans[0] if _SERIAL.fullmatch(text, *spans[0]) else None
+        serial = cell("serial")
         number = text[slice(*serial)] if serial and _SERIAL.fullmatch(text, *serial) else None
         rows.append(LedgerRow((start, end), number, problem, aspect, (measures,) if measures else (), cell("status")))
         continues = True
