@@ -146,7 +146,7 @@ def test_ledger_rows_never_raise_and_their_cells_lie_in_their_row(text):
 
 @pytest.mark.parametrize("seed_text", ["", "\n\n", "关于巡察整改情况的通报"])
 @settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])  # the first call builds the pipeline
-@given(_BULLETINISH)
+@given(st.one_of(_BULLETINISH, _LEDGERISH))
 def test_pipeline_never_raises_and_spans_stay_exact(seed_text, text):
     from bulletin_miner.api import extract_text
     from bulletin_miner.errors import BulletinError
