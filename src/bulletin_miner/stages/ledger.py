@@ -20,6 +20,7 @@ import regex
 from bulletin_miner import vocab
 from bulletin_miner.ingest.office import BAR
 _SERIAL = regex.compile(r"[0-9]{1,3}")
+_COUNT = regex.compile(r"[0-9零〇一二两三四五六七八九十百千]+(?:个|项|条|件)?")
 
 Span = tuple[int, int]
 
@@ -138,8 +139,8 @@ def ledger_rows(text: str, lines: list[Span]) -> list[LedgerRow]:
             rows[-1] = dataclasses.replace(last, line=(last.line[0], end), measures=(*last.measures, measures))
             continue
         continues = False
-        if problem is None or column_kind(text[slice(*problem)]) in ("serial", "measures", "status"):
-            continue  # no problem, or a column's name where it should be (a header cut short)
+        if problem is None or _COUNT.fullmatch(text, *problem) or column_kind(text[slice(*problem)]) in ("serial", "measures", "status"):
+            continue  # no problem: none, a figure (a table of counts), or a column's name (a header cut short)
         serial = cell("serial")
         number = text[slice(*serial)] if serial and _SERIAL.fullmatch(text, *serial) else None
         rows.append(LedgerRow((start, end), number, problem, aspect, (measures,) if measures else (), cell("status")))
