@@ -20,7 +20,6 @@ import regex
 from bulletin_miner import vocab
 from bulletin_miner.ingest.office import BAR
 _SERIAL = regex.compile(r"[0-9]{1,3}")
-_COUNT = regex.compile(r"[0-9零〇一二两三四五六七八九十百千]+(?:个|项|条|件)?")
 
 Span = tuple[int, int]
 
@@ -139,7 +138,7 @@ def ledger_rows(text: str, lines: list[Span]) -> list[LedgerRow]:
             rows[-1] = dataclasses.replace(last, line=(last.line[0], end), measures=(*last.measures, measures))
             continue
         continues = False
-        if problem is None or _COUNT.fullmatch(text, *problem) or column_kind(text[slice(*problem)]) in ("serial", "measures", "status"):
+        if problem is None or vocab.pattern("outline", "ledger_figure").fullmatch(text, *problem) or column_kind(text[slice(*problem)]) in ("serial", "measures", "status"):
             continue  # no problem: none, a figure (a table of counts), or a column's name (a header cut short)
         serial = cell("serial")
         number = text[slice(*serial)] if serial and _SERIAL.fullmatch(text, *serial) else None
