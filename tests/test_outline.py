@@ -6,7 +6,7 @@ import json
 import pytest
 
 from bulletin_miner.api import extract_text
-from conftest import GOLD, LEDGER_HEADER, LEDGER_OPENING, LEDGER_ROWS, WORD97, cases, ledger_docx
+from conftest import GOLD, LEDGER_HEADER, LEDGER_OPENING, LEDGER_ROWS, RAW, WORD97, cases, ledger_docx
 
 HEAD = "中共某县民政局党组关于巡察整改进展情况的通报\n"
 
@@ -182,3 +182,25 @@ def test_a_ledger_problem_merged_over_rows_has_each_rows_measures():
     assert record.text[first["char_start"]:first["char_end"]].endswith("| 制定采购办法,追回资金3万元 | 已完成 |")  # both its rows
     amount = next(f for f in record.facts if f.field == "funds_recovered_cny")
     assert (amount.value, amount.issue_seq, amount.measure_seq) == (30000, 1, 2)
+
+
+def test_a_ledger_page_with_merged_cells_gives_each_row_its_columns():
+    # a web page's rowspan and colspan, as long bulletins have them (trafilatura keeps
+    # a long page's tables; the merged cells are filled in before it reads them)
+    from bulletin_miner.ingest import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    opening = "".join(f"<p>{line}</p>" for line in (RAW / "000_0c943710c0299a2d.txt").read_text(encoding="utf-8").splitlines()[1:5])  # its preamble
+    table = (
+        "<table><thead><tr><th>序号</th><th>问题类别</th><th>存在问题</th><th colspan=2>整改措施</th><th>完成情况</th></tr></thead><tbody>"
+        "<tr><td>1</td><td rowspan=3>党的建设方面</td><td rowspan=2>组织生活不规范</td><td colspan=2>修订制度</td><td>已完成</td></tr>"
+        "<tr><td>2</td><td>开展检查</td><td>追回资金3万元</td><td>已完成</td></tr>"
+        "<tr><td>3</td><td>学习不深入</td><td colspan=2>制定计划</td><td>持续推进</td></tr>"
+        "</tbody></table>"
+    )
+    page = f"<html><head><meta charset='utf-8'><title>通报</title></head><body><div class=article><h1>关于巡察整改进展情况的通报</h1>{opening}<p>一、整改落实情况</p>{table}<p>欢迎监督。</p></div></body></html>"
+    record = run(source_from_bytes(page.encode(), "ledger.html"), build_pipeline())
+    assert [(i["path"], i["aspect"], i["title"], i["status"], i["n_measures"]) for i in record.issues] == [
+        ("一/1", "党的建设方面", "组织生活不规范", "completed", 2),
+        ("一/3", "党的建设方面", "学习不深入", "in_progress", 0),
+    ]

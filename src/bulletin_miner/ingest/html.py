@@ -64,13 +64,14 @@ def html_to_text(html: str, path: str | None = None) -> str:
     for bad in tree.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
     lxml.etree.strip_tags(tree, lxml.etree.Comment, lxml.etree.ProcessingInstruction)  # their text is no text; what follows them is
-    if _unwrap_layout_tables(tree):
+    if _unwrap_layout_tables(tree) | _fill_merged_cells(tree):
         html = lxml.html.tostring(tree, encoding="unicode")
     # A cascade: the balanced extraction first, recall only when it under-delivers
     # (recall mode also keeps page furniture such as the site name).
     article = _extract(html, favor_recall=False)
     if len(article) < MIN_ARTICLE_CHARS:
         article = _extract(html, favor_recall=True) or article
+    article = _RULE_ROW.sub("", article)  # trafilatura's `| --- | --- |` under a table's header row: no text of the page
     header: list[str] = []
     title = _title(tree)
     at = article.find(title) if title else -1
@@ -224,6 +225,58 @@ def _is_grid(table) -> bool:
     while widths and widths[-1] == 1:
         widths.pop()
     return len(widths) >= 2 and min(widths) >= 2 and max(widths) >= 3
+
+
+_RULE_ROW = regex.compile(r"^\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?:\n|$)", regex.MULTILINE)
+# A merged cell spans at most this many rows or columns here (a damaged page can claim millions).
+MAX_CELL_SPAN = 100
+
+
+def _fill_merged_cells(tree) -> bool:
+    """Give every row of a data table one cell a column: a cell merged over
+    rows or columns (rowspan, colspan) is followed by empty cells where it
+    reaches, as the rows are drawn. trafilatura writes a row's cells one after
+    another, so a row under a merged cell came out short, its cells under the
+    wrong columns. Whether there was one.
+
+    >>> tree = lxml.html.fromstring('<table><tr><td>1</td><td rowspan="2">问题</td><td colspan="2">措施</td></tr>'
+    ...                             '<tr><td>2</td><td>甲</td><td>乙</td></tr></table>')
+    >>> _fill_merged_cells(tree), [[c.text for c in row] for row in tree.iter("tr")]
+    (True, [['1', '问题', '措施', None], ['2', None, '甲', '乙']])
+    """
+    filled = False
+    for table in tree.xpath("//table"):
+        if not (table.xpath(".//td[@rowspan or @colspan]|.//th[@rowspan or @colspan]")):
+            continue
+        below: dict[tuple[int, int], bool] = {}  # (row, column) a merged cell above covers
+        rows = [row for row in table.iter("tr") if _nearest_table(row) is table]
+        for r, row in enumerate(rows):
+            column = 0
+            for cell in [c for c in row if c.tag in ("td", "th")]:
+                while below.pop((r, column), False):
+                    cell.addprevious(lxml.html.Element("td"))
+                    column += 1
+                across, down = _span(cell.get("colspan")), _span(cell.get("rowspan"))
+                for k in range(across):
+                    if k:
+                        cell.addnext(lxml.html.Element("td"))  # (each put right after the cell: all empty alike)
+                    for d in range(1, down):
+                        below[(r + d, column + k)] = True
+                column += across
+                cell.attrib.pop("colspan", None)
+                cell.attrib.pop("rowspan", None)
+                filled = True
+            while below.pop((r, column), False):  # merged cells reaching past the row's own
+                row.append(lxml.html.Element("td"))
+                column += 1
+    return filled
+
+
+def _span(value: str | None) -> int:
+    try:
+        return min(max(int(value or 1), 1), MAX_CELL_SPAN)
+    except ValueError:
+        return 1
 
 
 def _nearest_table(element):

@@ -128,8 +128,10 @@ def ledger_rows(text: str, lines: list[Span]) -> list[LedgerRow]:
             a, b = spans[i]
             return (a, b) if b > a else None
 
+        # an empty aspect cell is one merged with the cell above (as a page's
+        # or a Word file's merged cells are filled in): the aspect goes on
         own_aspect = cell("aspect") if shift == 0 else None
-        if own_aspect is not None or shift == 0:
+        if own_aspect is not None:
             aspect = own_aspect
         problem, measures = cell("problem"), cell("measures")
         if problem is None and measures is not None and continues:
