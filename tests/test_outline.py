@@ -204,3 +204,37 @@ def test_a_ledger_page_with_merged_cells_gives_each_row_its_columns():
         ("一/1", "党的建设方面", "组织生活不规范", "completed", 2),
         ("一/3", "党的建设方面", "学习不深入", "in_progress", 0),
     ]
+
+
+def test_a_ledger_in_word_with_merged_cells_gives_each_row_its_columns():
+    import io
+
+    import docx
+
+    from bulletin_miner.ingest import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
+    document = docx.Document()
+    for line in LEDGER_OPENING:
+        document.add_paragraph(line)
+    table = document.add_table(rows=4, cols=6)
+    for r, cells in enumerate([
+        ("序号", "问题类别", "存在问题", "整改措施", "", "完成情况"),
+        ("1", "党的建设方面", "组织生活不规范", "修订制度", "", "已完成"),
+        ("2", "", "", "开展检查", "追回资金3万元", "已完成"),
+        ("3", "", "学习不深入", "制定计划", "", "持续推进"),
+    ]):
+        for c, value in enumerate(cells):
+            table.cell(r, c).text = value
+    table.cell(0, 3).merge(table.cell(0, 4))  # 整改措施 across two columns (w:gridSpan)
+    table.cell(1, 3).merge(table.cell(1, 4))
+    table.cell(3, 3).merge(table.cell(3, 4))
+    table.cell(1, 1).merge(table.cell(3, 1))  # the aspect down three rows, the problem down two (w:vMerge)
+    table.cell(1, 2).merge(table.cell(2, 2))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    record = run(source_from_bytes(buffer.getvalue(), "ledger.docx"), build_pipeline())
+    assert [(i["path"], i["aspect"], i["title"], i["status"], i["n_measures"]) for i in record.issues] == [
+        ("一/1", "党的建设方面", "组织生活不规范", "completed", 2),
+        ("一/3", "党的建设方面", "学习不深入", "in_progress", 0),
+    ]

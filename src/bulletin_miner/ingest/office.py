@@ -154,12 +154,26 @@ def _block_lines(container, document, numbering) -> list[str]:
                     lines += _block_lines(box, document, numbering)
         elif block.tag == qn("w:tbl"):
             for row in block.iterchildren(qn("w:tr")):
-                cells = [_block_lines(cell, document, numbering) for cell in row.iterchildren(qn("w:tc"))]
+                cells: list[list[str]] = []
+                for cell in row.iterchildren(qn("w:tc")):
+                    # a cell merged across columns is followed by empty ones, so the
+                    # row's cells stand under their columns (one merged down is
+                    # already an empty cell in each row below: w:vMerge)
+                    cells += [_block_lines(cell, document, numbering)] + [[]] * (_grid_span(cell) - 1)
                 lines.append(table_row(cells))
         else:
             for content in block.iterchildren(qn("w:sdtContent")):
                 lines += _block_lines(content, document, numbering)
     return lines
+
+
+def _grid_span(cell) -> int:
+    """How many of the table's columns a Word cell spans (w:gridSpan), at most 100."""
+    span = cell.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+    try:
+        return min(max(int(span.get(qn("w:val"))), 1), 100) if span is not None else 1
+    except (TypeError, ValueError):
+        return 1
 
 
 # Between a table row's cells, as trafilatura writes a web page's rows: one
