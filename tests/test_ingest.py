@@ -1029,7 +1029,7 @@ RTF = WORD97.parent / "rtf"  # LibreOffice's RTF of the Word fixtures (word97/ma
 
 def test_an_rtf_is_its_main_text_with_field_results_and_table_rows():
     # (that it reads field for field as its text does: test_a_bulletin_saved_by_word_reads_as_its_text_does)
-    text = load_document_bytes((RTF / "bulletin_000.rtf").read_bytes())
+    text = normalised_text((RTF / "bulletin_000.rtf").read_bytes())
     # its table a row a line; not its running header, nor the hyperlink's field code
     assert text.splitlines()[-3:] == ["| 序号 | 问题 | 状态 |", "| 1 | | 已完成 |", "详见三门县人民政府网站。"]
     assert "页眉" not in text and "HYPERLINK" not in text
@@ -1043,10 +1043,11 @@ def test_an_rtf_with_a_tracked_deletion_or_hidden_text_is_not_read():
         load_document(RTF / "tracked_000.rtf")
     assert raised.value.kind.value == "E008_unsupported_format" and "tracked deletions or hidden text" in raised.value.message
     visible = rb"{\rtf1\ansi\ansicpg936{\fonttbl{\f0\fcharset134 SimSun;}}\f0 \'d1\'b2\'b2\'ec{\v0 \'d5\'fb\'b8\'c4}\par}"
-    assert load_document_bytes(visible) == "巡察整改"  # \v0 ends hidden text: not a reason to refuse
+    assert normalised_text(visible) == "巡察整改"  # \v0 ends hidden text: not a reason to refuse
 
 
-def load_document_bytes(data: bytes) -> str:
+def normalised_text(data: bytes) -> str:
+    """The analysed text of a file's bytes (read as a file called notice.rtf would be)."""
     from bulletin_miner.ingest.source import source_from_bytes
 
     return source_from_bytes(data, "notice.rtf").normalized.text
@@ -1060,7 +1061,7 @@ def test_a_damaged_rtf_is_a_coded_error(rtf):
     from bulletin_miner.errors import BulletinError
 
     with pytest.raises(BulletinError) as raised:
-        load_document_bytes(rtf)
+        normalised_text(rtf)
     assert raised.value.kind.value in ("E012_corrupt_file", "E005_undecodable")
 
 

@@ -227,6 +227,7 @@ def _is_grid(table) -> bool:
     return len(widths) >= 2 and min(widths) >= 2 and max(widths) >= 3
 
 
+# The rule trafilatura writes under a table's header row, as Markdown has it.
 _RULE_ROW = regex.compile(r"^\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?:\n|$)", regex.MULTILINE)
 # A merged cell spans at most this many rows or columns here (a damaged page can claim millions).
 MAX_CELL_SPAN = 100

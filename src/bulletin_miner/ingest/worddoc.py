@@ -33,6 +33,7 @@ from typing import Callable, NamedTuple
 
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.numbering import Level, Lists
+from bulletin_miner.ingest.office import BAR
 
 # FibBase (the FIB's first 32 bytes, [MS-DOC] 2.5.2)
 _WORD_IDENT = 0xA5EC
@@ -505,12 +506,12 @@ def as_lines(
                         ends = after_cell_mark
                     if not ends:
                         bars.append(len(out))
-                        out.append(" | ")
+                        out.append(f" {BAR} ")
                     else:
                         if len(bars) == 1:  # a row of one cell is no table (a bulletin laid out in a frame)
                             out[bars[0]] = ""
                         elif bars:
-                            out.insert(line_from, "| ")
+                            out.insert(line_from, f"{BAR} ")
                         out.append("\n")
                         line_from, bars = len(out), []
                 elif ch in _AS_TEXT:

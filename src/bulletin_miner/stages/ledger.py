@@ -1,7 +1,8 @@
 """Problems listed in a table (整改台账, 问题清单) rather than under headings.
 
 The readers write a table's row as one line with its cells between bars,
-`| 1 | 学习不深入 | 一是制定计划。二是… | 已完成 |` (web pages, .docx). A
+`| 1 | 学习不深入 | 一是制定计划。二是… | 已完成 |` (web pages, .docx, .doc,
+RTF), merged cells filled in where the format says where they reach. A
 table is a ledger when its header row names a problem column and a
 measures or a status column (resources/outline.yml, `ledger_columns`);
 each row under it with a problem is one problem, and a row after it with
