@@ -4,17 +4,26 @@ Each amount is judged by the nearest trigger before it in its clause:
 `追回多付资金3.0034万元` counts, `发放低保金6亿元` does not. With no
 trigger before it, a recovery verb after it in the clause decides
 (`涉及资金3万元已全部追回`).
+
+A clause that states a total (`累计追回资金2.1亿余元`) is the document's
+sum: the amounts its sentence lists add up to it (`共追回…12.6万元,清退…3450元`),
+but those after `其中` are its parts, and amounts in other sentences (the
+measure that recovered 1.35亿元) may be parts of it too. They are not
+added; where they come to more than the total, it cannot hold them all
+and the field is left empty. Either way a warning says so; amounts inside
+measures stay traceable as their `measure_amount` facts.
 """
 from __future__ import annotations
 
 import functools
+from typing import Callable, NamedTuple
 
 import regex
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from bulletin_miner import vocab
-from bulletin_miner.normalize.money import parse_amount
+from bulletin_miner.normalize.money import Amount, parse_amount
 from bulletin_miner.records import Exactness, Fact
 from bulletin_miner.stages._rules import pattern_matches
 from bulletin_miner.stages.state import state
@@ -25,20 +34,31 @@ FIELD = "funds_recovered_cny"
 
 @functools.lru_cache(maxsize=1)
 def _patterns() -> dict[str, regex.Pattern]:
-    keys = ("recovered", "spending", "object", "clause_break")
+    keys = ("recovered", "spending", "object", "clause_break", "total", "part_of_total")
     return {k: vocab.pattern("money", k) for k in keys}
 
 
-def recovered_amounts(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
-    """(start, end, rule) of every amount in the region that is money recovered.
+class Recovered(NamedTuple):
+    """An amount of money recovered, where it stands and the rule that read it."""
 
-    >>> spans = lambda t: [t[s:e] for s, e, _ in recovered_amounts(t)]
+    start: int
+    end: int
+    rule: str
+    total: bool = False  # its clause states a total (累计追回, 共计)
+
+
+def recovered_amounts(text: str, start: int = 0, end: int | None = None) -> list[Recovered]:
+    """Every amount in the region that is money recovered.
+
+    >>> spans = lambda t: [t[r.start:r.end] for r in recovered_amounts(t)]
     >>> spans("追回多付资金3.0034万元。发放低保金6亿元。")
     ['3.0034万元']
     >>> spans("清退违规发放补贴3万元,投入资金101万余元用于慰问")
     ['3万元']
     >>> spans("涉及资金5000元已全部退还;下拨资金20万元")
     ['5000元']
+    >>> [r.total for r in recovered_amounts("累计追回资金2.1亿元;追回公共资金3万元")]
+    [True, False]
     """
     p = _patterns()
     end = len(text) if end is None else end
@@ -48,17 +68,18 @@ def recovered_amounts(text: str, start: int = 0, end: int | None = None) -> list
         before = _masked(text[clause_start:m.start()], p["object"])
         triggers = [(t.end(), "recovered", t.group()) for t in p["recovered"].finditer(before)]
         triggers += [(t.end(), "spending", t.group()) for t in p["spending"].finditer(before)]
+        total = p["total"].search(before) is not None
         if triggers:
             _, role, word = max(triggers)
             if role == "recovered":
-                out.append((m.start(), m.end(), f"recovered_before:{word}"))
+                out.append(Recovered(m.start(), m.end(), f"recovered_before:{word}", total))
             continue
         clause_end = _clause_end(text, m.end(), end, p["clause_break"])
         after = _masked(text[m.end():clause_end], p["object"])
         first_recovered = p["recovered"].search(after)
         first_spending = p["spending"].search(after)
         if first_recovered and (not first_spending or first_recovered.start() < first_spending.start()):
-            out.append((m.start(), m.end(), f"recovered_after:{first_recovered.group()}"))
+            out.append(Recovered(m.start(), m.end(), f"recovered_after:{first_recovered.group()}", total))
     return out
 
 
@@ -86,16 +107,67 @@ def create_money(nlp: Language, name: str):
 def money(doc: Doc) -> Doc:
     st = state(doc)
     text = st.text
-    counted: dict = {}
-    for s, e, rule in recovered_amounts(text, st.header_end):
-        amount = parse_amount(text[s:e])
-        if amount is None:
-            continue
-        # Bulletins restate an amount (summary, then the measure that recovered
-        # it): the same sum twice is counted once, and said so.
-        if amount.yuan in counted:
-            st.warnings.append(f"{FIELD}: {text[s:e]} at char {s} restates the amount at char {counted[amount.yuan]}; counted once")
-            continue
-        counted[amount.yuan] = s
-        st.add(doc, Fact(FIELD, amount.yuan, s, e, text[s:e], STAGE, rule, exactness=Exactness(amount.exactness)))
+    found = [(r, amount) for r in recovered_amounts(text, st.header_end) if (amount := parse_amount(text[r.start:r.end])) is not None]
+    counted, warnings = sum_up(text, found, st.sentence_span)
+    st.warnings.extend(warnings)
+    for r, amount in counted:
+        st.add(doc, Fact(FIELD, amount.yuan, r.start, r.end, text[r.start:r.end], STAGE, r.rule, exactness=Exactness(amount.exactness)))
     return doc
+
+
+Found = tuple[Recovered, Amount]
+
+
+def sum_up(text: str, found: list[Found], sentence_of: Callable[[int], tuple[int, int]]) -> tuple[list[Found], list[str]]:
+    """The amounts the document's sum is made of, and warnings for those left out.
+
+    >>> text = "追回资金1.35亿元。累计追回资金2.1亿余元,其中清退5000万元。"
+    >>> found = [(r, parse_amount(text[r.start:r.end])) for r in recovered_amounts(text)]
+    >>> one_sentence_each = lambda pos: (0, 11) if pos < 11 else (11, len(text))
+    >>> counted, warnings = sum_up(text, found, one_sentence_each)
+    >>> [text[r.start:r.end] for r, _ in counted]
+    ['2.1亿余元']
+    >>> print("\\n".join(warnings))
+    funds_recovered_cny: 5000万元 at char 28 follows 其中 after the total 2.1亿余元 at char 17: a part of it, not added
+    funds_recovered_cny: 1.35亿元 at char 4 may be part of the total 2.1亿余元 at char 17; not added
+    """
+    warnings: list[str] = []
+    # Bulletins restate an amount (summary, then the measure that recovered
+    # it): the same sum twice is counted once, and said so.
+    first_at: dict = {}
+    distinct: list[Found] = []
+    for r, amount in found:
+        if amount.yuan in first_at:
+            warnings.append(f"{FIELD}: {text[r.start:r.end]} at char {r.start} restates the amount at char {first_at[amount.yuan]}; counted once")
+            continue
+        first_at[amount.yuan] = r.start
+        distinct.append((r, amount))
+    totals = {sentence_of(r.start): r for r, _ in distinct if r.total}  # each sentence's first total
+    if not totals:
+        return distinct, warnings
+    of_which = _patterns()["part_of_total"]
+    in_totals: list[Found] = []
+    elsewhere: list[Found] = []
+    for r, amount in distinct:
+        sentence = sentence_of(r.start)
+        total = totals.get(sentence)
+        if total is None:
+            elsewhere.append((r, amount))
+        elif r.start > total.end and (marker := of_which.search(text, total.end, r.start)):
+            warnings.append(f"{FIELD}: {_at(text, r)} follows {marker.group()} after the total {_at(text, total)}: a part of it, not added")
+        else:
+            in_totals.append((r, amount))
+    if not elsewhere:
+        return in_totals, warnings
+    stated_total = sum(amount.yuan for _, amount in in_totals)
+    named = ", ".join(_at(text, r) for r, _ in elsewhere)
+    total_named = ", ".join(_at(text, r) for r in totals.values())
+    if sum(amount.yuan for _, amount in elsewhere) > stated_total:
+        warnings.append(f"{FIELD}: {named} come to more than the total {total_named}, so it cannot hold them all, and which it holds is not said; left empty")
+        return [], warnings
+    warnings.append(f"{FIELD}: {named} may be part of the total {total_named}; not added")
+    return in_totals, warnings
+
+
+def _at(text: str, r: Recovered) -> str:
+    return f"{text[r.start:r.end]} at char {r.start}"
