@@ -2,7 +2,7 @@
 
 The inspector is taken from the sentence that reports the inspection
 (`县委第一巡察组对县民政局党组进行了…巡察`), preferring a mention with its
-ordinal; modes and theme are read only in the title and such sentences, so a
+ordinal, and a named team to a bare `巡察组` that refers back to it; modes and theme are read only in the title and such sentences, so a
 later `组织开展"回头看"` in the next-steps section is not a mode.
 """
 from __future__ import annotations
@@ -76,7 +76,9 @@ def inspection(doc: Doc) -> Doc:
 
     if mentions:
         in_act = lambda m: any(s <= m.start < e for s, e in st.inspection_sentences)
-        chosen = min(mentions, key=lambda m: (not in_act(m), not m.ordinal, not m.level, m.start))
+        # a bare 巡察组 (no level, no ordinal) refers back to the team named before
+        bare = lambda m: not m.level and not m.ordinal
+        chosen = min(mentions, key=lambda m: (bare(m), not in_act(m), not m.ordinal, not m.level, m.start))
         st.add(doc, Fact("inspector", chosen.normalized, chosen.start, chosen.end, text[chosen.start:chosen.end], STAGE, "inspector"))
         kind_at = text.index(chosen.kind, chosen.start)
         st.add(doc, Fact("inspection_kind", chosen.kind, kind_at, kind_at + 2, chosen.kind, STAGE, "inspector_kind"))
