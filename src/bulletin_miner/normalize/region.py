@@ -68,6 +68,8 @@ def resolve_place(text: str) -> Place | None:
     Place(province='河北省', city='沧州市', county=None, adcode='130900')
     >>> resolve_place("徐州市新城区汉风路1号西综合区F603室")
     Place(province='江苏省', city='徐州市', county=None, adcode='320300')
+    >>> resolve_place("北京市海淀区卫生健康委员会"), resolve_place("仙桃市民政局").city
+    (Place(province='北京市', city=None, county='海淀区', adcode='110108'), None)
     >>> [resolve_place(s) for s in ["县民政局", "公开原则", "合作", "县委"]]
     [None, None, None, None]
     """
@@ -79,7 +81,7 @@ def resolve_place(text: str) -> Place | None:
         return None
     columns = vocab.table("lexicon", "cpca_columns")
     province, city, county, adcode = (row.get(k) or None for k in (columns["province"], columns["city"], columns["county"], "adcode"))
-    if city and len(city) < 2:  # cpca's placeholder city for a bare 县
+    if city in vocab.load("lexicon")["cpca_placeholder_cities"]:
         city = None
     wrote_province, wrote_city, wrote_county = _written_levels(text, [province, city, county])
     if not wrote_county:
