@@ -5,10 +5,12 @@ Each amount is judged by the nearest trigger before it in its clause:
 trigger before it, a recovery verb after it in the clause decides
 (`涉及资金3万元已全部追回`).
 
-A clause that states a total (`累计追回资金2.1亿余元`) is the document's
-sum: the amounts its sentence lists add up to it (`共追回…12.6万元,清退…3450元`),
-but those after `其中` are its parts, and amounts in other sentences (the
-measure that recovered 1.35亿元) may be parts of it too. They are not
+A recovery owed or under way (`应追回`, `尚未追回`, `正在追缴`) is not
+money recovered. What follows `其中` (of which) after an amount in its
+sentence is a part of it. A clause that states a total
+(`累计追回资金2.1亿余元`) is the document's sum: the amounts its sentence
+lists add up to it (`共追回…12.6万元,清退…3450元`), and amounts in other
+sentences (the measure that recovered 1.35亿元) may be parts of it. They are not
 added; where they come to more than the total, it cannot hold them all
 and the field is left empty. Either way a warning says so; amounts inside
 measures stay traceable as their `measure_amount` facts.
@@ -34,7 +36,7 @@ FIELD = "funds_recovered_cny"
 
 @functools.lru_cache(maxsize=1)
 def _patterns() -> dict[str, regex.Pattern]:
-    keys = ("recovered", "spending", "object", "clause_break", "total", "part_of_total")
+    keys = ("recovered", "spending", "object", "clause_break", "total", "of_which", "pending")
     return {k: vocab.pattern("money", k) for k in keys}
 
 
@@ -59,6 +61,8 @@ def recovered_amounts(text: str, start: int = 0, end: int | None = None) -> list
     ['5000元']
     >>> [r.total for r in recovered_amounts("累计追回资金2.1亿元;追回公共资金3万元")]
     [True, False]
+    >>> spans("应追回资金50万元,已追回30万元,剩余20万元正在追缴中")
+    ['30万元']
     """
     p = _patterns()
     end = len(text) if end is None else end
@@ -66,7 +70,9 @@ def recovered_amounts(text: str, start: int = 0, end: int | None = None) -> list
     for m in pattern_matches("money", "amount", text, start, end):
         clause_start = _clause_start(text, m.start(), start, p["clause_break"])
         before = _masked(text[clause_start:m.start()], p["object"])
-        triggers = [(t.end(), "recovered", t.group()) for t in p["recovered"].finditer(before)]
+        pending = [t.span() for t in p["pending"].finditer(before)]
+        triggers = [(t.end(), "recovered", t.group()) for t in p["recovered"].finditer(before) if not _inside(t.span(), pending)]
+        triggers += [(e, "pending", before[s:e]) for s, e in pending]
         triggers += [(t.end(), "spending", t.group()) for t in p["spending"].finditer(before)]
         total = p["total"].search(before) is not None
         if triggers:
@@ -78,9 +84,15 @@ def recovered_amounts(text: str, start: int = 0, end: int | None = None) -> list
         after = _masked(text[m.end():clause_end], p["object"])
         first_recovered = p["recovered"].search(after)
         first_spending = p["spending"].search(after)
+        if first_recovered and _inside(first_recovered.span(), [t.span() for t in p["pending"].finditer(after)]):
+            continue  # 剩余20万元正在追缴中
         if first_recovered and (not first_spending or first_recovered.start() < first_spending.start()):
             out.append(Recovered(m.start(), m.end(), f"recovered_after:{first_recovered.group()}", total))
     return out
+
+
+def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(s <= span[0] and span[1] <= e for s, e in spans)
 
 
 def _masked(segment: str, objects: regex.Pattern) -> str:
@@ -116,6 +128,7 @@ def money(doc: Doc) -> Doc:
 
 
 Found = tuple[Recovered, Amount]
+_SEMICOLONS = regex.compile("[;\uff1b]")
 
 
 def sum_up(text: str, found: list[Found], sentence_of: Callable[[int], tuple[int, int]]) -> tuple[list[Found], list[str]]:
@@ -128,35 +141,34 @@ def sum_up(text: str, found: list[Found], sentence_of: Callable[[int], tuple[int
     >>> [text[r.start:r.end] for r, _ in counted]
     ['2.1亿余元']
     >>> print("\\n".join(warnings))
-    funds_recovered_cny: 5000万元 at char 28 follows 其中 after the total 2.1亿余元 at char 17: a part of it, not added
+    funds_recovered_cny: 5000万元 at char 28 follows 其中 after 2.1亿余元 at char 17: a part of it, not added
     funds_recovered_cny: 1.35亿元 at char 4 may be part of the total 2.1亿余元 at char 17; not added
     """
     warnings: list[str] = []
+    of_which = _patterns()["of_which"]
     # Bulletins restate an amount (summary, then the measure that recovered
     # it): the same sum twice is counted once, and said so.
     first_at: dict = {}
+    last_in_sentence: dict[tuple[int, int], Recovered] = {}
     distinct: list[Found] = []
     for r, amount in found:
+        sentence = sentence_of(r.start)
+        earlier = last_in_sentence.get(sentence)
+        marker = of_which.search(text, earlier.end, r.start) if earlier else None
+        if marker and not _SEMICOLONS.search(text, marker.end(), r.start):  # a semicolon ends what 其中 lists
+            warnings.append(f"{FIELD}: {_at(text, r)} follows {marker.group()} after {_at(text, earlier)}: a part of it, not added")
+            continue
         if amount.yuan in first_at:
             warnings.append(f"{FIELD}: {text[r.start:r.end]} at char {r.start} restates the amount at char {first_at[amount.yuan]}; counted once")
             continue
         first_at[amount.yuan] = r.start
+        last_in_sentence[sentence] = r
         distinct.append((r, amount))
     totals = {sentence_of(r.start): r for r, _ in distinct if r.total}  # each sentence's first total
     if not totals:
         return distinct, warnings
-    of_which = _patterns()["part_of_total"]
-    in_totals: list[Found] = []
-    elsewhere: list[Found] = []
-    for r, amount in distinct:
-        sentence = sentence_of(r.start)
-        total = totals.get(sentence)
-        if total is None:
-            elsewhere.append((r, amount))
-        elif r.start > total.end and (marker := of_which.search(text, total.end, r.start)):
-            warnings.append(f"{FIELD}: {_at(text, r)} follows {marker.group()} after the total {_at(text, total)}: a part of it, not added")
-        else:
-            in_totals.append((r, amount))
+    in_totals = [(r, amount) for r, amount in distinct if sentence_of(r.start) in totals]
+    elsewhere = [(r, amount) for r, amount in distinct if sentence_of(r.start) not in totals]
     if not elsewhere:
         return in_totals, warnings
     stated_total = sum(amount.yuan for _, amount in in_totals)
