@@ -39,6 +39,9 @@ def classify(text: str, title: tuple[int, int] | None) -> tuple[str, tuple[int, 
     'work_summary'
     >>> classify("会议纪要", None)[0]
     'other'
+    >>> meeting = "县民政局召开巡察整改专题民主生活会\\n会议通报了整改进展,已完成整改14个。"
+    >>> classify(meeting, (0, 17))[0], classify("县委召开巡察工作动员部署会\\n会议强调", (0, 13))[0]
+    ('other', 'feedback_notice')
     """
     cues = _cues()
     if title:
