@@ -222,8 +222,9 @@ def _is_framed(text: str, heading: Heading) -> bool:
 
 
 def _measure_headings(text: str, headings: list[Heading]) -> list[Heading]:
-    """Headings that enumerate measures: unframed, below a framed problem, with no problem below them."""
-    framed = {id(h) for h in headings if _is_framed(text, h)}
+    """Headings that enumerate measures: unframed, below a problem (framed, or
+    whose account opens with its label: `(一)…\\n整改情况:\\n1.…`), with no problem below them."""
+    framed = {id(h) for h in headings if _reads_as_problem(text, h)}
 
     def has_framed_below(h: Heading) -> bool:
         return any(id(c) in framed or has_framed_below(c) for c in h.children)
