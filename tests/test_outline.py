@@ -17,6 +17,8 @@ def test_outline_fragments(case):
     got = [[i["path"], i["title"], i["n_measures"]] for i in record.issues]
     assert got == case["expect"]
     assert len(record.measures) == sum(n for _, _, n in case["expect"])
+    if "statuses" in case:
+        assert [i["status"] for i in record.issues] == case["statuses"]
     for issue in record.issues:
         assert record.text[issue["title_start"]:issue["title_end"]] == issue["title"]
 
