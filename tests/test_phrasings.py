@@ -52,6 +52,13 @@ def test_inspectors(case):
         assert record.fields["inspection_theme"] == case["theme"]
 
 
+@pytest.mark.parametrize("case", cases("contacts"))
+def test_contacts(case):
+    record = extract_text(HEAD + case["text"])
+    for field, expected in case["expect"].items():
+        assert record.fields[field] == (str(expected) if expected is not None else None), field
+
+
 @pytest.mark.parametrize("case", cases("counts"))
 def test_counts(case):
     record = extract_text(HEAD + case["text"])
@@ -68,6 +75,7 @@ LOOK_ALIKES = [
     ("十届市委第五轮巡察完成反馈\n近日,市委5个巡察组分别向12个被巡察党组织反馈了巡察情况,共反馈问题283个。", "feedback_notice"),
     ("关于2023年度巡察整改工作情况的报告\n2023年,全县对36个单位党组织进行了巡察,发现问题697个,已完成整改688个。", "round_summary"),
     ("今年以来,县委第一巡察组对县民政局党组进行了巡察,现将巡察整改进展情况予以公布。已完成整改16个。", "rectification_bulletin"),
+    ("县民政局召开巡察整改专题民主生活会\n会议通报了县委第一巡察组反馈问题的整改进展,反馈的16个问题已完成整改14个。", "other"),
 ]
 
 
@@ -119,6 +127,12 @@ def test_unit_level_and_sector(title, admin_level, sector):
     record = extract_text(title + "\n现将整改进展情况予以公布。")
     assert record.fields["admin_level"] == admin_level
     assert record.fields["sector"] == sector
+
+
+def test_a_municipal_district_has_no_city():
+    # cpca's table says 市辖区 at the city level: a placeholder, not a city
+    record = extract_text("中共北京市海淀区卫生健康委员会委员会关于巡察整改进展情况的通报\n现将整改进展情况予以公布。")
+    assert (record.fields["province"], record.fields["city"], record.fields["county"]) == ("北京市", None, "海淀区")
 
 
 def test_party_committee_written_in_full():
