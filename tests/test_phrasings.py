@@ -121,6 +121,7 @@ def test_chrome_and_anonymised_names_survive():
         ("中共沧州市残疾人联合会党组关于巡察整改进展情况的通报", "city", "disability"),
         ("中共城关镇党委关于巡察整改进展情况的通报", "township", "township"),
         ("中共杭州市城市建设投资集团有限公司委员会关于巡察整改进展情况的通报", "city", "soe"),
+        ("中国农业银行党委关于巡视整改进展情况的通报", "central", "soe"),
     ],
 )
 def test_unit_level_and_sector(title, admin_level, sector):
