@@ -1,8 +1,9 @@
 """bm_inspection_v1: the inspecting body, kind, modes, theme and round.
 
 The inspector is taken from the sentence that reports the inspection
-(`县委第一巡察组对县民政局党组进行了…巡察`), preferring a mention with its
-ordinal, and a named team to a bare `巡察组` that refers back to it; modes and theme are read only in the title and such sentences, so a
+(`县委第一巡察组对县民政局党组进行了…巡察`), preferring the dated one (an
+earlier inspection may be told of first), a mention with its ordinal, and
+a named team to a bare `巡察组` that refers back to it; modes and theme are read only in the title and such sentences, so a
 later `组织开展"回头看"` in the next-steps section is not a mode.
 """
 from __future__ import annotations
@@ -76,9 +77,18 @@ def inspection(doc: Doc) -> Doc:
 
     if mentions:
         in_act = lambda m: any(s <= m.start < e for s, e in st.inspection_sentences)
+        # the inspection reported is the one dated (2021年县委第一巡察组…巡察。
+        # 2023年4月6日至5月31日,县委第二巡察组…开展了巡察"回头看")
+        period = vocab.pattern("dates", "period")
+        dated = lambda m: period.search(text, *st.sentence_span(m.start)) is not None
         # a bare 巡察组 (no level, no ordinal) refers back to the team named before
         bare = lambda m: not m.level and not m.ordinal
-        chosen = min(mentions, key=lambda m: (bare(m), not in_act(m), not m.ordinal, not m.level, m.start))
+        chosen = min(mentions, key=lambda m: (bare(m), not in_act(m), not dated(m), not m.ordinal, not m.level, m.start))
+        # Another team's inspection told of beside it is not this one: its
+        # sentences give no modes, theme or dates.
+        if any(m.normalized != chosen.normalized for m in mentions if not bare(m)):
+            named = lambda span: {m.normalized for m in mentions if span[0] <= m.start < span[1] and not bare(m)}
+            st.inspection_sentences = [span for span in st.inspection_sentences if not named(span) or chosen.normalized in named(span)]
         st.add(doc, Fact("inspector", chosen.normalized, chosen.start, chosen.end, text[chosen.start:chosen.end], STAGE, "inspector"))
         kind_at = text.index(chosen.kind, chosen.start)
         st.add(doc, Fact("inspection_kind", chosen.kind, kind_at, kind_at + 2, chosen.kind, STAGE, "inspector_kind"))
