@@ -80,15 +80,24 @@ def inspection(doc: Doc) -> Doc:
         # the inspection reported is the one dated (2021年县委第一巡察组…巡察。
         # 2023年4月6日至5月31日,县委第二巡察组…开展了巡察"回头看")
         period = vocab.pattern("dates", "period")
-        dated = lambda m: period.search(text, *st.sentence_span(m.start)) is not None
+        dated_sentences: dict[tuple[int, int], bool] = {}
+
+        def dated(m: InspectorMention) -> bool:
+            span = st.sentence_span(m.start)
+            if span not in dated_sentences:
+                dated_sentences[span] = period.search(text, *span) is not None
+            return dated_sentences[span]
+
         # a bare 巡察组 (no level, no ordinal) refers back to the team named before
         bare = lambda m: not m.level and not m.ordinal
-        chosen = min(mentions, key=lambda m: (bare(m), not in_act(m), not dated(m), not m.ordinal, not m.level, m.start))
+        chosen = mentions[0] if len(mentions) == 1 else min(mentions, key=lambda m: (bare(m), not in_act(m), not dated(m), not m.ordinal, not m.level, m.start))
         # Another team's inspection told of beside it is not this one: its
         # sentences give no modes, theme or dates.
-        if any(m.normalized != chosen.normalized for m in mentions if not bare(m)):
-            named = lambda span: {m.normalized for m in mentions if span[0] <= m.start < span[1] and not bare(m)}
-            st.inspection_sentences = [span for span in st.inspection_sentences if not named(span) or chosen.normalized in named(span)]
+        teams = {(m.start, m.normalized) for m in mentions if not bare(m)} if len(mentions) > 1 else set()
+        team = chosen.normalized
+        if any(name != team for _, name in teams):
+            named = lambda span: {name for start, name in teams if span[0] <= start < span[1]}
+            st.inspection_sentences = [span for span in st.inspection_sentences if not named(span) or team in named(span)]
         st.add(doc, Fact("inspector", chosen.normalized, chosen.start, chosen.end, text[chosen.start:chosen.end], STAGE, "inspector"))
         kind_at = text.index(chosen.kind, chosen.start)
         st.add(doc, Fact("inspection_kind", chosen.kind, kind_at, kind_at + 2, chosen.kind, STAGE, "inspector_kind"))

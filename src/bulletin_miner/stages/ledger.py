@@ -163,8 +163,11 @@ def cell_measures(text: str, start: int, end: int) -> list[tuple[str, int, int]]
     >>> cell_measures("制定计划,落实1.5万元", 0, 12)
     []
     """
+    marker = vocab.pattern("outline", "ledger_measure_marker")
+    if not marker.match(text, start, end):  # the numbering opens the cell, or there is none
+        return []
     marks: list[tuple[str, int]] = []
-    for m in vocab.pattern("outline", "ledger_measure_marker").finditer(text, start, end):
+    for m in marker.finditer(text, start, end):
         ordinal = m.group("ordinal")
         expected = len(marks) + 1
         value = int(ordinal) if ordinal.isascii() else ord(ordinal) - 0x2460 + 1

@@ -316,11 +316,12 @@ def outline(doc: Doc) -> Doc:
     for problem in problems:
         body_end = next_boundary(problem.title_start)
         aspect, category = names.grouping(problem.ancestors())
+        account = _account_start(text, problem, body_end)
         listed.append(_Listed(
-            problem.path(), aspect, category, problem_title(text, problem), _status(text, problem, body_end), problem.line_start, body_end,
+            problem.path(), aspect, category, problem_title(text, problem), _status(text, problem, account, body_end), problem.line_start, body_end,
             _measure_spans(text, problem.body_start, body_end) or _listed_measures(text, problem, measure_lines, body_end)
             # or numbered in its account's running text: `整改情况:(1)…;(2)…`, as a ledger's cell numbers them
-            or cell_measures(text, _account_start(text, problem, body_end), body_end),
+            or cell_measures(text, account, body_end),
         ))
     _add_problems(doc, st, result, listed)
     return doc
@@ -443,21 +444,23 @@ def _heading_name(text: str, heading: Heading) -> str:
     return problem_title(text, heading)[0]
 
 
-def _status(text: str, problem: Heading, body_end: int) -> str | None:
-    cfg = _cfg()
-    regions = [(problem.title_start, problem.title_end)]
-    # the first words of its account: `。已完成整改。` or `整改情况:已完成整改`
-    opening = _account_start(text, problem, body_end)
-    regions.append((opening, min(opening + STATUS_REACH, body_end)))
+def _status(text: str, problem: Heading, account: int, body_end: int) -> str | None:
+    """The status stated on a problem's heading or in the first words of its
+    account (`。已完成整改。`, `整改情况:已完成整改`), which starts at `account`."""
+    regions = [(problem.title_start, problem.title_end), (account, min(account + STATUS_REACH, body_end))]
     return next((status for start, end in regions if (status := _stated_status(text, start, end))), None)
 
 
 def _account_start(text: str, problem: Heading, body_end: int) -> int:
     """Where the account of a problem's rectification starts: after its heading's
     line break, or after a line's label such as `整改情况:` or `整改措施:`
-    (which may follow a line restating the problem: `存在问题:…`)."""
+    on the account's first line or its second (after one restating the
+    problem: `存在问题:…`)."""
     body = problem.body_start + (1 if text[problem.body_start:problem.body_start + 1] == "\n" else 0)
-    label = _cfg()["rectification_label"].search(text, body, body_end)
+    label_at = _cfg()["rectification_label"].match
+    label = label_at(text, body, body_end)
+    if label is None and 0 <= (second := text.find("\n", body, body_end)):
+        label = label_at(text, second + 1, body_end)
     return label.end() if label else body
 
 
