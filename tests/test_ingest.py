@@ -348,6 +348,20 @@ def test_where_the_page_sits_is_chrome(line, dropped):
     assert (line.split()[0] not in text) is dropped
 
 
+@pytest.mark.parametrize(
+    "page, kept",
+    [
+        ("【打印本页】【关闭窗口】", ""),
+        ("责任编辑:张三", ""),
+        ("审核:李四", ""),
+        ("发布日期:2024年01月18日 浏览次数:352 字号:[大 中 小]", "发布日期:2024年01月18日"),
+        ("编辑部门对整改情况进行了审核。", "编辑部门对整改情况进行了审核。"),  # a sentence, not a byline
+    ],
+)
+def test_page_tools_and_bylines_are_chrome(page, kept):
+    assert normalize(page + "\n追回资金3万元。").text == (kept + "\n" if kept else "") + "追回资金3万元。"
+
+
 # --- PDFs: a text layer breaks every paragraph at the page's width ------------
 
 @pytest.mark.parametrize("width", [28, 34, 38, 45])  # 28: the official document standard's characters a line (GB/T 9704)
