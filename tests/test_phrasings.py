@@ -122,6 +122,8 @@ def test_chrome_and_anonymised_names_survive():
         ("中共城关镇党委关于巡察整改进展情况的通报", "township", "township"),
         ("中共杭州市城市建设投资集团有限公司委员会关于巡察整改进展情况的通报", "city", "soe"),
         ("中国农业银行党委关于巡视整改进展情况的通报", "central", "soe"),
+        ("中共三门县委组织部关于县委巡察整改进展情况的通报", "county", "party_government"),  # 部 of a county committee, no ministry
+        ("国家税务总局三门县税务局党委关于巡察整改进展情况的通报", "county", "tax"),  # a vertical system's local bureau
     ],
 )
 def test_unit_level_and_sector(title, admin_level, sector):

@@ -35,6 +35,15 @@ def _stem(name: str) -> str:
 
 
 
+def local_unit(name: str) -> str:
+    """A unit's name without the head office of a vertical system before it.
+
+    >>> local_unit("国家税务总局三门县税务局"), local_unit("国家税务总局")
+    ('三门县税务局', '国家税务总局')
+    """
+    return vocab.pattern("lexicon", "vertical_system_prefix").sub("", name)
+
+
 def _written_levels(text: str, names: list[str | None]) -> list[bool]:
     """Which of province/city/county the text writes, in order, from its start.
 
@@ -68,11 +77,14 @@ def resolve_place(text: str) -> Place | None:
     Place(province='河北省', city='沧州市', county=None, adcode='130900')
     >>> resolve_place("徐州市新城区汉风路1号西综合区F603室")
     Place(province='江苏省', city='徐州市', county=None, adcode='320300')
+    >>> resolve_place("国家税务总局三门县税务局").adcode
+    '331022'
     >>> resolve_place("北京市海淀区卫生健康委员会"), resolve_place("仙桃市民政局").city
     (Place(province='北京市', city=None, county='海淀区', adcode='110108'), None)
     >>> [resolve_place(s) for s in ["县民政局", "公开原则", "合作", "县委"]]
     [None, None, None, None]
     """
+    text = local_unit(text)
     if not text or len(text) < 2:
         return None
     try:

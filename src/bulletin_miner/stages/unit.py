@@ -7,6 +7,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from bulletin_miner import vocab
+from bulletin_miner.normalize.region import local_unit
 from bulletin_miner.records import Fact, Status
 from bulletin_miner.stages.state import state
 
@@ -40,9 +41,13 @@ def admin_level_of(unit_name: str, county: str | None, city: str | None, provinc
     ('county', 'township')
     >>> admin_level_of("国家民委", None, None, None), admin_level_of("某局", None, None, None)
     ('central', None)
+    >>> admin_level_of("三门县委组织部", "三门县", "台州市", "浙江省"), admin_level_of("教育部", None, None, None)
+    ('county', 'central')
+    >>> admin_level_of("国家税务总局三门县税务局", "三门县", "台州市", "浙江省")
+    'county'
     """
     for level, pattern in _cfg()[0]:
-        if pattern.search(unit_name):
+        if pattern.search(local_unit(unit_name)):
             return level
     if county:
         return "county"
