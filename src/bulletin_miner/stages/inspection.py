@@ -3,8 +3,9 @@
 The inspector is taken from the sentence that reports the inspection
 (`县委第一巡察组对县民政局党组进行了…巡察`), preferring the dated one (an
 earlier inspection may be told of first), a mention with its ordinal, and
-a named team to a bare `巡察组` that refers back to it; modes and theme are read only in the title and such sentences, so a
-later `组织开展"回头看"` in the next-steps section is not a mode.
+a named team to a bare `巡察组` that refers back to it. Modes and theme are
+read only in the title and such sentences of the chosen team, so a later
+`组织开展"回头看"` in the next-steps section is not a mode.
 """
 from __future__ import annotations
 

@@ -10,10 +10,10 @@ money recovered. What follows `其中` (of which) after an amount in its
 sentence is a part of it. A clause that states a total
 (`累计追回资金2.1亿余元`) is the document's sum: the amounts its sentence
 lists add up to it (`共追回…12.6万元,清退…3450元`), and amounts in other
-sentences (the measure that recovered 1.35亿元) may be parts of it. They are not
-added; where they come to more than the total, it cannot hold them all
-and the field is left empty. Either way a warning says so; amounts inside
-measures stay traceable as their `measure_amount` facts.
+sentences (the measure that recovered 1.35亿元) may be parts of it. They
+are not added; where they come to more than the total, it cannot hold
+them all and the field is left empty. Either way a warning says so;
+amounts inside measures stay traceable as their `measure_amount` facts.
 """
 from __future__ import annotations
 
@@ -128,7 +128,6 @@ def money(doc: Doc) -> Doc:
 
 
 Found = tuple[Recovered, Amount]
-_SEMICOLONS = regex.compile("[;\uff1b]")
 
 
 def sum_up(text: str, found: list[Found], sentence_of: Callable[[int], tuple[int, int]]) -> tuple[list[Found], list[str]]:
@@ -155,7 +154,7 @@ def sum_up(text: str, found: list[Found], sentence_of: Callable[[int], tuple[int
         sentence = sentence_of(r.start)
         earlier = last_in_sentence.get(sentence)
         marker = of_which.search(text, earlier.end, r.start) if earlier else None
-        if marker and not _SEMICOLONS.search(text, marker.end(), r.start):  # a semicolon ends what 其中 lists
+        if marker and text.find(";", marker.end(), r.start) < 0:  # a semicolon (； once folded) ends what 其中 lists
             warnings.append(f"{FIELD}: {_at(text, r)} follows {marker.group()} after {_at(text, earlier)}: a part of it, not added")
             continue
         if amount.yuan in first_at:
@@ -164,7 +163,10 @@ def sum_up(text: str, found: list[Found], sentence_of: Callable[[int], tuple[int
         first_at[amount.yuan] = r.start
         last_in_sentence[sentence] = r
         distinct.append((r, amount))
-    totals = {sentence_of(r.start): r for r, _ in distinct if r.total}  # each sentence's first total
+    totals: dict[tuple[int, int], Recovered] = {}  # each sentence's first total
+    for r, _ in distinct:
+        if r.total:
+            totals.setdefault(sentence_of(r.start), r)
     if not totals:
         return distinct, warnings
     in_totals = [(r, amount) for r, amount in distinct if sentence_of(r.start) in totals]
