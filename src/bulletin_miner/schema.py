@@ -71,7 +71,7 @@ DOCUMENT_FIELDS: tuple[Column, ...] = (
     _f("completion_rate", FLOAT, "stated completion rate as a fraction (96% -> 0.96)", unit="fraction"),
     _f("measures_total", INT, "number of rectification measures stated (整改措施N条)", unit="measures"),
     _f("funds_recovered_cny", FLOAT, "sum of every stated amount recovered, refunded or clawed back (追回, 收回, 清退, 退还, 追缴, 挽回经济损失), in yuan, each distinct amount once, not what is owed or under way (应追回, 正在追缴) nor the parts listed after 其中; where a total is stated (累计追回…), that total: amounts in other sentences may be parts of it and are not added (empty when they come to more than it; warnings say which)", Combine.SUM, unit="CNY"),
-    _f("rules_established", INT, "number of rules/systems/mechanisms stated as made or revised (新制定…5项、修订…3项 in one sentence: 8)", Combine.SUM_IN_SENTENCE, unit="rules"),
+    _f("rules_established", INT, "number of rules/systems/mechanisms stated as made or revised (新制定…5项、修订…3项 in one sentence: 8; what 其中 lists after a number is part of it, not added)", Combine.SUM_IN_SENTENCE, unit="rules"),
     _f("people_talked", INT, "person-times of reminder/admonition talks (谈话提醒, 提醒谈话)", Combine.SUM_IN_SENTENCE, unit="person-times"),
     _f("people_disciplined", INT, "people given discipline, admonishment or organisational handling, when one number is stated", unit="people"),
     _f("phone", STR, "public supervision phone with its area code, as written", Combine.FIRST),

@@ -254,13 +254,41 @@ def rule_facts(
     return facts
 
 
+def parts_left_out(text: str, facts: list[Fact]) -> tuple[list[Fact], list[str]]:
+    """The facts less those that list parts of an earlier value of their field
+    (after 其中, in its sentence, up to a semicolon), and a warning for each.
+
+    >>> text = "建立完善制度10项,其中新制定制度6项、修订制度4项。制定制度3项。"
+    >>> fact = lambda s, e: Fact("rules_established", int(text[s:e]), s, e, text[s:e], "st", "r")
+    >>> kept, warnings = parts_left_out(text, [fact(6, 8), fact(17, 18), fact(24, 25), fact(31, 32)])
+    >>> [f.value for f in kept], len(warnings)
+    ([10, 3], 2)
+    """
+    of_which, stop = vocab.pattern("lexicon", "of_which"), vocab.pattern("lexicon", "of_which_stop")
+    parts: set[int] = set()  # indexes into facts, which stay in their order
+    warnings: list[str] = []
+    last: dict[str, Fact] = {}
+    for i, fact in sorted(enumerate(facts), key=lambda item: item[1].start):
+        earlier = last.get(fact.field)
+        marker = of_which.search(text, earlier.end, fact.start) if earlier else None
+        if marker and not stop.search(text, earlier.end, fact.start):
+            warnings.append(f"{fact.field}: {fact.text} at char {fact.start} follows {marker.group()} after {earlier.text} at char {earlier.start}: a part of it, not a mention of its own")
+            parts.add(i)
+        else:
+            last[fact.field] = fact
+    return [f for i, f in enumerate(facts) if i not in parts], warnings
+
+
 def body_rules_component(resource: str, stage: str) -> Callable:
-    """A stage that is nothing but a resource's rules run over the body (after the header)."""
+    """A stage that is nothing but a resource's rules run over the body (after
+    the header); values listed as parts of another (其中…) are left out."""
     from bulletin_miner.stages.state import state
 
     def component(doc):
         st = state(doc)
-        for fact in rule_facts(resource, st.text, stage, [(st.header_end, len(st.text))]):
+        facts, warnings = parts_left_out(st.text, rule_facts(resource, st.text, stage, [(st.header_end, len(st.text))]))
+        st.warnings.extend(warnings)
+        for fact in facts:
             st.add(doc, fact)
         return doc
 

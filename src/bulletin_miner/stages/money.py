@@ -36,8 +36,8 @@ FIELD = "funds_recovered_cny"
 
 @functools.lru_cache(maxsize=1)
 def _patterns() -> dict[str, regex.Pattern]:
-    keys = ("recovered", "spending", "object", "clause_break", "total", "of_which", "pending")
-    return {k: vocab.pattern("money", k) for k in keys}
+    keys = ("recovered", "spending", "object", "clause_break", "total", "pending")
+    return {**{k: vocab.pattern("money", k) for k in keys}, "of_which": vocab.pattern("lexicon", "of_which")}
 
 
 class Recovered(NamedTuple):
