@@ -27,7 +27,7 @@ from spacy.tokens import Doc
 from bulletin_miner import vocab
 from bulletin_miner.normalize.money import Amount, parse_amount
 from bulletin_miner.records import Exactness, Fact
-from bulletin_miner.stages._rules import pattern_matches
+from bulletin_miner.stages._rules import parts_left_out, pattern_matches
 from bulletin_miner.stages.state import state
 
 STAGE = "bm_money_v1"
@@ -37,7 +37,7 @@ FIELD = "funds_recovered_cny"
 @functools.lru_cache(maxsize=1)
 def _patterns() -> dict[str, regex.Pattern]:
     keys = ("recovered", "spending", "object", "clause_break", "total", "pending")
-    return {**{k: vocab.pattern("money", k) for k in keys}, "of_which": vocab.pattern("lexicon", "of_which")}
+    return {k: vocab.pattern("money", k) for k in keys}
 
 
 class Recovered(NamedTuple):
@@ -123,8 +123,12 @@ def money(doc: Doc) -> Doc:
     counted, warnings = sum_up(text, found, st.sentence_span)
     st.warnings.extend(warnings)
     for r, amount in counted:
-        st.add(doc, Fact(FIELD, amount.yuan, r.start, r.end, text[r.start:r.end], STAGE, r.rule, exactness=Exactness(amount.exactness)))
+        st.add(doc, _fact(text, r, amount))
     return doc
+
+
+def _fact(text: str, r: Recovered, amount: Amount) -> Fact:
+    return Fact(FIELD, amount.yuan, r.start, r.end, text[r.start:r.end], STAGE, r.rule, exactness=Exactness(amount.exactness))
 
 
 Found = tuple[Recovered, Amount]
@@ -140,28 +144,23 @@ def sum_up(text: str, found: list[Found], sentence_of: Callable[[int], tuple[int
     >>> [text[r.start:r.end] for r, _ in counted]
     ['2.1亿余元']
     >>> print("\\n".join(warnings))
-    funds_recovered_cny: 5000万元 at char 28 follows 其中 after 2.1亿余元 at char 17: a part of it, not added
+    funds_recovered_cny: 5000万元 at char 28 follows 其中 after 2.1亿余元 at char 17: a part of it, not a mention of its own
     funds_recovered_cny: 1.35亿元 at char 4 may be part of the total 2.1亿余元 at char 17; not added
     """
-    warnings: list[str] = []
-    of_which = _patterns()["of_which"]
+    # What 其中 lists after an amount is a part of it (as for any count).
+    kept, warnings = parts_left_out(text, [_fact(text, r, amount) for r, amount in found])
+    not_parts = {f.start for f in kept}
     # Bulletins restate an amount (summary, then the measure that recovered
     # it): the same sum twice is counted once, and said so.
     first_at: dict = {}
-    last_in_sentence: dict[tuple[int, int], Recovered] = {}
     distinct: list[Found] = []
     for r, amount in found:
-        sentence = sentence_of(r.start)
-        earlier = last_in_sentence.get(sentence)
-        marker = of_which.search(text, earlier.end, r.start) if earlier else None
-        if marker and text.find(";", marker.end(), r.start) < 0:  # a semicolon (； once folded) ends what 其中 lists
-            warnings.append(f"{FIELD}: {_at(text, r)} follows {marker.group()} after {_at(text, earlier)}: a part of it, not added")
+        if r.start not in not_parts:
             continue
         if amount.yuan in first_at:
             warnings.append(f"{FIELD}: {text[r.start:r.end]} at char {r.start} restates the amount at char {first_at[amount.yuan]}; counted once")
             continue
         first_at[amount.yuan] = r.start
-        last_in_sentence[sentence] = r
         distinct.append((r, amount))
     totals: dict[tuple[int, int], Recovered] = {}  # each sentence's first total
     for r, _ in distinct:
