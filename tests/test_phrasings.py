@@ -132,6 +132,21 @@ def test_unit_level_and_sector(title, admin_level, sector):
     assert record.fields["sector"] == sector
 
 
+@pytest.mark.parametrize(
+    "header, published, source",
+    [
+        ("发布时间:2024/1/18 10:20:35", "2024-01-18", None),
+        ("发布日期:2024年1月18日 来源:县民政局", "2024-01-18", "县民政局"),
+        ("【发布时间】2024-01-18 【来源】县民政局", "2024-01-18", "县民政局"),  # labels in brackets
+        ("巡察时间:2023年4月6日", None, None),  # a bare 时间 label is no publication date
+    ],
+)
+def test_page_metadata_lines(header, published, source):
+    record = extract_text(HEAD + header + "\n现将整改进展情况予以公布。")
+    assert _value(record.fields["published_date"]) == published
+    assert record.fields["source_site"] == source
+
+
 def test_a_municipal_district_has_no_city():
     # cpca's table says 市辖区 at the city level: a placeholder, not a city
     record = extract_text("中共北京市海淀区卫生健康委员会委员会关于巡察整改进展情况的通报\n现将整改进展情况予以公布。")
