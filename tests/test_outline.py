@@ -240,3 +240,9 @@ def test_a_ledger_in_word_with_merged_cells_gives_each_row_its_columns():
         ("一/1", "党的建设方面", "组织生活不规范", "completed", 2),
         ("一/3", "党的建设方面", "学习不深入", "in_progress", 0),
     ]
+
+
+def test_a_bulletin_that_counts_its_problems_but_lists_none_readable_says_so():
+    record = extract_text(HEAD + "截至目前,反馈的3个方面12个问题,已完成整改10个。\n整改工作扎实推进,成效明显。")
+    assert record.issues == []
+    assert "outline: the document states issues_total 12 problems but no list of them could be read" in record.warnings

@@ -276,17 +276,25 @@ def create_outline(nlp: Language, name: str):
 
 def outline(doc: Doc) -> Doc:
     st = state(doc)
-    cfg = _cfg()
     result = Outline()
     st.outline = result
-    if not st.is_one_of(cfg["applies_to"]):
+    if not st.is_one_of(_cfg()["applies_to"]):
         return doc
+    _read_outline(doc, st, result)
+    # a bulletin that counts its problems but whose list could not be read says so
+    if not result.issues and (stated := _single(st, "issues_total")) is not None:
+        st.warnings.append(f"outline: the document states issues_total {stated} problems but no list of them could be read")
+    return doc
+
+
+def _read_outline(doc: Doc, st: DocState, result: Outline) -> None:
+    """The problems the headings list (or, failing them, a ledger), into `result`."""
     text = st.text
     body_lines = [(s, e) for s, e in st.lines if s >= st.header_end]
     headings, closing = parse_headings(text, body_lines)
     if not headings:
         _read_ledgers(doc, st, result, headings, body_lines)
-        return doc
+        return
     # Numbered lines under a problem heading (针对“…”问题 / ①②③) are its
     # measures, not problems of their own: take them out of the tree.
     measure_lines = _measure_headings(text, headings)
@@ -310,7 +318,7 @@ def outline(doc: Doc) -> Doc:
 
     if not problems:  # a ledger may list them instead
         _read_ledgers(doc, st, result, structural, body_lines)
-        return doc
+        return
     names = _Names(text, tops)
     listed = []
     for problem in problems:
@@ -324,7 +332,6 @@ def outline(doc: Doc) -> Doc:
             or cell_measures(text, account, body_end),
         ))
     _add_problems(doc, st, result, listed)
-    return doc
 
 
 class _Listed(NamedTuple):
