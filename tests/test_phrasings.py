@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -32,7 +33,7 @@ def test_money_recovered(case):
     if case["expect"] is None:
         assert got is None
     else:
-        assert got == case["expect"]
+        assert got == Decimal(str(case["expect"]))  # exactly: 角 and 分 are cents, not float noise
         assert record.funds_lower_bound is bool(case.get("lower_bound", False))
         # one fact per amount summed, each pointing at its span
         for fact in record.facts:

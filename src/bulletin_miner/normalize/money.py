@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import regex
 
@@ -38,29 +38,47 @@ def parse_amount(text: str) -> Amount | None:
     'approximate'
     >>> parse_amount("元") is None and parse_amount("3万人") is None
     True
+
+    As finance offices write them: separators, capital numerals, 角 and 分.
+
+    >>> [str(parse_amount(s).yuan) for s in ["82,225.00元", "1,200万元", "壹万二千三百四十五元", "肆佰叁拾萬圆整"]]
+    ['82225.00', '12000000', '12345', '4300000']
+    >>> [str(parse_amount(s).yuan) for s in ["六十四万零一百四十三元一角七分", "3元5角", "12元8分"]]
+    ['640143.17', '3.5', '12.08']
+    >>> parse_amount("12,30元") is None and parse_amount("1234,567元") is None
+    True
     """
     match = vocab.pattern("lexicon", "amount").match(text.strip())
     if not match:
         return None
-    number = match.group("number")
-    try:
-        value = Decimal(number) if number[0].isdigit() else Decimal(parse_int(number) or 0)
-    except InvalidOperation:
-        return None
-    if not number[0].isdigit() and parse_int(number) is None:
-        return None
+    number = match.group("number").replace(",", "")
+    if number[0].isdigit():
+        value = Decimal(number)
+    else:
+        whole = parse_int(number)
+        if whole is None:
+            return None
+        value = Decimal(whole)
     scale_text = match.group("scale") or ""
     scale = Decimal(1)
     factors = vocab.table("lexicon", "scale")
     for ch in scale_text:
         scale *= Decimal(factors[ch])
+    value *= scale
+    for unit, fraction in (("jiao", Decimal("0.1")), ("fen", Decimal("0.01"))):
+        digit = match.group(unit)
+        if digit:
+            count = parse_int(digit)
+            if count is None:
+                return None
+            value += count * fraction
     if match.group("approx"):
         exactness = "approximate"
     elif match.group("more1") or match.group("more2"):
         exactness = "lower_bound"
     else:
         exactness = "exact"
-    return Amount(value * scale, text, exactness)
+    return Amount(value, text, exactness)
 
 
 def percent_to_fraction(text: str) -> float | None:
