@@ -64,11 +64,15 @@ def _print_summary(summary, out: Path) -> None:
 def evaluate(
     gold: Annotated[Path, typer.Option("--gold", help="Folder of gold JSON files")] = Path("tests/gold"),
     out: Annotated[Path, typer.Option("--out", help="Folder holding documents.parquet")] = DEFAULT_PROCESSED_DIR,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures and every difference to this JSON file")] = None,
 ) -> None:
-    """Per-field precision, recall and F1 of extracted documents against gold files."""
+    """Per-field precision, recall and F1 of extracted documents against gold files;
+    fields right, filled values right, and problem rows right over them all."""
+    import json
+
     import pyarrow.parquet as pq
 
-    from bulletin_miner.evaluate import documents_by_name, load_gold, score, score_issues
+    from bulletin_miner.evaluate import documents_by_name, load_gold, score, score_issues, score_rows, summarize
 
     documents_path = out / "documents.parquet"
     if not documents_path.exists():
@@ -88,7 +92,17 @@ def evaluate(
     console.print(table)
     for s in scores.values():
         for line in s.errors:
-            console.print(f"  [red]✗[/red] {line}")
+            console.print(f"  ✗ {line}", markup=False, style="red")
+    summary = summarize(predicted, answers)
+    console.print(
+        f"fields right: {summary.right}/{summary.scored} ({summary.fields_right:.3f}); "
+        f"filled values right: {summary.filled_right}/{summary.filled} ({summary.filled_precision:.3f})"
+    )
+    report: dict = {
+        "fields_right": summary.fields_right, "filled_precision": summary.filled_precision,
+        "scored": summary.scored, "filled": summary.filled,
+        "per_field": {name: {"precision": s.precision, "recall": s.recall, "f1": s.f1, "tp": s.tp, "fp": s.fp, "fn": s.fn, "errors": s.errors} for name, s in scores.items()},
+    }
     issues_path = out / "issues.parquet"
     if issues_path.exists():
         by_doc: dict[str, list[dict]] = {}
@@ -96,9 +110,17 @@ def evaluate(
         for row in pq.read_table(issues_path).to_pylist():
             by_doc.setdefault(names.get(row["doc_id"], "?"), []).append(row)
         matched, total, diffs = score_issues(by_doc, answers)
+        rows = score_rows(by_doc, answers)
         console.print(f"issues: {matched}/{total} gold problems reproduced (path, title, n_measures)")
+        console.print(
+            f"problem rows: {rows.by_path} of {rows.predicted} rows are gold problems (precision {rows.precision:.3f}), "
+            f"{rows.by_path} of {rows.gold} gold problems found (recall {rows.recall:.3f}), {rows.exact} exact"
+        )
         for line in diffs:
-            console.print(f"  [red]✗[/red] {line}")
+            console.print(f"  ✗ {line}", markup=False, style="red")
+        report.update(rows_precision=rows.precision, rows_recall=rows.recall, rows_exact=rows.exact, rows_predicted=rows.predicted, rows_gold=rows.gold, issue_diffs=diffs)
+    if json_out:
+        json_out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
 
 
 @app.command()

@@ -118,5 +118,87 @@ def score_issues(predicted: dict[str, list[dict[str, Any]]], gold: dict[str, dic
     return matched, total, diffs
 
 
+@dataclass
+class Summary:
+    """The figures a field test reports: how many scored fields are right, and
+    how many filled values are right (a wrong value counts against both)."""
+
+    scored: int          # fields the gold files score (null included)
+    right: int           # of those, the ones extracted right (empty where gold is null)
+    filled: int          # fields the extractor filled, among the scored
+    filled_right: int    # of those, the ones that are right
+
+    @property
+    def fields_right(self) -> float:
+        return self.right / self.scored if self.scored else 1.0
+
+    @property
+    def filled_precision(self) -> float:
+        return self.filled_right / self.filled if self.filled else 1.0
+
+
+def summarize(predicted_by_name: dict[str, dict[str, Any]], gold: dict[str, dict[str, Any]]) -> Summary:
+    """Fields right and filled values right over every scored field.
+
+    >>> gold = {"a.txt": {"fields": {"issues_total": 16, "email": None, "phone": "0576-1"}}}
+    >>> s = summarize({"a.txt": {"issues_total": 16, "email": "x@y.cn", "phone": None}}, gold)
+    >>> (s.scored, s.right, s.filled, s.filled_right)
+    (3, 1, 2, 1)
+    """
+    scored = right = filled = filled_right = 0
+    for doc_name, answer in gold.items():
+        predicted = predicted_by_name.get(doc_name) or {}
+        for name, expected in answer.get("fields", {}).items():
+            if name not in SCORED_FIELDS:
+                continue
+            got = predicted.get(name)
+            ok = same_value(got, expected)
+            scored += 1
+            right += ok
+            if not _empty(got):
+                filled += 1
+                filled_right += ok
+    return Summary(scored, right, filled, filled_right)
+
+
+@dataclass
+class RowScore:
+    """Problem rows against the gold issues lists: a row is a problem when its
+    path is one the gold lists; exact when its title and measures agree too."""
+
+    predicted: int
+    gold: int
+    by_path: int
+    exact: int
+
+    @property
+    def precision(self) -> float:
+        return self.by_path / self.predicted if self.predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.by_path / self.gold if self.gold else 1.0
+
+
+def score_rows(predicted: dict[str, list[dict[str, Any]]], gold: dict[str, dict[str, Any]]) -> RowScore:
+    """
+    >>> gold = {"a.txt": {"issues": [{"path": "二/(一)/1", "title": "t", "n_measures": 2}]}}
+    >>> rows = {"a.txt": [{"path": "一/(一)", "title": "x", "n_measures": 0}, {"path": "二/(一)/1", "title": "t", "n_measures": 2}]}
+    >>> score_rows(rows, gold)
+    RowScore(predicted=2, gold=1, by_path=1, exact=1)
+    """
+    n_predicted = n_gold = by_path = exact = 0
+    for doc_name, answer in gold.items():
+        expected = answer.get("issues", [])
+        got = predicted.get(doc_name, [])
+        n_predicted += len(got)
+        n_gold += len(expected)
+        paths = {i["path"] for i in expected}
+        items = {(i["path"], i["title"], i["n_measures"]) for i in expected}
+        by_path += sum(1 for i in got if i["path"] in paths)
+        exact += sum(1 for i in got if (i["path"], i["title"], i["n_measures"]) in items)
+    return RowScore(n_predicted, n_gold, by_path, exact)
+
+
 def documents_by_name(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {Path(row["source_path"]).name: row for row in rows}
