@@ -6,7 +6,7 @@ import json
 import pytest
 
 from bulletin_miner.evaluate import same_value
-from conftest import GOLD
+from conftest import GOLD, RAW
 
 GOLD_FILES = sorted(GOLD.glob("*.json"))
 
@@ -122,3 +122,25 @@ def test_the_warm_up_bulletin_reaches_every_stage():
     finders = {f"bm_{name}_v1" for name in nlp.pipe_names if name != "spans"}
     assert finders <= {f.stage for f in st.facts}
     assert st.outline.measures
+
+
+@pytest.mark.parametrize("path", sorted(RAW.glob("*.txt")), ids=lambda p: p.stem[:3])
+def test_a_sample_served_in_traditional_script_reads_as_its_simplified_text(sample_records, path):
+    """Reposts serve bulletins in traditional script (巡視整改進展情況, 億元):
+    every field, fact and problem comes out as from the simplified text, and
+    each fact's span maps back onto the traditional characters it was read from."""
+    import opencc
+
+    from bulletin_miner.api import extract_text
+    from bulletin_miner.ingest.textnorm import source_span
+
+    traditional = opencc.OpenCC("s2t.json").convert(path.read_text(encoding="utf-8"))
+    assert traditional != path.read_text(encoding="utf-8")
+    record = extract_text(traditional, path.name)
+    simplified = sample_records[path.name]
+    assert record.fields == simplified.fields
+    assert record.issues == simplified.issues
+    assert any(w.startswith("script:") for w in record.warnings)
+    for fact in record.facts:
+        start, end = source_span(record.offset_runs, fact.start, fact.end)
+        assert len(traditional[start:end]) == len(fact.text)

@@ -17,6 +17,7 @@ import trafilatura
 
 from bulletin_miner import vocab
 from bulletin_miner.errors import BulletinError, ErrorKind
+from bulletin_miner.ingest.textnorm import to_simplified
 
 # Pages are cut to this size before parsing: no article is this long, and a
 # page padded with script would otherwise cost seconds of parsing.
@@ -81,8 +82,8 @@ def html_to_text(html: str, path: str | None = None) -> str:
         header.append(title)
     label_line = vocab.pattern("metadata", "label_line")
     for line in (" ".join(raw.split()) for raw in _text_lines(tree)):
-        # labels are matched as the analysed text will read them (NFKC: ：-> :)
-        if line and len(line) <= MAX_LABEL_LINE_CHARS and label_line.search(unicodedata.normalize("NFKC", line)) and line not in header and line not in article:
+        # labels are matched as the analysed text will read them (NFKC: ：-> :; 發佈時間 is 发布时间)
+        if line and len(line) <= MAX_LABEL_LINE_CHARS and label_line.search(to_simplified(unicodedata.normalize("NFKC", line))) and line not in header and line not in article:
             header.append(line)
     header += _meta_lines(tree, "\n".join(header + [article]))
     text = "\n".join(header + [article]).strip()
@@ -134,7 +135,7 @@ def _meta_lines(tree, said: str) -> list[str]:
     >>> _meta_lines(page, "正文"), _meta_lines(page, "来源：县纪委 正文")
     (['发布时间:2024-10-12 09:30', '来源:县纪委'], ['发布时间:2024-10-12 09:30'])
     """
-    said = unicodedata.normalize("NFKC", said)
+    said = to_simplified(unicodedata.normalize("NFKC", said))
     fragments = vocab.defines("metadata")
     lines = []
     for name, entry in vocab.load("metadata")["page_meta"].items():

@@ -91,6 +91,8 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
     normalized = normalize(text)
     if not normalized.text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "no text is left after removing page chrome", path=source_path)
+    if normalized.simplified:
+        warnings = (*warnings, f"script: {normalized.simplified} characters in traditional script read as simplified (offsets unchanged)")
     return SourceDocument(content_id(data), source_path, encoding, normalized, warnings)
 
 

@@ -2,7 +2,10 @@
 
 NFKC folds full-width forms (，：（） -> ,:()) so patterns need one spelling;
 circled numerals (①) are kept because they are outline markers, and NFKC
-would make them plain digits. Horizontal spaces between Chinese characters
+would make them plain digits. Traditional characters are read as simplified
+(OpenCC's t2s tables, character for character, so offsets hold), since
+reposts serve bulletins in traditional script (巡視整改進展情況, 億元) and every
+pattern is written in simplified. Horizontal spaces between Chinese characters
 are removed (`索 引 号` -> `索引号`), other runs become one space; blank and
 chrome lines are dropped; lines are joined by a single newline.
 """
@@ -30,6 +33,7 @@ class NormalizedText:
 
     text: str
     runs: tuple[int, ...]
+    simplified: int = 0  # characters read as simplified from traditional script
 
     def offset_runs(self) -> list[int]:
         """
@@ -145,6 +149,9 @@ def normalize(source: str) -> NormalizedText:
         line, line_runs = _fold_line(raw, line_start, plain)
         if line:
             folded.append((line, line_runs, line_start))
+    converted = 0
+    if folded:  # chrome is written in simplified too (閱讀量 is 阅读量)
+        folded, converted = _simplify_lines(folded)
     # A match inside a line is a match in the lines joined, or lies under one
     # found there: only the lines those touch are searched line by line (one
     # search of the text instead of one per line; most texts have none).
@@ -166,7 +173,48 @@ def normalize(source: str) -> NormalizedText:
         for k in range(0, len(line_runs), 3):
             runs += [line_runs[k] + length, line_runs[k + 1], line_runs[k + 2]]
         length += len(line)
-    return NormalizedText("".join(parts), tuple(runs))
+    return NormalizedText("".join(parts), tuple(runs), converted)
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    """OpenCC's converter from traditional to simplified Chinese (its own tables,
+    phrases before characters: 乾隆 stays, 乾淨 becomes 干净)."""
+    import opencc
+
+    return opencc.OpenCC("t2s.json")
+
+
+def to_simplified(line: str) -> str:
+    """A line in simplified characters, of the same length (offsets hold).
+
+    >>> to_simplified("巡視整改進展情況的通報,追回資金1.2億元")
+    '巡视整改进展情况的通报,追回资金1.2亿元'
+    >>> to_simplified("中共三门县民政局党组关于养老领域专项巡察整改进展情况的通报")
+    '中共三门县民政局党组关于养老领域专项巡察整改进展情况的通报'
+    """
+    converter = _t2s()
+    out = converter.convert(line)
+    if len(out) == len(line):
+        return out
+    # a phrase that converts to another length: character by character instead
+    return "".join(c if len(c := converter.convert(ch)) == 1 else ch for ch in line)
+
+
+def _simplify_lines(folded: list[tuple[str, list[int], int]]) -> tuple[list[tuple[str, list[int], int]], int]:
+    """The lines in simplified characters, and how many characters changed.
+    One conversion of the whole text tells whether any line needs one (most
+    texts are simplified already: 0.2 ms for a 45 KB bulletin)."""
+    joined = "\n".join(line for line, _, _ in folded)
+    if to_simplified(joined) == joined:
+        return folded, 0
+    out, converted = [], 0
+    for line, line_runs, line_start in folded:
+        simple = to_simplified(line)
+        if simple != line:
+            converted += sum(a != b for a, b in zip(line, simple))
+        out.append((simple, line_runs, line_start))
+    return out, converted
 
 
 def _ranges(code_points: Iterable[int]) -> str:
