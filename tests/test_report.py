@@ -51,3 +51,29 @@ def test_report_on_an_empty_dataset_draws_placeholders(tmp_path):
     dom = _render_dom(page, tmp_path)
     assert dom.count('class="main-svg"') >= 4
     assert "no data stated" in dom
+
+
+# A bulletin whose unit and place are nowhere named (a page that lost its
+# title): its problems have no agency and no city to group them by.
+UNNAMED = """根据县委统一部署,县委第一巡察组于2023年3月1日至4月1日进行了巡察。现将巡察整改情况予以公布。
+二、巡察反馈问题整改情况
+(一)在落实全面从严治党方面
+1.关于“学习贯彻不深入”问题的整改情况
+整改情况:一是修订学习制度。二是开展专题学习。
+2.关于“财务管理不规范”问题的整改情况
+整改情况:一是追回违规发放补贴3万元。二是建立审批台账。
+"""
+
+
+def test_report_and_compare_run_where_groups_are_missing(tmp_path):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / "unnamed.txt").write_text(UNNAMED, encoding="utf-8")
+    (folder / "sample.txt").write_text((RAW / "000_0c943710c0299a2d.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    bm.extract_paths([folder], tmp_path / "out", workers=1)
+    ds = bm.read_dataset(tmp_path / "out")
+    assert ds.documents["agency"].isna().any() and len(ds.issues) > 0
+    page = write_report(ds, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.count('class="plotly-graph-div"') == 4
+    assert "(not stated)" in page  # a missing group is shown as missing
+    assert len(bm.compare(ds, by=["admin_level", "city"])) >= 1

@@ -22,13 +22,22 @@ def _empty(title: str) -> go.Figure:
     return fig
 
 
+MISSING = "(not stated)"
+
+
+def _labels(series: pd.Series) -> pd.Series:
+    """A column of labels as plotly can group them: plain strings, a missing
+    value shown as missing (pd.NA in a group raises inside plotly)."""
+    return series.astype("object").where(series.notna(), MISSING).astype(str)
+
+
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.to_numeric(frame[column].astype("object"), errors="coerce")
 
 
 def figures(ds: Dataset) -> list[go.Figure]:
     docs = ds.documents_with_keys()
-    docs["unit"] = docs["agency"].astype("object").where(docs["agency"].notna(), docs["source_path"].astype("object"))
+    docs["unit"] = _labels(docs["agency"].astype("object").where(docs["agency"].notna(), docs["source_path"].astype("object")))
     figs: list[go.Figure] = []
 
     # 1. completion by unit: completed / found (refined items where stated)
@@ -39,7 +48,7 @@ def figures(ds: Dataset) -> list[go.Figure]:
     figs.append(px.bar(data.sort_values("completion"), x="completion", y="unit", orientation="h", hover_data=["found"], title=title, range_x=[0, max(1.0, float(data["completion"].max()))]) if len(data) else _empty(title))
 
     # 2. funds recovered by year and place
-    data = pd.DataFrame({"year": docs["year"].astype("string"), "place": docs["city"].astype("object").fillna("(unknown)"), "yuan": _numeric(docs, "funds_recovered_cny")}).dropna(subset=["yuan", "year"])
+    data = pd.DataFrame({"year": docs["year"].astype("string"), "place": _labels(docs["city"]), "yuan": _numeric(docs, "funds_recovered_cny")}).dropna(subset=["yuan", "year"])
     title = "Funds recovered by year and place (yuan)"
     fig = px.bar(data.groupby(["year", "place"], as_index=False)["yuan"].sum(), x="year", y="yuan", color="place", barmode="group", title=title) if len(data) else _empty(title)
     fig.update_xaxes(type="category")  # years are labels, not a continuous scale
@@ -49,7 +58,7 @@ def figures(ds: Dataset) -> list[go.Figure]:
     issues = ds.issues_with_documents()
     title = "Problems listed per aspect (top 20)"
     if len(issues):
-        per_aspect = issues.assign(aspect=issues["aspect"].astype("object").fillna("(no aspect)")).groupby(["aspect", "agency"], dropna=False).size().reset_index(name="problems")
+        per_aspect = issues.assign(aspect=_labels(issues["aspect"]), agency=_labels(issues["agency"])).groupby(["aspect", "agency"]).size().reset_index(name="problems")
         top = per_aspect.groupby("aspect")["problems"].sum().nlargest(20).index
         per_aspect = per_aspect[per_aspect["aspect"].isin(top)]
         per_aspect["aspect"] = per_aspect["aspect"].str.slice(0, 30)
