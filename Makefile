@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 RAW       ?= data/raw
 PROCESSED ?= data/processed
 
-.PHONY: extract test evaluate bench clean install chromium
+.PHONY: extract test evaluate fieldtest bench clean install chromium
 
 install: $(STAMP)
 
@@ -35,6 +35,14 @@ chromium:
 ## evaluate: per-field precision/recall/F1 of data/processed against the gold files
 evaluate: extract
 	$(BIN)/bulletin-miner evaluate --gold tests/gold --out $(PROCESSED)
+
+## fieldtest: extract a folder of real pages (FIELDTEST/pages) and score it against
+## its hand-checked answers (FIELDTEST/gold); the pages are other people's texts
+## and stay out of git (see docs/fieldtest.md)
+FIELDTEST ?= fieldtest/dev
+fieldtest: $(STAMP)
+	$(BIN)/bulletin-miner extract $(FIELDTEST)/pages --out $(FIELDTEST)/out --force >/dev/null
+	$(BIN)/bulletin-miner evaluate --gold $(FIELDTEST)/gold --out $(FIELDTEST)/out --json $(FIELDTEST)/score.json
 
 ## bench: throughput and memory benchmark (see benchmarks/README)
 bench: $(STAMP)
