@@ -26,6 +26,13 @@ def test_dates(case):
         assert statuses == {"inferred"}, field
 
 
+@pytest.mark.parametrize("case", cases("pages"))
+def test_page_headers(case):
+    record = extract_text(case["text"])
+    for field, expected in case["expect"].items():
+        assert _value(record.fields[field]) == (str(expected) if expected is not None else None), field
+
+
 @pytest.mark.parametrize("case", cases("money"))
 def test_money_recovered(case):
     record = extract_text(HEAD + case["text"])

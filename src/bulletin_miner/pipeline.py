@@ -76,8 +76,8 @@ def annotate(
     return _run_stages(nlp, nlp.make_doc(text), text, source_path, skip, timings)
 
 
-def _run_stages(nlp: Language, doc: Doc, text: str, source_path: str, skip: tuple[str, ...], timings: dict[str, float] | None) -> Doc:
-    doc._.bm = stages.DocState(text=text, text_length=len(text), source_path=source_path)
+def _run_stages(nlp: Language, doc: Doc, text: str, source_path: str, skip: tuple[str, ...], timings: dict[str, float] | None, written: str = "") -> Doc:
+    doc._.bm = stages.DocState(text=text, written=written, text_length=len(text), source_path=source_path)
     for name, component in nlp.pipeline:
         if name in skip:
             continue
@@ -105,7 +105,7 @@ def run(source: SourceDocument, nlp: Language | None = None, timings: dict[str, 
     nlp = nlp or build_pipeline()
     text = source.normalized.text
     carrier = Doc(document_vocab(), words=[])
-    st = stages.state(_run_stages(nlp, carrier, text, source.source_path, NOT_FOR_RECORDS, timings))
+    st = stages.state(_run_stages(nlp, carrier, text, source.source_path, NOT_FOR_RECORDS, timings, source.normalized.written))
     warnings = [*source.warnings, *st.warnings]
     fields = assemble_fields(st.facts, warnings, st.sentence_span)
     outline = st.outline

@@ -34,6 +34,9 @@ class NormalizedText:
     text: str
     runs: tuple[int, ...]
     simplified: int = 0  # characters read as simplified from traditional script
+    # the text in the script it was written in, where that differs (same
+    # length and offsets): values quoted as written (a title) come from here
+    written: str = ""
 
     def offset_runs(self) -> list[int]:
         """
@@ -115,9 +118,11 @@ class _Chrome:
         # one alternation, one search per line (each line of every document is checked)
         self.line = regex.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
         self.inline = vocab.pattern("chrome", "inline")
+        self.metadata = vocab.pattern("metadata", "label_line")
 
     def is_chrome(self, line: str) -> bool:
-        return len(line) <= self.max_len and self.line.search(line) is not None
+        # a byline that also carries a label (编辑:… 发表时间:2021-11-05 来源:…) is kept for its metadata
+        return len(line) <= self.max_len and self.line.search(line) is not None and self.metadata.search(line) is None
 
 
 @functools.lru_cache(maxsize=1)
@@ -149,7 +154,7 @@ def normalize(source: str) -> NormalizedText:
         line, line_runs = _fold_line(raw, line_start, plain)
         if line:
             folded.append((line, line_runs, line_start))
-    converted = 0
+    converted: dict[int, str] = {}  # source offset -> the character written there, where converted
     if folded:  # chrome is written in simplified too (閱讀量 is 阅读量)
         folded, converted = _simplify_lines(folded)
     # A match inside a line is a match in the lines joined, or lies under one
@@ -173,7 +178,12 @@ def normalize(source: str) -> NormalizedText:
         for k in range(0, len(line_runs), 3):
             runs += [line_runs[k] + length, line_runs[k + 1], line_runs[k + 2]]
         length += len(line)
-    return NormalizedText("".join(parts), tuple(runs), converted)
+    text = "".join(parts)
+    written = ""
+    if converted:
+        offsets = NormalizedText(text, tuple(runs)).source_offsets
+        written = "".join(converted.get(offset, ch) for ch, offset in zip(text, offsets))
+    return NormalizedText(text, tuple(runs), len(converted), written)
 
 
 @functools.lru_cache(maxsize=1)
@@ -201,18 +211,19 @@ def to_simplified(line: str) -> str:
     return "".join(c if len(c := converter.convert(ch)) == 1 else ch for ch in line)
 
 
-def _simplify_lines(folded: list[tuple[str, list[int], int]]) -> tuple[list[tuple[str, list[int], int]], int]:
-    """The lines in simplified characters, and how many characters changed.
-    One conversion of the whole text tells whether any line needs one (most
-    texts are simplified already: 0.2 ms for a 45 KB bulletin)."""
+def _simplify_lines(folded: list[tuple[str, list[int], int]]) -> tuple[list[tuple[str, list[int], int]], dict[int, str]]:
+    """The lines in simplified characters, and what each changed character was
+    (by its source offset). One conversion of the whole text tells whether any
+    line needs one (most texts are simplified already: 0.2 ms for 45 KB)."""
     joined = "\n".join(line for line, _, _ in folded)
     if to_simplified(joined) == joined:
-        return folded, 0
-    out, converted = [], 0
+        return folded, {}
+    out, converted = [], {}
     for line, line_runs, line_start in folded:
         simple = to_simplified(line)
         if simple != line:
-            converted += sum(a != b for a, b in zip(line, simple))
+            offsets = [o for k in range(0, len(line_runs), 3) for o in range(line_runs[k + 1], line_runs[k + 1] + line_runs[k + 2])]
+            converted.update((offsets[j], a) for j, (a, b) in enumerate(zip(line, simple)) if a != b)
         out.append((simple, line_runs, line_start))
     return out, converted
 

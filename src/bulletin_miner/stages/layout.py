@@ -8,6 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from bulletin_miner import vocab
+from bulletin_miner.normalize.dates import parse_partial
 from bulletin_miner.records import Fact
 from bulletin_miner.stages.state import state
 
@@ -24,11 +25,16 @@ def _config():
         "title_end": vocab.pattern("layout", "title_end"),
         "continuation_max": int(data["title_continuation_max_length"]),
         "not_title": vocab.patterns("layout", "not_title"),
+        "title_tag": vocab.pattern("layout", "title_tag"),
+        "title_tail": vocab.pattern("layout", "title_tail"),
         "label_line": vocab.pattern("metadata", "label_line"),
+        "date_line": vocab.pattern("metadata", "date_line"),
+        "title_label": vocab.pattern("metadata", "title_label"),
         "outline_start": vocab.pattern("layout", "outline_start"),
         "min": int(data["title_min_length"]),
         "max": int(data["title_max_length"]),
         "search_lines": int(data["title_search_lines"]),
+        "headline_max": int(data["headline_max_length"]),
         "intro_fallback": int(data["intro_fallback_chars"]),
     }
 
@@ -52,25 +58,87 @@ def title_continues(lines: list[str], index: int) -> bool:
     return bool(cfg["title_end"].search(following))
 
 
+def is_page_furniture(line: str) -> bool:
+    """A metadata line (来源:…, 发布时间:…) or a date line (2023-06-14 10:21:37).
+
+    >>> is_page_furniture("来源:县纪委 发布时间:2024-01-18"), is_page_furniture("2021-11-08 15:02 来源: 某某网")
+    (True, True)
+    >>> is_page_furniture("2024年3月21日至4月19日,县委第一巡察组对县民政局进行了巡察。")
+    False
+    """
+    cfg = _config()
+    return bool(cfg["label_line"].search(line) or cfg["date_line"].search(line))
+
+
 def find_title(lines: list[str]) -> int | None:
-    """Index of the title line among the first lines, if there is one.
+    """Index of the title line among the first lines, if there is one: a
+    line naming a kind of document, or a headline with page furniture under
+    it; never after the outline has started.
 
     >>> find_title(["各区民政局:", "根据要求,现印发给你们。", "厦门市民政局", "深化养老服务质量提升工作实施方案"])
     3
     >>> find_title(["今年以来,县民政局党组坚持以人民为中心。"]) is None
     True
+    >>> find_title(["首页 > 通知公告", "浙江255个地区单位党组织完成“政治体检”", "2017年01月06日 14:53:26", "正文。"])
+    1
+    >>> find_title(["按照区委部署,现将巡察整改情况予以公布。", "一、组织落实巡察整改情况", "街道工委严格按照区委巡察反"]) is None
+    True
     """
     cfg = _config()
-    for i, line in enumerate(lines[: cfg["search_lines"]]):
+    window = lines[: cfg["search_lines"]]
+    body_seen = False  # a headline tops the page; a signature above a date is no title
+    for i, line in enumerate(window):
+        if cfg["outline_start"].match(line):
+            return None  # the body's outline has begun: a title stands above it
         if not cfg["min"] <= len(line) <= cfg["max"]:
+            body_seen = body_seen or len(line) > cfg["max"]
             continue
-        if cfg["label_line"].search(line) or any(p.search(line) for p in cfg["not_title"]):
+        if is_page_furniture(line) or any(p.search(line) for p in cfg["not_title"]):
+            body_seen = body_seen or "。" in line
             continue
         if line.count(",") > 2:
+            body_seen = True
             continue
         if cfg["title_keyword"].search(line):
             return i
+        following = window[i + 1:i + 2]
+        if not body_seen and len(line) <= cfg["headline_max"] and following and is_page_furniture(following[0]):
+            return i
     return None
+
+
+def title_span(line: str) -> tuple[int, int]:
+    """The title within its line: without a column's tag before it or a date
+    or page number after it.
+
+    >>> line = "【巡察整改】中共某市市场监督管理局党组关于巡察整改进展情况的通报 2026-02-13"
+    >>> s, e = title_span(line); line[s:e]
+    '中共某市市场监督管理局党组关于巡察整改进展情况的通报'
+    >>> title_span("某县巡察工作实施方案_第1页")
+    (0, 10)
+    """
+    cfg = _config()
+    tag = cfg["title_tag"].match(line)
+    start = tag.end() if tag and tag.end() < len(line) else 0
+    tail = cfg["title_tail"].search(line, start)
+    end = tail.start() if tail and tail.start() > start else len(line)
+    return start, end
+
+
+def _date_after_title(doc: Doc, start: int, end: int) -> None:
+    """A date printed after the title on its line (…的通报 2026-02-13) is the page's publication date."""
+    st = state(doc)
+    m = _dates().search(st.text, start, end)
+    if m:
+        partial = parse_partial(m.group())
+        if partial and partial.is_complete and partial.to_date():
+            st.add(doc, Fact("published_date", partial.to_date(), m.start(), m.end(), m.group(), STAGE, "title_line_date"))
+
+
+@functools.lru_cache(maxsize=1)
+def _dates() -> regex.Pattern:
+    fragments = vocab.defines("metadata")
+    return regex.compile(f"{fragments['iso_date']}|{fragments['full_date']}")
 
 
 @Language.factory("bm_layout_v1", assigns=["doc._.bm"])
@@ -93,17 +161,28 @@ def layout(doc: Doc) -> Doc:
     title_index = find_title(line_texts)
     header_end = 0
     for i, (s, e) in enumerate(st.lines[: cfg["search_lines"]]):
-        if cfg["label_line"].search(line_texts[i]) or i == title_index:
+        if is_page_furniture(line_texts[i]) or i == title_index:
             header_end = e
-    if title_index is not None:
-        s, e = st.lines[title_index]
+    labelled = next((m for ls, le in st.lines[: cfg["search_lines"]] if (m := cfg["title_label"].match(text, ls, le))), None)
+    if labelled:  # a metadata block that names the title (标题:…) outranks any line
+        s, e = labelled.span("title")
+        st.title = (s, e)
+        st.add(doc, Fact("title", (st.written or text)[s:e], s, e, text[s:e], STAGE, "title_label"))
+    elif title_index is not None:
+        line_start, e = st.lines[title_index]
+        trim_start, trim_end = title_span(line_texts[title_index])
+        s = line_start + trim_start
         rule = "title_line"
         if title_continues(line_texts, title_index):
             e = st.lines[title_index + 1][1]
             header_end = max(header_end, e)
             rule = "title_two_lines"
+        else:
+            _date_after_title(doc, line_start + trim_end, st.lines[title_index][1])
+            e = line_start + trim_end
         st.title = (s, e)
-        st.add(doc, Fact("title", text[s:e].replace("\n", ""), s, e, text[s:e], STAGE, rule))
+        # as written: in its own script, where the text was read as simplified
+        st.add(doc, Fact("title", (st.written or text)[s:e].replace("\n", ""), s, e, text[s:e], STAGE, rule))
     st.header_end = header_end
     outline = cfg["outline_start"].search(text, header_end)
     st.intro_end = outline.start() if outline else min(len(text), header_end + cfg["intro_fallback"])

@@ -4,7 +4,9 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from bulletin_miner import vocab
 from bulletin_miner.normalize.dates import parse_partial
+from bulletin_miner.records import Fact
 from bulletin_miner.stages._rules import parse_field_value, rule_facts
 from bulletin_miner.stages.state import state
 
@@ -32,5 +34,23 @@ def metadata(doc: Doc) -> Doc:
         if fact.field == "doc_number" and fact.rule == "standalone_doc_number" and fact.start > max(st.header_end, 400):
             continue  # a bare number deep in the body cites another document
         st.add(doc, fact)
+    _date_lines(doc)
     return doc
+
+
+def _date_lines(doc: Doc) -> None:
+    """A bare date line in the page's header (`2023-06-14 10:21:37`, `文摘
+    2023-04-03 08:45 广西`): where pages print the publication date without
+    a label. Only above the body, so a dated line in the text is no such date."""
+    st = state(doc)
+    pattern = vocab.pattern("metadata", "date_line")
+    for s, e in st.lines:
+        if s >= st.header_end:
+            break
+        m = pattern.match(st.text, s, e)
+        if m:
+            ds, de = m.span("published_date")
+            value = _parse("published_date", st.text[ds:de])
+            if value is not None:
+                st.add(doc, Fact("published_date", value, ds, de, st.text[ds:de], STAGE, "date_line"))
 

@@ -23,6 +23,9 @@ class DocState:
     # spaCy rebuilds `doc.text` from its tokens on every access (O(n)): the
     # stages read this copy instead, set once when the state is made.
     text: str = ""
+    # the text in its own script where it was read as simplified (else ""):
+    # values quoted as written (the title) are taken from it, same offsets
+    written: str = ""
     source_path: str = ""
     facts: list[Fact] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
