@@ -28,8 +28,6 @@ def create_dates(nlp: Language, name: str):
 
 def dates(doc: Doc) -> Doc:
     st = state(doc)
-    if not st.is_one_of(vocab.load("inspection")["applies_to"]):
-        return doc
     text = st.text
     start, end = st.header_end, st.intro_end
     # The anchor of each date is the last date written before it, in reading order.

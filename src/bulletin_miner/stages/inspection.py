@@ -65,8 +65,6 @@ def create_inspection(nlp: Language, name: str):
 
 def inspection(doc: Doc) -> Doc:
     st = state(doc)
-    if not st.is_one_of(vocab.load("inspection")["applies_to"]):
-        return doc
     text = st.text
     act = vocab.pattern("inspection", "inspection_act")
     intro = (st.header_end, st.intro_end)

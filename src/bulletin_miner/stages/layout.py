@@ -35,6 +35,7 @@ def _config():
         "max": int(data["title_max_length"]),
         "search_lines": int(data["title_search_lines"]),
         "headline_max": int(data["headline_max_length"]),
+        "furniture_max": int(data["furniture_max_length"]),
         "intro_fallback": int(data["intro_fallback_chars"]),
     }
 
@@ -67,6 +68,8 @@ def is_page_furniture(line: str) -> bool:
     False
     """
     cfg = _config()
+    if len(line) > cfg["furniture_max"]:
+        return False  # a paragraph that happens to hold a label is body text
     return bool(cfg["label_line"].search(line) or cfg["date_line"].search(line))
 
 
