@@ -72,12 +72,17 @@ def parse_partial(text: str) -> PartialDate | None:
     return PartialDate(year, month, day)
 
 
-def resolve(partial: PartialDate, anchor: dt.date | None, *, not_before: bool = False) -> tuple[dt.date | None, bool]:
+def resolve(partial: PartialDate, anchor: dt.date | None, *, not_before: bool = False, not_after: bool = False) -> tuple[dt.date | None, bool]:
     """Complete a partial date from an anchor; returns (date, inferred).
 
     The month is carried over too (`4月15日至20日`). With `not_before`, a date
     that would fall before its anchor moves to the next year: a range end or a
-    feedback that follows an inspection (`2021年12月20日至1月18日`).
+    feedback that follows an inspection (`2021年12月20日至1月18日`). With
+    `not_after`, one that would fall after it moves to the year before: what a
+    page published on 2020-01-05 reports of `12月20日` happened in 2019.
+
+    >>> resolve(PartialDate(None, 12, 20), dt.date(2020, 1, 5), not_after=True)
+    (datetime.date(2019, 12, 20), True)
 
     >>> resolve(PartialDate(None, 7, 13), dt.date(2022, 6, 8))
     (datetime.date(2022, 7, 13), True)
@@ -101,4 +106,8 @@ def resolve(partial: PartialDate, anchor: dt.date | None, *, not_before: bool = 
         if partial.month is None:  # `20日` after `4月25日`: next month, not next year
             return None, False
         candidate = PartialDate(year + 1, month, partial.day).to_date()
+    if not_after and partial.year is None and candidate > anchor:
+        if partial.month is None:
+            return None, False
+        candidate = PartialDate(year - 1, month, partial.day).to_date()
     return candidate, True

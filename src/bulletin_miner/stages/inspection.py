@@ -70,8 +70,9 @@ def inspection(doc: Doc) -> Doc:
     intro = (st.header_end, st.intro_end)
     mentions = find_inspectors(text, *intro)
     acts = [st.sentence_span(m.start) for m in mentions if act.search(text, *st.sentence_span(m.start))]
-    if not acts:  # a narrative without the team's name: `…进行了巡察`
-        acts = [st.sentence_span(m.start()) for m in act.finditer(text, *intro)][:1]
+    # and, after them, sentences that report it without the team's name
+    # (`2022年12月5日至12月13日,校党委对本科生院开展了第三轮巡视“回头看”`)
+    acts += [st.sentence_span(m.start()) for m in act.finditer(text, *intro)]
     st.inspection_sentences = list(dict.fromkeys(acts))
 
     if mentions:
@@ -97,24 +98,55 @@ def inspection(doc: Doc) -> Doc:
         if any(name != team for _, name in teams):
             named = lambda span: {name for start, name in teams if span[0] <= start < span[1]}
             st.inspection_sentences = [span for span in st.inspection_sentences if not named(span) or team in named(span)]
-        st.add(doc, Fact("inspector", chosen.normalized, chosen.start, chosen.end, text[chosen.start:chosen.end], STAGE, "inspector"))
+        if not chosen.level and chosen.ordinal:
+            # 第二巡察组 refers back to 市委第二巡察组 named elsewhere: that is its full name
+            chosen = next((m for m in mentions if m.level and m.ordinal and m.normalized.endswith(chosen.normalized)), chosen)
+        if not bare(chosen):  # a bare 巡察组 names no team: no inspector (its kind still counts)
+            rule = "inspector" if chosen.start in {m.start for m in mentions if in_act(m)} or len(mentions) == 1 else "inspector_mention"
+            st.add(doc, Fact("inspector", chosen.normalized, chosen.start, chosen.end, text[chosen.start:chosen.end], STAGE, rule))
         kind_at = text.index(chosen.kind, chosen.start)
         st.add(doc, Fact("inspection_kind", chosen.kind, kind_at, kind_at + 2, chosen.kind, STAGE, "inspector_kind"))
+        level = chosen.level
+    else:
+        level = ""
 
     regions = ([st.title] if st.title else []) + st.inspection_sentences
-    _kind_from_text(doc, st, regions, bool(mentions))
+    _kind_from_text(doc, st, regions, bool(mentions), intro)
     for start, end in regions:
         for mode, pattern in _modes():
             for m in pattern.finditer(text, start, end):
                 st.add(doc, Fact("inspection_modes", mode, m.start(), m.end(), m.group(), STAGE, f"mode.{mode}"))
-        for key, field in (("theme", "inspection_theme"), ("round", "inspection_round")):
-            for m in vocab.pattern("inspection", key).finditer(text, start, end):
-                s, e = m.span(field)
-                st.add(doc, Fact(field, text[s:e].strip("“”\""), s, e, text[s:e], STAGE, key))
+        for m in vocab.pattern("inspection", "theme").finditer(text, start, end):
+            s, e = m.span("inspection_theme")
+            st.add(doc, Fact("inspection_theme", text[s:e].strip("“”\""), s, e, text[s:e], STAGE, "theme"))
+    _round(doc, st, regions, intro, level)
     return doc
 
 
-def _kind_from_text(doc: Doc, st: DocState, regions: list[tuple[int, int]], have_inspector: bool) -> None:
+def _round(doc: Doc, st: DocState, regions: list[tuple[int, int]], intro: tuple[int, int], level: str) -> None:
+    """The round of the inspection reported: where the title or the inspection's
+    sentences name one, else the one round the document names. Of two (a
+    province's round a city's round is linked to), the committee of the team
+    reported decides (省委第二轮巡视巡察联动工作部署…市委第四轮巡察: 市委第四轮)."""
+    pattern = vocab.pattern("inspection", "round")
+    text = st.text
+    found = [m for start, end in regions for m in pattern.finditer(text, start, end)]
+    rule = "round"
+    if not found:  # the one round the document names (印发了《…关于十二届市委第三轮巡察反馈问题的整改落实方案》)
+        found = list(pattern.finditer(text, intro[0]))
+        rule = "round_named_once"
+        if len({m.group("inspection_round") for m in found}) != 1:
+            return  # none, or several rounds and nothing to tell which is this one
+    if level and len({m.group("inspection_round") for m in found}) > 1:
+        found = [m for m in found if level in m.group("inspection_round")] or found
+    for m in found:
+        s, e = m.span("inspection_round")
+        st.add(doc, Fact("inspection_round", text[s:e], s, e, text[s:e], STAGE, rule))
+
+
+def _kind_from_text(doc: Doc, st: DocState, regions: list[tuple[int, int]], have_inspector: bool, intro: tuple[int, int]) -> None:
+    """With no team named, 巡察 or 巡视 decides the kind: the first in the title
+    or the inspection's sentences, else the opening's, when it names only one."""
     if have_inspector:
         return
     pattern = vocab.pattern("inspection", "kind_word")
@@ -123,3 +155,7 @@ def _kind_from_text(doc: Doc, st: DocState, regions: list[tuple[int, int]], have
         if m:
             st.add(doc, Fact("inspection_kind", m.group(), m.start(), m.end(), m.group(), STAGE, "kind_word"))
             return
+    words = list(pattern.finditer(st.text, *intro))
+    if words and len({m.group() for m in words}) == 1:
+        m = words[0]
+        st.add(doc, Fact("inspection_kind", m.group(), m.start(), m.end(), m.group(), STAGE, "kind_word_only"))

@@ -163,9 +163,14 @@ def layout(doc: Doc) -> Doc:
     line_texts = [text[s:e] for s, e in st.lines]
     title_index = find_title(line_texts)
     header_end = 0
+    # The header is the page furniture above the body (a dated line further
+    # down, 《人民日报》( 2021年04月21日 04 版), is not), and the title.
+    in_header = True
     for i, (s, e) in enumerate(st.lines[: cfg["search_lines"]]):
-        if is_page_furniture(line_texts[i]) or i == title_index:
+        if i == title_index or (in_header and is_page_furniture(line_texts[i])):
             header_end = e
+        elif "。" in line_texts[i] or len(line_texts[i]) > cfg["headline_max"]:
+            in_header = False
     labelled = next((m for ls, le in st.lines[: cfg["search_lines"]] if (m := cfg["title_label"].match(text, ls, le))), None)
     if labelled:  # a metadata block that names the title (标题:…) outranks any line
         s, e = labelled.span("title")
