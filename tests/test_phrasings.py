@@ -36,6 +36,15 @@ def test_page_headers(case):
             assert _value(record.fields[field]) == (str(expected) if expected is not None else None), field
 
 
+@pytest.mark.parametrize("case", cases("units"))
+def test_units(case):
+    record = extract_text(case["text"].replace("\\n", "\n"))
+    for field, expected in case["expect"].items():
+        assert record.fields[field] == expected, field
+    for field in case.get("inferred", []):
+        assert {f.status.value for f in record.facts if f.field == field} == {"inferred"}, field
+
+
 @pytest.mark.parametrize("case", cases("money"))
 def test_money_recovered(case):
     record = extract_text(HEAD + case["text"])
@@ -134,9 +143,10 @@ def test_agency_takes_the_city_from_the_address():
     assert agency_fact.status.value == "inferred" and agency_fact.text == "市民政局"
 
 
-def test_unresolvable_bare_unit_is_kept_and_warned():
+def test_a_bare_unit_the_document_cannot_place_is_no_agency():
+    # a place-less abbreviation is no name (issue 17): empty, and said so
     record = extract_text("县民政局党组关于巡察整改情况的通报\n县委巡察组对县民政局党组进行了巡察。")
-    assert record.fields["agency"] == "县民政局"
+    assert record.fields["agency"] is None
     assert record.fields["province"] is None  # cpca alone would say 重庆市
     assert any("agency" in w for w in record.warnings)
 

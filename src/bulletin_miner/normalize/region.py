@@ -8,7 +8,9 @@ far as the input really writes the place (see `_writes`).
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
@@ -48,7 +50,10 @@ def _written_levels(text: str, names: list[str | None]) -> list[bool]:
     """Which of province/city/county the text writes, in order, from its start.
 
     A place name is a unit's or an address's prefix; a name found elsewhere
-    in the string (开原 inside 公开原则) is not a place of it.
+    in the string (开原 inside 公开原则) is not a place of it. A province's or
+    a city's name may be written without its suffix (浙江台州三门县…), but
+    only before the next level's name: 中山大学 is not in 中山市, nor 浙江大学
+    in 浙江省.
     """
     text = vocab.pattern("lexicon", "party_prefix").sub("", text)
     pos = 0
@@ -57,14 +62,24 @@ def _written_levels(text: str, names: list[str | None]) -> list[bool]:
         if name and text.startswith(name, pos):
             pos += len(name)
             written.append(True)
-        elif name and level < 2 and text.startswith(_stem(name), pos):
-            # 浙江台州… : province and city stems are written; a county's is too
-            # often a word (合作, 开原) to count without its suffix
+        elif name and level < 2 and text.startswith(_stem(name), pos) and _next_level_written(text, pos + len(_stem(name)), names[level + 1:]):
+            # a county's stem is too often a word (合作, 开原) to count without its suffix
             pos += len(_stem(name))
             written.append(True)
         else:
             written.append(False)
     return written
+
+
+def _next_level_written(text: str, pos: int, lower: list[str | None]) -> bool:
+    """Whether a lower level's name (or a city's stem) follows at `pos`, or,
+    after a city's stem, a zone it governs (芜湖经济技术开发区)."""
+    if len(lower) == 1 and vocab.pattern("lexicon", "city_zone").match(text, pos):
+        return True
+    for level, name in enumerate(lower):
+        if name and (text.startswith(name, pos) or (level == 0 and len(lower) == 2 and text.startswith(_stem(name), pos))):
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=4096)
@@ -81,8 +96,10 @@ def resolve_place(text: str) -> Place | None:
     '331022'
     >>> resolve_place("北京市海淀区卫生健康委员会"), resolve_place("仙桃市民政局").city
     (Place(province='北京市', city=None, county='海淀区', adcode='110108'), None)
-    >>> [resolve_place(s) for s in ["县民政局", "公开原则", "合作", "县委"]]
-    [None, None, None, None]
+    >>> [resolve_place(s) for s in ["县民政局", "公开原则", "合作", "县委", "中山大学", "浙江大学"]]
+    [None, None, None, None, None, None]
+    >>> resolve_place("浙江台州三门县交通路499号").county, resolve_place("芜湖经济技术开发区").city
+    ('三门县', '芜湖市')
     """
     text = local_unit(text)
     if not text or len(text) < 2:
@@ -133,6 +150,63 @@ def _code(province: str | None, city: str | None, county: str | None, adcode: st
     if city:
         return adcode[:4] + "00"
     return adcode[:2] + "0000"
+
+
+class NamedPlace(NamedTuple):
+    """A place a text names in full, with its suffix (宿迁市, 仙游县): where, and its level."""
+
+    name: str
+    level: str  # province, city or county
+    start: int
+    end: int
+
+
+@functools.lru_cache(maxsize=1)
+def _gazetteer() -> tuple[re.Pattern, dict[str, str], int]:
+    """Every division name in cpca's table (its adcodes.csv) by level, the
+    characters they end with, and the longest. Names of two characters (忠县,
+    城区, 郊区) are words too often to count, and the table's placeholders
+    (市辖区) name no place."""
+    import csv
+    from importlib import resources
+
+    skip = set(vocab.load("lexicon")["cpca_placeholder_cities"])
+    levels: dict[str, str] = {}
+    with resources.files("cpca").joinpath("resources/adcodes.csv").open(encoding="utf-8") as table:
+        for row in csv.DictReader(table):
+            name, code = row["name"], row["adcode"]
+            if len(name) < 3 or name in skip:
+                continue
+            levels.setdefault(name, "province" if code[2:6] == "0000" else "city" if code[4:6] == "00" else "county")
+    suffixes = re.compile("[" + "".join(sorted({n[-1] for n in levels})) + "]")
+    return suffixes, levels, max(map(len, levels))
+
+
+def places_named(text: str, start: int = 0, end: int | None = None) -> list[NamedPlace]:
+    """The administrative places a text names in full, in order: at each
+    character a division's name can end with (市, 县, 区 …), the longest name
+    ending there (a lookup per length, not a scan per name).
+
+    >>> [p.name for p in places_named("宿迁市委第二巡察组对市卫健委进行了巡察。根据《中共合肥市委巡察工作实施办法》")]
+    ['宿迁市', '合肥市']
+    >>> [(p.name, p.level) for p in places_named("仙游县委第二巡察组对郊尾镇党委进行了巡察,福建省")]
+    [('仙游县', 'county'), ('福建省', 'province')]
+    >>> places_named("中山大学党委;公开原则;合作")
+    []
+    """
+    suffixes, levels, longest = _gazetteer()
+    end = len(text) if end is None else end
+    found: list[NamedPlace] = []
+    for m in suffixes.finditer(text, start, end):
+        stop = m.end()
+        for length in range(min(longest, stop - start), 2, -1):
+            name = text[stop - length:stop]
+            if name in levels:
+                if found and found[-1].end > stop - length:
+                    break  # inside the name just found (州 of 徐州市 is no name's end anyway)
+                found.append(NamedPlace(name, levels[name], stop - length, stop))
+                break
+    return found
 
 
 @functools.lru_cache(maxsize=1024)

@@ -1,20 +1,37 @@
 """bm_agency_v1: the inspected unit, its party body and its place.
 
 The unit comes from the title (`中共三门县民政局党组关于…`), else from the
-narrative (`对县民政局党组进行了…巡察`), else from the issuing body in the
-page metadata, else from the closing signature above the date. A unit
-written with a bare level (`市民政局`) is given the place that the title,
-address or issuer names at that level.
+narrative (`对县民政局党组进行了…巡察`, `向市水利局党组反馈`), else from the
+issuing body in the page metadata, else from the closing signature above
+the date. A pronoun (我局) or a bare office (局党组) is never a unit.
+
+A unit named short is given its full name, in this order:
+- where the document names it in full: a short name it defines
+  (`中共某市人民检察院党组(以下简称“市检察院党组”)`), or a full name it
+  writes elsewhere whose words the short one abbreviates (市卫健委 of
+  宿迁市卫生健康委员会, in a title, a 来源 line or a plan it issued);
+- a bare level (`市民政局`) takes the place that the title, another mention,
+  the issuer, the address or the phone's area code names at that level,
+  else the one place of that level the document names (marked inferred);
+- a town (`郊尾镇`) takes the one county the document names;
+- else, for a bare level, no unit: a place-less abbreviation is no name.
+
+The place columns follow from the resolved name. A document about many
+units (a round summary, news of one round's feedback to several) names no
+one unit: its place is that of the committee whose round it is, when one
+is named (`十三届平舆县委第十轮巡察`).
 """
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
+import regex
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from bulletin_miner import vocab
-from bulletin_miner.normalize.region import Place, place_of_phone, resolve_place
+from bulletin_miner.normalize.region import Place, place_of_phone, places_named, resolve_place
 from bulletin_miner.records import Fact, Status
 from bulletin_miner.stages._rules import rule_facts
 from bulletin_miner.stages.state import DocState, state
@@ -22,9 +39,31 @@ from bulletin_miner.stages.state import DocState, state
 STAGE = "bm_agency_v1"
 
 
+class Mention(NamedTuple):
+    """A unit named in the text, with the party body written right after it."""
+
+    unit: Fact
+    party_body: Fact | None
+
+    @property
+    def name(self) -> str:
+        return self.unit.text
+
+
 @functools.lru_cache(maxsize=1)
-def _bare_levels() -> dict[str, str]:
-    return {str(k): str(v) for k, v in vocab.table("agency", "bare_level").items()}
+def _cfg() -> dict:
+    data = vocab.load("agency")
+    return {
+        "bare_levels": {str(k): str(v) for k, v in data["bare_level"].items()},
+        "not_a_unit": vocab.pattern("agency", "not_a_unit"),
+        "township": vocab.pattern("agency", "township"),
+        "unit_ending": vocab.pattern("agency", "unit_ending"),
+        "placeless_office": vocab.pattern("agency", "placeless_office"),
+        "central_body": vocab.pattern("agency", "central_body"),
+        "anonymised": vocab.pattern("agency", "anonymised_place"),
+        "committee": str(data["committee_after_place"]),
+        "short": {str(k): str(v) for k, v in data["party_body_short"].items()},
+    }
 
 
 @Language.factory("bm_agency_v1", requires=["doc._.bm"], assigns=["doc._.bm"])
@@ -32,65 +71,240 @@ def create_agency(nlp: Language, name: str):
     return agency
 
 
-def _unit_mentions(doc: Doc, st: DocState) -> list[Fact]:
-    text = st.text
-    mentions: list[Fact] = []
-    if st.title:
-        mentions += rule_facts("agency", text, STAGE, [st.title], key="title")
-    mentions += rule_facts("agency", text, STAGE, [(st.header_end, st.intro_end)], key="body")
+def _mentions(facts: list[Fact]) -> list[Mention]:
+    """Unit facts paired with the party body written right after each; none that is no unit."""
+    bodies = {(f.rule, f.start): f for f in facts if f.field == "party_body"}
+    # a short name defined between them (…管理局(简称某某湾管理局)党组) keeps the pair
+    aliases = {(f.rule, f.start): f for f in facts if f.field == "alias"}
+    cfg = _cfg()
+    out = []
+    for f in facts:
+        if f.field != "agency" or cfg["not_a_unit"].search(f.text):
+            continue
+        body = bodies.get((f.rule, f.end))
+        if body is None:
+            alias = next((a for (rule, start), a in aliases.items() if rule == f.rule and f.end < start <= f.end + 6), None)
+            body = next((b for (rule, start), b in bodies.items() if alias and rule == f.rule and alias.end < start <= alias.end + 3), None)
+        if body is None and not cfg["unit_ending"].search(f.text):
+            continue  # without its party body, a name must end as units' names do
+        out.append(Mention(f, body))
+    return out
+
+
+def _issuer_mentions(st: DocState) -> list[Mention]:
+    out = []
     for issuer in st.facts_for("issuer"):
-        mentions.append(Fact("agency", issuer.value, issuer.start, issuer.end, issuer.text, STAGE, "issuer"))
+        out += _mentions(rule_facts("agency", st.text, STAGE, [(issuer.start, issuer.end)], key="issuer"))
+    return out
+
+
+def unit_mentions(st: DocState) -> tuple[list[Mention], list[Mention], dict[str, Mention]]:
+    """(the mentions that may name the unit, in priority order; those that name
+    it in full elsewhere; the short names the document defines)."""
+    text = st.text
+    candidates: list[Mention] = []
+    if st.title:
+        candidates += _mentions(rule_facts("agency", text, STAGE, [st.title], key="title"))
+    body = _mentions(rule_facts("agency", text, STAGE, [(st.header_end, st.intro_end)], key="body"))
+    candidates += body
+    candidates += _issuer_mentions(st)
     if st.signature_lines:
-        mentions += rule_facts("agency", text, STAGE, st.signature_lines, key="signature")
-    return mentions
+        candidates += _mentions(rule_facts("agency", text, STAGE, st.signature_lines, key="signature"))
+    full_facts = rule_facts("agency", text, STAGE, key="full_name")
+    full = _mentions(full_facts)
+    # a unit named only where it issued a plan or defined its short name
+    candidates += full
+    return candidates, full, _defined(full_facts, full)
 
 
 def agency(doc: Doc) -> Doc:
     st = state(doc)
-    text = st.text
-    mentions = _unit_mentions(doc, st)
-    units = [m for m in mentions if m.field == "agency"]
-    if not units:
+    candidates, full, defined = unit_mentions(st)
+    if not candidates or _many_units(st, candidates, defined):
+        _committee_place(doc, st)
         return doc
-    unit = units[0]
-    body = next((m for m in mentions if m.field == "party_body" and m.rule == unit.rule and m.start >= unit.end), None)
-    if body is not None and body.start == unit.end:
-        short = vocab.table("agency", "party_body_short").get(body.text)
+    chosen = candidates[0]
+    resolved = _resolve(st, chosen, candidates, full, defined)
+    # the party body is stated even where the unit's name cannot be completed (区总工会党组)
+    body = chosen.party_body or next((m.party_body for m in candidates + full if m.party_body and m.name == chosen.name), None)
+    if body is not None:
+        short = _cfg()["short"].get(body.text)
         st.add(doc, body._replace(value=short, status=Status.INFERRED) if short else body)
-
-    # Places named by strings that name places (never body text): other unit
-    # mentions, the title, the issuer, the address.
-    evidence: list[tuple[str, int, int]] = [("unit_mention", m.start, m.end) for m in units[1:]]
-    if st.title:
-        evidence.append(("title", *st.title))
-    evidence += [("address", f.start, f.end) for f in st.facts_for("address")]
-    phones = [f for f in st.facts_for("phone") if place_of_phone(f.text)]
-
-    name = unit.text
+    if resolved is None:
+        _committee_place(doc, st)
+        return doc
+    name, fact, status, decided_by = resolved
+    st.add(doc, fact._replace(field="agency", value=name, status=status))
     place = resolve_place(name)
-    status = Status.STATED
-    decided_by = ("agency", unit.start, unit.end)
-    level = _bare_levels().get(name[0])
-    if place is None and level:
-        for source, s, e in [*evidence, *(("phone_area_code", f.start, f.end) for f in phones)]:
-            candidate = place_of_phone(text[s:e]) if source == "phone_area_code" else resolve_place(text[s:e])
-            prefix = getattr(candidate, level, None) if candidate else None
-            if prefix:
-                name = prefix + name[1:]
-                place = resolve_place(name)
-                status = Status.INFERRED
-                decided_by = (source, s, e)
-                break
-        else:
-            st.warnings.append(f"agency: the place of {unit.text!r} is not named elsewhere; kept as written")
-    st.add(doc, Fact("agency", name, unit.start, unit.end, unit.text, STAGE, unit.rule, status))
     if place:
-        _add_place(doc, st, place, unit, status, decided_by)
-        for phone in phones:  # a supervision line in another city is worth a look, not a change
-            other = place_of_phone(phone.text)
+        _add_place(doc, st, place, fact, status, decided_by)
+        for phone in (f for f in st.facts_for("phone") if place_of_phone(f.text)):
+            other = place_of_phone(phone.text)  # a supervision line in another city is worth a look, not a change
             if other and other.city and place.city and other.city != place.city:
                 st.warnings.append(f"place: phone {phone.text} is a {other.city} number but the unit is in {place.city}")
     return doc
+
+
+def _many_units(st: DocState, candidates: list[Mention], defined: dict[str, Mention]) -> bool:
+    """A round summary, or news of feedback to several units: no one unit."""
+    if st.doc_type == "round_summary":
+        st.warnings.append("agency: a round summary reports on many units; no one unit is its agency")
+        return True
+    named: list[str] = []
+    for m in candidates:
+        if m.unit.rule in ("inspected_unit", "fed_back_unit") and not any(_same_unit(m.name, other, defined) for other in named):
+            named.append(m.name)
+    if len(named) > 1 and not any(m.unit.rule.startswith("title") for m in candidates):
+        st.warnings.append(f"agency: the narrative names several units ({', '.join(named)}); none is taken")
+        return True
+    return False
+
+
+def _same_unit(a: str, b: str, defined: dict[str, Mention]) -> bool:
+    """Two names of one unit: the same, one abbreviating the other, a short
+    name the document defines for the other, or a place and its committee
+    (达州市通川区, 达州市通川区委)."""
+    if a == b or a in (b + _cfg()["committee"], b[:-1]) and len(b) > 1 or b == a + _cfg()["committee"]:
+        return True
+    full = lambda name: defined[name].name if name in defined else name
+    a, b = full(a), full(b)
+    return a == b or abbreviates(a, b) or abbreviates(b, a)
+
+
+Resolved = tuple[str, Fact, Status, tuple[str, int, int]]
+
+
+def _resolve(st: DocState, chosen: Mention, candidates: list[Mention], full: list[Mention], defined: dict[str, Mention]) -> Resolved | None:
+    """The unit's full name, the fact it stands on, its status and what decided its place."""
+    cfg = _cfg()
+    name, fact = chosen.name, chosen.unit
+    if name.endswith(cfg["committee"]) and _is_place(name[:-1]):
+        # a place's committee inspected (中共达州市通川区委): the unit is the place
+        name = name[:-1]
+        fact = fact._replace(end=fact.end - 1, text=name)
+    stated = (name, fact, Status.STATED, ("agency", fact.start, fact.end))
+    if resolve_place(name) is not None or cfg["anonymised"].match(name):
+        return stated
+    # the document names it in full elsewhere
+    if name in defined:
+        m = defined[name]
+        return m.name, m.unit._replace(rule=f"full_name:{m.unit.rule}"), Status.STATED, ("agency", m.unit.start, m.unit.end)
+    for m in [*candidates, *full, *_source_mentions(st)]:
+        if m.name != name and resolve_place(m.name) and abbreviates(name, m.name):
+            return m.name, m.unit._replace(rule=f"full_name:{m.unit.rule}"), Status.STATED, ("agency", m.unit.start, m.unit.end)
+    level = cfg["bare_levels"].get(name[0])
+    if level:
+        prefix, decided_by = _place_at_level(st, level, candidates, chosen)
+        if prefix is None:
+            st.warnings.append(f"agency: {name!r} names no place and the document names none at its level; left empty")
+            return None
+        return prefix + name[1:], fact, Status.INFERRED, decided_by
+    if cfg["township"].search(name):
+        counties = _distinct(places_named(st.text), "county")
+        if len(counties) == 1:
+            county = counties[0]
+            return county.name + name, fact, Status.INFERRED, ("place_named", county.start, county.end)
+    if cfg["placeless_office"].search(name) and not cfg["central_body"].search(name):
+        st.warnings.append(f"agency: {name!r} is a local office named without its place, and the document names it in full nowhere; left empty")
+        return None
+    return stated
+
+
+def _is_place(name: str) -> bool:
+    named = places_named(name)
+    return bool(named) and named[-1].end == len(name) and resolve_place(name) is not None
+
+
+def _defined(full_facts: list[Fact], full: list[Mention]) -> dict[str, Mention]:
+    """Short names a document defines (以下简称“市院党组”), with and without
+    their party body, for the unit named in full right before each."""
+    out = {}
+    for alias in (f for f in full_facts if f.field == "alias"):
+        named = [m for m in full if m.unit.rule == "defined_short_name" and m.unit.end <= alias.start]
+        if named:
+            out[alias.text] = out[_strip_party_body(alias.text)] = named[-1]
+    return out
+
+
+def _strip_party_body(name: str) -> str:
+    m = regex.search(f"(?:{vocab.defines('agency')['party_body']})$", name)
+    return name[: m.start()] if m and m.start() >= 2 else name
+
+
+def _source_mentions(st: DocState) -> list[Mention]:
+    """A 来源 line's unit (来源:广州市住房和城乡建设局) names the unit in full where it published its own page."""
+    return [Mention(f._replace(field="agency"), None) for f in st.facts_for("source_site")]
+
+
+def abbreviates(short: str, full: str) -> bool:
+    """Whether a short name (市卫健委, 市检察院, 市住房城乡建设局) abbreviates a
+    full one with a place (宿迁市卫生健康委员会): past its level, its first and
+    last characters are the full name's, and its words come in order.
+
+    >>> abbreviates("市卫健委", "宿迁市卫生健康委员会"), abbreviates("市检察院", "中山市人民检察院")
+    (True, True)
+    >>> abbreviates("市住房城乡建设局", "广州市住房和城乡建设局"), abbreviates("市民政局", "宿迁市卫生健康委员会")
+    (True, False)
+    """
+    place = resolve_place(full)
+    if place is None or place.deepest is None or place.deepest not in full:
+        return False
+    tail = full[full.index(place.deepest) + len(place.deepest):]
+    core = short[1:] if short[0] in _cfg()["bare_levels"] else short
+    if len(core) < 2 or not tail:
+        return False
+    if core[-1] not in tail[-3:]:  # 委 of 委员会, 联 of 联合会
+        return False
+    if core[0] not in tail:
+        return False
+    rest = iter(tail)
+    return all(ch in rest for ch in core)
+
+
+def _place_at_level(st: DocState, level: str, candidates: list[Mention], chosen: Mention) -> tuple[str | None, tuple[str, int, int]]:
+    """The place a bare level stands for: what the title, another mention, the
+    issuer, the address or the phone's area code names at that level, else the
+    one place of that level the document names."""
+    text = st.text
+    evidence: list[tuple[str, int, int]] = [("unit_mention", m.unit.start, m.unit.end) for m in candidates if m is not chosen]
+    if st.title:
+        evidence.append(("title", *st.title))
+    evidence += [("address", f.start, f.end) for f in st.facts_for("address")]
+    evidence += [("phone_area_code", f.start, f.end) for f in st.facts_for("phone")]
+    for source, s, e in evidence:
+        candidate = place_of_phone(text[s:e]) if source == "phone_area_code" else resolve_place(text[s:e])
+        prefix = getattr(candidate, level, None) if candidate else None
+        if prefix:
+            return prefix, (source, s, e)
+    # the one place of that level and kind (市 of a city, 区 of a district, 县 of a county)
+    named = [p for p in _distinct(places_named(text), level) if p.name.endswith(chosen.name[0])]
+    if len(named) == 1:
+        return named[0].name, ("place_named", named[0].start, named[0].end)
+    return None, ("", 0, 0)
+
+
+def _distinct(places, level: str):
+    seen: dict[str, object] = {}
+    for p in places:
+        if p.level == level:
+            seen.setdefault(p.name, p)
+    return list(seen.values())
+
+
+def _committee_place(doc: Doc, st: DocState) -> None:
+    """A document about no one unit is placed where the committee whose
+    inspection it reports is (十三届平舆县委第十轮巡察: 平舆县), when it names one."""
+    committees = {}
+    for p in places_named(st.text, st.header_end, st.intro_end):
+        if st.text.startswith(_cfg()["committee"], p.end):
+            committees.setdefault(p.name, p)
+    if len(committees) != 1:
+        return
+    named = next(iter(committees.values()))
+    place = resolve_place(named.name)
+    if place:
+        unit = Fact("agency", named.name, named.start, named.end, named.name, STAGE, "committee")
+        _add_place(doc, st, place, unit, Status.INFERRED, ("committee", named.start, named.end))
 
 
 def _add_place(doc: Doc, st: DocState, place: Place, unit: Fact, status: Status, decided_by: tuple[str, int, int]) -> None:
