@@ -119,6 +119,7 @@ class _Chrome:
         self.line = regex.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
         self.inline = vocab.pattern("chrome", "inline")
         self.metadata = vocab.pattern("metadata", "label_line")
+        self.raw_line = vocab.pattern("chrome", "raw_line")
 
     def is_chrome(self, line: str) -> bool:
         # a byline that also carries a label (编辑:… 发表时间:2021-11-05 来源:…) is kept for its metadata
@@ -150,6 +151,8 @@ def normalize(source: str) -> NormalizedText:
         position += len(raw_line)
         raw = raw_line.rstrip("\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85")
         if not raw:  # a blank line (a quarter of them)
+            continue
+        if len(raw) <= chrome.max_len and chrome.raw_line.match(raw):  # a menu bar, spaces still between its words
             continue
         line, line_runs = _fold_line(raw, line_start, plain)
         if line:

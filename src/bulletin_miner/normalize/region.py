@@ -98,6 +98,8 @@ def resolve_place(text: str) -> Place | None:
     (Place(province='北京市', city=None, county='海淀区', adcode='110108'), None)
     >>> [resolve_place(s) for s in ["县民政局", "公开原则", "合作", "县委", "中山大学", "浙江大学"]]
     [None, None, None, None, None, None]
+    >>> resolve_place("永定区"), resolve_place("龙岩市永定区").city
+    (Place(province=None, city=None, county='永定区', adcode=None), '龙岩市')
     >>> resolve_place("浙江台州三门县交通路499号").county, resolve_place("芜湖经济技术开发区").city
     ('三门县', '芜湖市')
     """
@@ -117,6 +119,9 @@ def resolve_place(text: str) -> Place | None:
         county = None
     if not (wrote_city or county):
         city = None
+    if county and not (wrote_city or wrote_province) and shared_name(county):
+        # 永定区 alone: which city's it is, the table cannot say (cpca picks one)
+        return Place(None, None, county, None)
     if not (wrote_province or city or county):
         province = None
     if not (province or city or county):
@@ -163,23 +168,40 @@ class NamedPlace(NamedTuple):
 
 @functools.lru_cache(maxsize=1)
 def _gazetteer() -> tuple[re.Pattern, dict[str, str], int]:
-    """Every division name in cpca's table (its adcodes.csv) by level, the
-    characters they end with, and the longest. Names of two characters (忠县,
-    城区, 郊区) are words too often to count, and the table's placeholders
-    (市辖区) name no place."""
+    """Every division name in cpca's table by level, the characters they end
+    with, and the longest. Names of two characters (忠县, 城区, 郊区) are words
+    too often to count, and the table's placeholders (市辖区) name no place."""
+    levels = {name: level for name, (level, _) in _divisions().items() if len(name) >= 3}
+    suffixes = re.compile("[" + "".join(sorted({n[-1] for n in levels})) + "]")
+    return suffixes, levels, max(map(len, levels))
+
+
+@functools.lru_cache(maxsize=1)
+def _divisions() -> dict[str, tuple[str, int]]:
+    """Each division name in cpca's table (its adcodes.csv): its level and how
+    many divisions bear it (永定区 is a district of 张家界 and of 龙岩)."""
     import csv
     from importlib import resources
 
     skip = set(vocab.load("lexicon")["cpca_placeholder_cities"])
-    levels: dict[str, str] = {}
+    out: dict[str, tuple[str, int]] = {}
     with resources.files("cpca").joinpath("resources/adcodes.csv").open(encoding="utf-8") as table:
         for row in csv.DictReader(table):
             name, code = row["name"], row["adcode"]
-            if len(name) < 3 or name in skip:
+            if name in skip:
                 continue
-            levels.setdefault(name, "province" if code[2:6] == "0000" else "city" if code[4:6] == "00" else "county")
-    suffixes = re.compile("[" + "".join(sorted({n[-1] for n in levels})) + "]")
-    return suffixes, levels, max(map(len, levels))
+            level = "province" if code[2:6] == "0000" else "city" if code[4:6] == "00" else "county"
+            out[name] = (out[name][0], out[name][1] + 1) if name in out else (level, 1)
+    return out
+
+
+def shared_name(name: str) -> bool:
+    """Whether more than one division bears this name (永定区, 鼓楼区, 朝阳区).
+
+    >>> shared_name("永定区"), shared_name("三门县")
+    (True, False)
+    """
+    return _divisions().get(name, ("", 0))[1] > 1
 
 
 def places_named(text: str, start: int = 0, end: int | None = None) -> list[NamedPlace]:

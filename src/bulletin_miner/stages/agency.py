@@ -123,7 +123,7 @@ def agency(doc: Doc) -> Doc:
     if not candidates or _many_units(st, candidates, defined):
         _committee_place(doc, st)
         return doc
-    chosen = candidates[0]
+    chosen = _longest_reading(candidates[0], candidates)
     resolved = _resolve(st, chosen, candidates, full, defined)
     # the party body is stated even where the unit's name cannot be completed (区总工会党组)
     body = chosen.party_body or next((m.party_body for m in candidates + full if m.party_body and m.name == chosen.name), None)
@@ -143,6 +143,16 @@ def agency(doc: Doc) -> Doc:
             if other and other.city and place.city and other.city != place.city:
                 st.warnings.append(f"place: phone {phone.text} is a {other.city} number but the unit is in {place.city}")
     return doc
+
+
+def _longest_reading(chosen: Mention, candidates: list[Mention]) -> Mention:
+    """中共怀化市卫生健康委员会 reads as 怀化市卫生健康 + 委员会 (its party
+    committee) or as the commission itself: where another mention writes the
+    longer name with a party body of its own (怀化市卫生健康委员会党委), that one."""
+    if chosen.party_body is None:
+        return chosen
+    longer = chosen.name + chosen.party_body.text
+    return next((m for m in candidates if m.name == longer and m.party_body is not None), chosen)
 
 
 def _many_units(st: DocState, candidates: list[Mention], defined: dict[str, Mention]) -> bool:

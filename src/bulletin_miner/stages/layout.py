@@ -30,6 +30,8 @@ def _config():
         "label_line": vocab.pattern("metadata", "label_line"),
         "date_line": vocab.pattern("metadata", "date_line"),
         "title_label": vocab.pattern("metadata", "title_label"),
+        "title_unit_line": vocab.pattern("layout", "title_unit_line"),
+        "title_opens_with_about": vocab.pattern("layout", "title_opens_with_about"),
         "outline_start": vocab.pattern("layout", "outline_start"),
         "min": int(data["title_min_length"]),
         "max": int(data["title_max_length"]),
@@ -56,7 +58,7 @@ def title_continues(lines: list[str], index: int) -> bool:
     following = lines[index + 1]
     if len(following) > cfg["continuation_max"] or any(p.search(following) for p in cfg["not_title"]):
         return False  # too long, or a heading, an addressee or a sentence of its own
-    return bool(cfg["title_end"].search(following))
+    return bool(cfg["title_end"].search(following, 0, title_span(following)[1]))  # (a date after it: 进展情况的通报 (2024-07-26))
 
 
 def is_page_furniture(line: str) -> bool:
@@ -102,8 +104,8 @@ def find_title(lines: list[str]) -> int | None:
         if line.count(",") > 2:
             body_seen = True
             continue
-        if cfg["title_keyword"].search(line):
-            return i
+        if cfg["title_keyword"].search(line) and (not body_seen or cfg["title_end"].search(line)):
+            return i  # (below body text, only a line that ends as titles do: a plan under its cover letter)
         following = window[i + 1:i + 2]
         if not body_seen and len(line) <= cfg["headline_max"] and following and is_page_furniture(following[0]):
             return i
@@ -177,17 +179,19 @@ def layout(doc: Doc) -> Doc:
         st.title = (s, e)
         st.add(doc, Fact("title", (st.written or text)[s:e], s, e, text[s:e], STAGE, "title_label"))
     elif title_index is not None:
-        line_start, e = st.lines[title_index]
-        trim_start, trim_end = title_span(line_texts[title_index])
-        s = line_start + trim_start
+        first = last = title_index
         rule = "title_line"
+        if title_index > 0 and cfg["title_opens_with_about"].match(line_texts[title_index]) and cfg["title_unit_line"].match(line_texts[title_index - 1]):
+            first = title_index - 1  # the unit stands on the line above: 中共上海市某区委员会 / 关于…的通报
+            rule = "title_lines"
         if title_continues(line_texts, title_index):
-            e = st.lines[title_index + 1][1]
-            header_end = max(header_end, e)
-            rule = "title_two_lines"
-        else:
-            _date_after_title(doc, line_start + trim_end, st.lines[title_index][1])
-            e = line_start + trim_end
+            last = title_index + 1
+            rule = "title_lines"
+        s = st.lines[first][0] + title_span(line_texts[first])[0]
+        tail_start = st.lines[last][0] + title_span(line_texts[last])[1]
+        e = tail_start
+        _date_after_title(doc, tail_start, st.lines[last][1])
+        header_end = max(header_end, st.lines[last][1])
         st.title = (s, e)
         # as written: in its own script, where the text was read as simplified
         st.add(doc, Fact("title", (st.written or text)[s:e].replace("\n", ""), s, e, text[s:e], STAGE, rule))
