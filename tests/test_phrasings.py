@@ -30,7 +30,7 @@ def test_dates(case):
 def test_page_headers(case):
     record = extract_text(case["text"])
     for field, expected in case["expect"].items():
-        if isinstance(expected, list):
+        if isinstance(expected, (list, int, float)) and not isinstance(expected, bool):
             assert record.fields[field] == expected, field
         else:
             assert _value(record.fields[field]) == (str(expected) if expected is not None else None), field

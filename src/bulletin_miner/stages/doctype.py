@@ -75,7 +75,7 @@ def classify(text: str, title: tuple[int, int] | None, body_start: int = 0) -> t
     ('rectification_bulletin', 'rectification_bulletin.body: publication=3 (feedback_notice 1)')
     >>> classify("2021年8月2日,区委第三巡察组向区委办反馈巡察情况。组长反馈时指出:", None)[0]
     'feedback_notice'
-    >>> classify("区委组建4个巡察组对区民政局等4家单位开展常规巡察。巡察反馈的697个问题,完成整改688个。现将整改进展情况向社会公开。", None)[0]
+    >>> classify("区委组建4个巡察组对区民政局等4家单位开展常规巡察。区委4个巡察组向40家被巡察单位党组织反馈巡察情况。40家单位整改的697个问题,完成整改688个。现将整改进展情况向社会公开。", None)[0]
     'round_summary'
     """
     opening_chars, types = _cues()
