@@ -120,6 +120,16 @@ class _Chrome:
         self.inline = vocab.pattern("chrome", "inline")
         self.metadata = vocab.pattern("metadata", "label_line")
         self.raw_line = vocab.pattern("chrome", "raw_line")
+        self.footer_marker = vocab.pattern("chrome", "footer_marker")
+        self.footer_contact = vocab.pattern("chrome", "footer_contact")
+
+    def footer_contacts(self, lines: list[str]) -> set[int]:
+        """Indexes of the contact lines of a site's footer: short lines naming a
+        phone, mailbox or address after the footer's first marker."""
+        first = next((i for i, line in enumerate(lines) if len(line) <= self.max_len and self.footer_marker.search(line)), None)
+        if first is None:
+            return set()
+        return {i for i in range(first, len(lines)) if len(lines[i]) <= self.max_len and self.footer_contact.search(lines[i])}
 
     def is_chrome(self, line: str) -> bool:
         # a byline that also carries a label (编辑:… 发表时间:2021-11-05 来源:…) is kept for its metadata
@@ -170,8 +180,9 @@ def normalize(source: str) -> NormalizedText:
     parts: list[str] = []
     runs: list[int] = []
     length = 0
-    for line, line_runs, line_start in folded:
-        if not line or chrome.is_chrome(line):
+    footer = chrome.footer_contacts([line for line, _, _ in folded])
+    for index, (line, line_runs, line_start) in enumerate(folded):
+        if not line or chrome.is_chrome(line) or index in footer:
             continue
         if parts:
             parts.append("\n")
