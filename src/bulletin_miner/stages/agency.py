@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 
-import regex
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -174,7 +173,8 @@ def _same_unit(a: str, b: str, defined: dict[str, Mention]) -> bool:
     """Two names of one unit: the same, one abbreviating the other, a short
     name the document defines for the other, or a place and its committee
     (达州市通川区, 达州市通川区委)."""
-    if a == b or a in (b + _cfg()["committee"], b[:-1]) and len(b) > 1 or b == a + _cfg()["committee"]:
+    committee = _cfg()["committee"]
+    if a == b or a == b + committee or b == a + committee:
         return True
     full = lambda name: defined[name].name if name in defined else name
     a, b = full(a), full(b)
@@ -237,7 +237,8 @@ def _defined(full_facts: list[Fact], full: list[Mention]) -> dict[str, Mention]:
 
 
 def _strip_party_body(name: str) -> str:
-    m = regex.search(f"(?:{vocab.defines('agency')['party_body']})$", name)
+    """市院党组 -> 市院 (a short name defined with its party body names the unit without it too)."""
+    m = vocab.pattern("agency", "party_body_at_end").search(name)
     return name[: m.start()] if m and m.start() >= 2 else name
 
 
