@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 
+import regex
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -56,6 +57,7 @@ def _cfg() -> dict:
         "bare_levels": {str(k): str(v) for k, v in data["bare_level"].items()},
         "not_a_unit": vocab.pattern("agency", "not_a_unit"),
         "township": vocab.pattern("agency", "township"),
+        "zone": vocab.pattern("agency", "zone"),
         "unit_ending": vocab.pattern("agency", "unit_ending"),
         "placeless_office": vocab.pattern("agency", "placeless_office"),
         "central_body": vocab.pattern("agency", "central_body"),
@@ -125,7 +127,7 @@ def agency(doc: Doc) -> Doc:
     chosen = _longest_reading(candidates[0], candidates)
     resolved = _resolve(st, chosen, candidates, full, defined)
     # the party body is stated even where the unit's name cannot be completed (区总工会党组)
-    body = chosen.party_body or next((m.party_body for m in candidates + full if m.party_body and m.name == chosen.name), None)
+    body = chosen.party_body or next((m.party_body for m in candidates + full if m.party_body and m.name == chosen.name), None) or _party_body_after(st, chosen)
     if body is not None:
         short = _cfg()["short"].get(body.text)
         st.add(doc, body._replace(value=short, status=Status.INFERRED) if short else body)
@@ -142,6 +144,17 @@ def agency(doc: Doc) -> Doc:
             if other and other.city and place.city and other.city != place.city:
                 st.warnings.append(f"place: phone {phone.text} is a {other.city} number but the unit is in {place.city}")
     return doc
+
+
+def _party_body_after(st: DocState, chosen: Mention) -> Fact | None:
+    """The party body the text writes right after the unit's name anywhere
+    (浦楼街道党工委), when the mention that named the unit gave none."""
+    bodies = vocab.defines("agency")["party_body"]
+    found = regex.search(f"{regex.escape(chosen.name)}(?P<party_body>{bodies})", st.text)
+    if found is None:
+        return None
+    s, e = found.span("party_body")
+    return Fact("party_body", st.text[s:e], s, e, st.text[s:e], STAGE, "party_body_after_name")
 
 
 def _longest_reading(chosen: Mention, candidates: list[Mention]) -> Mention:
@@ -209,11 +222,14 @@ def _resolve(st: DocState, chosen: Mention, candidates: list[Mention], full: lis
             st.warnings.append(f"agency: {name!r} names no place and the document names none at its level; left empty")
             return None
         return prefix + name[1:], fact, Status.INFERRED, decided_by
-    if cfg["township"].search(name):
-        counties = _distinct(places_named(st.text), "county")
-        if len(counties) == 1:
-            county = counties[0]
-            return county.name + name, fact, Status.INFERRED, ("place_named", county.start, county.end)
+    town, zone = cfg["township"].search(name), cfg["zone"].search(name)
+    if town or zone:
+        named = places_named(st.text)
+        counties, cities = _distinct(named, "county"), _distinct(named, "city")
+        parents = counties if town and counties else cities
+        if len(parents) == 1:
+            parent = parents[0]
+            return parent.name + name, fact, Status.INFERRED, ("place_named", parent.start, parent.end)
     if cfg["placeless_office"].search(name) and not cfg["central_body"].search(name):
         st.warnings.append(f"agency: {name!r} is a local office named without its place, and the document names it in full nowhere; left empty")
         return None

@@ -33,5 +33,7 @@ def contacts(doc: Doc) -> Doc:
         of_field = [f for f in found if f.field == field]
         in_best = [f for f in of_field if st.line_span(f.start) == best_line]
         for fact in in_best or of_field[:1]:
+            if fact.field == "address":  # as written, in its own script
+                fact = fact._replace(value=st.as_written(fact.start, fact.end))
             st.add(doc, fact)
     return doc

@@ -152,7 +152,7 @@ def _round(doc: Doc, st: DocState, regions: list[tuple[int, int]], intro: tuple[
         found = [m for m in found if level in m.group("inspection_round")] or found
     for m in found:
         s, e = m.span("inspection_round")
-        st.add(doc, Fact("inspection_round", text[s:e], s, e, text[s:e], STAGE, rule))
+        st.add(doc, Fact("inspection_round", st.as_written(s, e), s, e, text[s:e], STAGE, rule))  # as written (九屆市委第三輪)
 
 
 def _kind_from_text(doc: Doc, st: DocState, regions: list[tuple[int, int]], have_inspector: bool, intro: tuple[int, int]) -> None:

@@ -177,7 +177,7 @@ def layout(doc: Doc) -> Doc:
     if labelled:  # a metadata block that names the title (标题:…) outranks any line
         s, e = labelled.span("title")
         st.title = (s, e)
-        st.add(doc, Fact("title", (st.written or text)[s:e], s, e, text[s:e], STAGE, "title_label"))
+        st.add(doc, Fact("title", st.as_written(s, e), s, e, text[s:e], STAGE, "title_label"))
     elif title_index is not None:
         first = last = title_index
         rule = "title_line"
@@ -194,7 +194,7 @@ def layout(doc: Doc) -> Doc:
         header_end = max(header_end, st.lines[last][1])
         st.title = (s, e)
         # as written: in its own script, where the text was read as simplified
-        st.add(doc, Fact("title", (st.written or text)[s:e].replace("\n", ""), s, e, text[s:e], STAGE, rule))
+        st.add(doc, Fact("title", st.as_written(s, e).replace("\n", ""), s, e, text[s:e], STAGE, rule))
     st.header_end = header_end
     outline = cfg["outline_start"].search(text, header_end)
     st.intro_end = outline.start() if outline else min(len(text), header_end + cfg["intro_fallback"])

@@ -80,7 +80,7 @@ def _cfg() -> dict[str, Any]:
     data = vocab.load("outline")
     fragments = vocab.defines("outline")
     markers = [(int(m["rank"]), m["show"], vocab.compile_pattern(m["pattern"], fragments, "outline")) for m in data["markers"]]
-    keys = ("measure_marker", "frame", "frame_unquoted", "heading_tail", "findings_section", "not_findings_section", "rectification_label", "closing_line", "measure_count")
+    keys = ("measure_marker", "frame", "frame_unquoted", "heading_tail", "findings_section", "not_findings_section", "explicit_findings", "failing", "rectification_label", "closing_line", "measure_count")
     cfg = {k: vocab.pattern("outline", k) for k in keys}
     cfg["markers"] = sorted(markers, key=lambda m: m[0])
     # any marker at all, in one match: most lines are not headings, and then
@@ -309,11 +309,14 @@ def _read_outline(doc: Doc, st: DocState, result: Outline) -> None:
 
     tops = [h for h in structural if h.parent is None]
     findings_tops = {id(t) for t in tops if _is_findings_section(text, t, len(text))}
+    generic_tops = {id(t) for t in tops if id(t) in findings_tops and not _cfg()["explicit_findings"].search(text, t.title_start, t.title_end)}
     problems = [
         h for h in structural
         if not h.children and id((h.ancestors() or [h])[0]) in findings_tops
         # a top-level heading with nothing under it is a problem only if it reads as one
         and (h.parent is not None or _reads_as_problem(text, h))
+        # under a generic heading, a step of the organisation is no problem
+        and (id((h.ancestors() or [h])[0]) not in generic_tops or _reads_as_problem(text, h) or _cfg()["failing"].search(text, h.title_start, h.title_end))
     ]
 
     if not problems:  # a ledger may list them instead

@@ -56,6 +56,11 @@ class DocState:
             return
         self.facts.append(fact)
 
+    def as_written(self, start: int, end: int) -> str:
+        """The text of a span in the script it was written in (a value quoted as
+        written: a title, a round, an address), where the text was read as simplified."""
+        return (self.written or self.text)[start:end]
+
     def is_one_of(self, doc_types: list[str]) -> bool:
         """Whether this document's type is one a stage applies to."""
         return self.doc_type in doc_types
