@@ -172,6 +172,9 @@ def _many_units(st: DocState, candidates: list[Mention], defined: dict[str, Ment
     if st.doc_type == "round_summary":
         st.warnings.append("agency: a round summary reports on many units; no one unit is its agency")
         return True
+    if st.doc_type != "rectification_bulletin" and vocab.pattern("agency", "several_teams").search(st.text, st.header_end, st.intro_end):
+        st.warnings.append("agency: the inspection of several teams reported here covers several units; no one unit is taken")
+        return True
     named: list[str] = []
     for m in candidates:
         if m.unit.rule in ("inspected_unit", "fed_back_unit") and not any(_same_unit(m.name, other, defined) for other in named):
@@ -321,6 +324,8 @@ def _distinct(places, level: str):
 def _committee_place(doc: Doc, st: DocState) -> None:
     """A document about no one unit is placed where the committee whose
     inspection it reports is (十三届平舆县委第十轮巡察: 平舆县), when it names one."""
+    if vocab.pattern("agency", "central_inspection").search(st.text, st.header_end, st.intro_end):
+        return  # a central inspection's news names provinces' committees as its subjects, not as its place
     committees = {}
     for p in places_named(st.text, st.header_end, st.intro_end):
         if st.text.startswith(_cfg()["committee"], p.end):

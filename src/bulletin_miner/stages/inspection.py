@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 
 from bulletin_miner import vocab
 from bulletin_miner.normalize.numerals import to_chinese_ordinal
+from bulletin_miner.normalize.region import places_named
 from bulletin_miner.records import Fact
 from bulletin_miner.stages._rules import pattern_matches
 from bulletin_miner.stages.state import DocState, state
@@ -152,20 +153,31 @@ def _round(doc: Doc, st: DocState, regions: list[tuple[int, int]], intro: tuple[
         found = [m for m in found if level in m.group("inspection_round")] or found
     for m in found:
         s, e = m.span("inspection_round")
+        s = _with_place(text, s)
         st.add(doc, Fact("inspection_round", st.as_written(s, e), s, e, text[s:e], STAGE, rule))  # as written (九屆市委第三輪)
 
 
+def _with_place(text: str, start: int) -> int:
+    """Where a round opening with its committee (市委第三轮) starts with the
+    committee's place (苏州市委第三轮: the place's name ends in the committee's
+    first character)."""
+    places = [p for p in places_named(text, max(0, start - 8), start + 1) if p.end == start + 1]
+    return places[-1].start if places else start
+
+
 def _kind_from_text(doc: Doc, st: DocState, regions: list[tuple[int, int]], have_inspector: bool, intro: tuple[int, int]) -> None:
-    """With no team named, 巡察 or 巡视 decides the kind: the first in the title
-    or the inspection's sentences, else the opening's, when it names only one."""
+    """With no team named, 巡察 or 巡视 decides the kind: the one the title and
+    the inspection's sentences name, else the one the opening names."""
     if have_inspector:
         return
     pattern = vocab.pattern("inspection", "kind_word")
-    for start, end in regions:
-        m = pattern.search(st.text, start, end)
-        if m:
-            st.add(doc, Fact("inspection_kind", m.group(), m.start(), m.end(), m.group(), STAGE, "kind_word"))
-            return
+    words = [m for start, end in regions for m in pattern.finditer(st.text, start, end)]
+    if words and len({m.group() for m in words}) == 1:
+        m = words[0]
+        st.add(doc, Fact("inspection_kind", m.group(), m.start(), m.end(), m.group(), STAGE, "kind_word"))
+        return
+    if words:
+        return  # both named (巡视巡察): the text does not say which
     words = list(pattern.finditer(st.text, *intro))
     if words and len({m.group() for m in words}) == 1:
         m = words[0]
