@@ -141,7 +141,7 @@ def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
         "unknown-zip-version.docx": "E012_corrupt_file",
         "old-word.doc": "E012_corrupt_file",
         "workbook.xls": "E008_unsupported_format",
-        "broken-link.txt": "E001_not_found",
+        "broken-link.txt": "E016_symbolic_link",  # a link is not followed unless asked, broken or not
         "pipe.txt": "E002_unreadable",
         "tracked.rtf": "E008_unsupported_format",
         "notice.ofd": "E012_corrupt_file",
@@ -387,15 +387,15 @@ def test_a_file_that_vanishes_mid_run_is_reported_and_the_rest_kept(tmp_path, mo
     corpus = tmp_path / "in"
     shutil.copytree(RAW, corpus)
     doomed = corpus / GOOD[1].name
-    real_hash = batch.content_hash
+    real_hash = batch.corpus.inputs.content_hash
 
-    def hash_then_vanish(path):
-        digest = real_hash(path)
+    def hash_then_vanish(path, *args):
+        digest = real_hash(path, *args)
         if path == doomed:
             path.unlink()  # gone between being listed and being read
         return digest
 
-    monkeypatch.setattr(batch, "content_hash", hash_then_vanish)
+    monkeypatch.setattr(batch.corpus.inputs, "content_hash", hash_then_vanish)
     summary = extract_paths([corpus], tmp_path / "out", workers=1)
     tables = _tables(tmp_path / "out")
     assert [row["error_kind"] for row in tables["errors"]] == ["E001_not_found"]

@@ -8,8 +8,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
+from bulletin_miner.batch.budget import Budget
 from bulletin_miner.config import DEFAULT_PROCESSED_DIR, DEFAULT_RAW_DIR, PIPELINE_VERSION
+from bulletin_miner.limits import shown
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Mine inspection-rectification bulletins into Parquet tables.")
 console = Console(stderr=False)
@@ -22,20 +25,25 @@ def extract(
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes (default: all cores)")] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-extract every document, ignoring the cache")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero if any input could not be read or processed")] = False,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds one document may take; over it, an error row (E013)")] = Budget.seconds,
+    memory_limit: Annotated[int, typer.Option("--memory-limit", min=64, help="MB one document may take beyond the loaded pipeline; over it, an error row (E014)")] = Budget.memory_mb,
+    max_chars: Annotated[int, typer.Option("--max-chars", min=1000, help="Characters of text kept from one document, whatever its format (a longer one is cut, with a warning)")] = Budget.max_chars,
+    follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Read symbolic links to regular files (by default a link is an error row, E016)")] = False,
 ) -> None:
     """Extract every document under PATHS into documents/facts/texts/issues/measures/errors tables in OUT."""
-    from bulletin_miner.api import extract_paths, input_files
-
-    targets = paths or [DEFAULT_RAW_DIR]
-    files, _ = input_files(targets)
+    from bulletin_miner.api import extract_paths
+    from bulletin_miner.batch import input_files
     from bulletin_miner.errors import BulletinError
 
+    targets = paths or [DEFAULT_RAW_DIR]
+    files, _ = input_files(targets, follow_symlinks)
+    budget = Budget(seconds=time_limit, memory_mb=memory_limit, max_chars=max_chars, follow_symlinks=follow_symlinks)
     try:
-        with Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
-            task = progress.add_task("", total=len(files))
-            summary = extract_paths(targets, out, workers=workers, force=force, on_progress=lambda p: progress.update(task, advance=1, description=p.name))
+        with Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[name]}", markup=False), console=console, transient=True) as progress:
+            task = progress.add_task("", total=len(files), name="")
+            summary = extract_paths(targets, out, workers=workers, force=force, budget=budget, on_progress=lambda p: progress.update(task, advance=1, name=shown(p.name)))
     except BulletinError as err:  # the run as a whole could not start
-        console.print(f"[red]✗ {err}[/red]")
+        console.print(f"✗ {err}", style="red", markup=False)
         raise typer.Exit(code=2)
     _print_summary(summary, out)
     if strict and summary.errors:
@@ -56,8 +64,8 @@ def _print_summary(summary, out: Path) -> None:
     table.add_row("[yellow]warnings[/yellow]", str(summary.warnings), "")
     table.add_row("[red]errors[/red]", str(len(summary.errors)), "")
     console.print(table)
-    for err in summary.errors:
-        console.print(f"[red]✗[/red] {err.path}: [bold]{err.kind.value}[/bold] ({err.stage}) {err.message}")
+    for err in summary.errors:  # names and messages are data, never markup (a part named [/bold])
+        console.print(Text.assemble(("✗ ", "red"), f"{err.path}: ", (err.kind.value, "bold"), f" ({err.stage}) {err.message}"))
 
 
 @app.command()
@@ -76,7 +84,7 @@ def evaluate(
 
     documents_path = out / "documents.parquet"
     if not documents_path.exists():
-        console.print(f"[red]{documents_path} does not exist: run `bulletin-miner extract` first[/red]")
+        console.print(f"{documents_path} does not exist: run `bulletin-miner extract` first", style="red", markup=False)
         raise typer.Exit(code=2)
     predicted = documents_by_name(pq.read_table(documents_path).to_pylist())
     answers = load_gold(gold)
@@ -138,7 +146,7 @@ def inspect(
     try:
         record = api.inspect(file)
     except BulletinError as err:
-        console.print(f"[red]✗ {err}[/red]")
+        console.print(f"✗ {err}", style="red", markup=False)
         raise typer.Exit(code=1)
     root = Tree(f"[bold]{file}[/bold]  doc_id {record.doc_id}  ({len(record.text)} chars)")
     fields = root.add("[bold]fields[/bold]")
@@ -180,7 +188,7 @@ def compare(
 
     bad = [key for key in by if key not in GROUP_KEYS]
     if bad:
-        console.print(f"[red]cannot group by {bad}; choose from {', '.join(GROUP_KEYS)}[/red]")
+        console.print(f"cannot group by {bad}; choose from {', '.join(GROUP_KEYS)}", style="red", markup=False)
         raise typer.Exit(code=2)
     frame = compare_groups(read_dataset(data), by)
     table = Table(title=f"{int(frame['documents'].sum()) if len(frame) else 0} documents in {data}, by {', '.join(by)}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bulletin_miner.config import HTML_SUFFIXES, MAX_INPUT_BYTES
+from bulletin_miner.limits import read_regular, shown
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.decode import Decoded, decode
 from bulletin_miner.ingest.html import html_to_text
@@ -32,20 +33,8 @@ def content_id(data: bytes) -> str:
 
 
 def read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise BulletinError(ErrorKind.NOT_FOUND, "the file does not exist (or vanished)", path=str(path)) from None
-    except OSError as err:
-        raise BulletinError(ErrorKind.UNREADABLE, f"cannot stat: {err.strerror}", path=str(path)) from None
-    if size > MAX_INPUT_BYTES:
-        raise BulletinError(ErrorKind.TOO_LARGE, f"{size} bytes is over the {MAX_INPUT_BYTES}-byte limit", path=str(path))
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise BulletinError(ErrorKind.NOT_FOUND, "the file vanished while being read", path=str(path)) from None
-    except OSError as err:
-        raise BulletinError(ErrorKind.UNREADABLE, f"cannot read: {err.strerror}", path=str(path)) from None
+    """A file's bytes: a regular file only, a link not followed unless asked (bulletin_miner.limits)."""
+    return read_regular(path, MAX_INPUT_BYTES)
 
 
 # Tags that mark a text as markup, with or without attributes (<p style="…">,
@@ -107,4 +96,4 @@ def _decode_warnings(decoded: Decoded) -> tuple[str, ...]:
 
 def load_document(path: Path | str) -> SourceDocument:
     path = Path(path)
-    return source_from_bytes(read_bytes(path), str(path))
+    return source_from_bytes(read_bytes(path), shown(path))

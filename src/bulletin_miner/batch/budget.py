@@ -1,0 +1,81 @@
+"""What one document may cost a run: wall time, memory, characters of text.
+
+A document over its budget becomes an error row (E013_timeout, E014_memory)
+and the batch goes on. The limits are options of `extract` with these
+defaults; a worker applies them to itself when it starts.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import resource
+import signal
+from dataclasses import dataclass
+
+from bulletin_miner import limits
+
+
+@dataclass(frozen=True)
+class Budget:
+    # wall time one document may take; a worker still busy a few seconds
+    # later (stuck in C code no signal reaches) is killed and replaced
+    seconds: float = 30.0
+    # memory a worker may take beyond what it holds when it starts (the
+    # pipeline, shared with the driver): past it, allocations fail inside the
+    # worker (MemoryError, an error row), before the kernel would kill anything
+    memory_mb: int = 1024
+    # characters of text kept from one document, whatever its format
+    max_chars: int = limits.Limits.max_chars
+    # read a link to a regular file (else a link is an error row)
+    follow_symlinks: bool = False
+
+    def apply(self) -> None:
+        """In a worker: the readers' limits, the memory cap, death with the parent."""
+        limits.LIMITS.max_chars = self.max_chars
+        limits.LIMITS.follow_symlinks = self.follow_symlinks
+        cap_memory(self.memory_mb)
+        die_with_parent()
+
+
+class DocumentTimeout(BaseException):
+    """A document ran over its time (a BaseException: no reader's `except Exception` swallows it)."""
+
+
+def cap_memory(extra_mb: int) -> None:
+    """Cap this process's address space at what it has now plus `extra_mb`."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        match = re.search(r"VmSize:\s+(\d+) kB", status.read())
+    if match is None:
+        return
+    cap = int(match.group(1)) * 1024 + extra_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to kill this worker when the run that started it dies
+    (even by kill -9): no orphan lives on holding memory and temporary files."""
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the driver's own clean-up still ends its workers
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def start_clock(seconds: float) -> None:
+    """Raise DocumentTimeout in this process after `seconds` (reaches Python code, not a call stuck in C)."""
+    signal.signal(signal.SIGALRM, _timed_out)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
+def stop_clock() -> None:
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _timed_out(signum, frame):  # noqa: ARG001 (a signal handler's signature)
+    raise DocumentTimeout()
