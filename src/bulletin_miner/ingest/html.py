@@ -26,6 +26,7 @@ MAX_HTML_CHARS = 5_000_000
 MIN_ARTICLE_CHARS = 200
 # A metadata line (来源:… 发布时间:…) is no longer than this.
 MAX_LABEL_LINE_CHARS = 200
+_XML_DECLARATION = regex.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 # Navigation before the title is cut only when the title stands this close to the start.
 TITLE_NEAR_START_CHARS = 300
 # Older government sites lay their pages out in tables, the article one cell
@@ -57,7 +58,9 @@ def html_to_text(html: str, path: str | None = None) -> str:
     >>> "发布时间:2023-05-06" in text, "var x" in text, "纪检动态" in text
     (True, False, False)
     """
-    html = html[:MAX_HTML_CHARS]
+    # an XHTML page's XML declaration names its encoding, which lxml refuses
+    # in a text already decoded (`Unicode strings with encoding declaration`)
+    html = _XML_DECLARATION.sub("", html[:MAX_HTML_CHARS], count=1)
     try:
         tree = lxml.html.fromstring(html)
     except (ValueError, lxml.etree.ParserError) as err:
@@ -68,10 +71,13 @@ def html_to_text(html: str, path: str | None = None) -> str:
     if _unwrap_layout_tables(tree) | _fill_merged_cells(tree):
         html = lxml.html.tostring(tree, encoding="unicode")
     # A cascade: the balanced extraction first, recall only when it under-delivers
-    # (recall mode also keeps page furniture such as the site name).
-    article = _extract(html, favor_recall=False)
+    # (recall mode also keeps page furniture such as the site name). A page
+    # of very many elements goes without trafilatura's fallback extractors,
+    # whose time grows with the square of them (60,000 small tables: hours).
+    fast = sum(1 for _ in tree.iter()) > MAX_FALLBACK_ELEMENTS
+    article = _extract(html, favor_recall=False, fast=fast)
     if len(article) < MIN_ARTICLE_CHARS:
-        article = _extract(html, favor_recall=True) or article
+        article = _extract(html, favor_recall=True, fast=fast) or article
     article = _RULE_ROW.sub("", article)  # trafilatura's `| --- | --- |` under a table's header row: no text of the page
     header: list[str] = []
     title = _title(tree)
@@ -92,10 +98,10 @@ def html_to_text(html: str, path: str | None = None) -> str:
     return text
 
 
-def _extract(html: str, favor_recall: bool) -> str:
+def _extract(html: str, favor_recall: bool, fast: bool = False) -> str:
     return trafilatura.extract(
         html, output_format="txt", include_comments=False, include_tables=True,
-        favor_recall=favor_recall, deduplicate=False, with_metadata=False,
+        favor_recall=favor_recall, deduplicate=False, with_metadata=False, fast=fast,
     ) or ""
 
 
@@ -232,6 +238,10 @@ def _is_grid(table) -> bool:
 _RULE_ROW = regex.compile(r"^\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?:\n|$)", regex.MULTILINE)
 # A merged cell spans at most this many rows or columns here (a damaged page can claim millions).
 MAX_CELL_SPAN = 100
+# A table whose merged cells would fill more cells than this is not filled in.
+MAX_FILLED_CELLS = 20_000
+# Elements of a page past which trafilatura's fallback extractors are not run.
+MAX_FALLBACK_ELEMENTS = 50_000
 
 
 def _fill_merged_cells(tree) -> bool:
@@ -250,8 +260,13 @@ def _fill_merged_cells(tree) -> bool:
     for table in tree.xpath("//table"):
         if not (table.xpath(".//td[@rowspan or @colspan]|.//th[@rowspan or @colspan]")):
             continue
-        below: dict[tuple[int, int], bool] = {}  # (row, column) a merged cell above covers
         rows = [row for row in table.iter("tr") if _nearest_table(row) is table]
+        # what filling would build, counted before building it: a page may claim
+        # 4,000 cells of 100 x 100 (40 million), no ledger more than a few thousand
+        area = sum(_span(c.get("colspan")) * _span(c.get("rowspan")) for row in rows for c in row if c.tag in ("td", "th"))
+        if area > MAX_FILLED_CELLS:
+            continue
+        below: dict[tuple[int, int], bool] = {}  # (row, column) a merged cell above covers
         for r, row in enumerate(rows):
             column = 0
             for cell in [c for c in row if c.tag in ("td", "th")]:

@@ -50,6 +50,14 @@ _FORMATS.update(
 )
 _FORMATS["taiwaneseCountingThousand"] = _FORMATS["taiwaneseCounting"]
 _LEVELS = 9
+# The largest list number Word itself draws: a file may write any start
+# (2,600,000,000 in letters is a 100-million-letter label); past this one a
+# number is not drawn, as a bullet's is not.
+MAX_LIST_NUMBER = 32767
+# A level's text (%1、, 第%1章) is a label's frame: Word's dialog takes at most
+# a few dozen characters; a longer one drawn before every paragraph would
+# multiply a file's size.
+MAX_LEVEL_TEXT = 64
 
 
 def _letters(n: int) -> str | None:
@@ -57,6 +65,8 @@ def _letters(n: int) -> str | None:
 
     >>> [_letters(n) for n in (1, 26, 27, 53)]
     ['A', 'Z', 'AA', 'AAA']
+
+    (Callers draw no number past MAX_LIST_NUMBER: the label grows with n.)
     """
     return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else None
 
@@ -130,7 +140,7 @@ class Lists:
         for deeper in range(ilvl + 1, _LEVELS):  # a higher level restarts the ones below it
             counters[deeper] = None
         lvl = levels[ilvl]
-        if lvl.fmt not in _FORMATS:  # a bullet, or a format not drawn here
+        if lvl.fmt not in _FORMATS or len(lvl.text) > MAX_LEVEL_TEXT:  # a bullet, a format not drawn here, or no label's length
             return ""
         text = lvl.text
         for level in range(_LEVELS):
@@ -139,7 +149,7 @@ class Lists:
                 continue
             value = counters[level] if counters[level] is not None else _start(levels, level)
             fmt = "decimal" if lvl.legal and level != ilvl else (levels[level].fmt if level in levels else "decimal")
-            drawn = _FORMATS[fmt](value) if fmt in _FORMATS and value is not None else None
+            drawn = _FORMATS[fmt](value) if fmt in _FORMATS and value is not None and abs(value) <= MAX_LIST_NUMBER else None
             if drawn is None:
                 return ""
             text = text.replace(marker, drawn)

@@ -20,6 +20,7 @@ text. A package's first document is read (a second is rare).
 """
 from __future__ import annotations
 
+import itertools
 import math
 import posixpath
 import zipfile
@@ -30,9 +31,13 @@ from typing import Iterator
 import lxml.etree
 
 from bulletin_miner.errors import BulletinError, ErrorKind
+from bulletin_miner.limits import LIMITS
 
 # Pages read from one document at most (as for a PDF).
-MAX_OFD_PAGES = 300
+# No real page draws more characters than this (a dense page holds a few
+# thousand); past it a page is cut, so a 1 MB file of 18 million glyphs
+# builds no 18 million objects.
+MAX_GLYPHS_PER_PAGE = 20_000
 # Characters whose baselines lie closer than this share of the font size are on one line.
 SAME_LINE = 0.5
 # A gap wider than this share of the font size between two characters on a
@@ -72,14 +77,29 @@ def ofd_to_text(archive: zipfile.ZipFile, path: str | None = None) -> tuple[str,
             raise _Damaged(f"the document {doc_root} is not in the package")
         document = _xml(archive, document_path)
         pages = [_resolve(posixpath.dirname(document_path), page.get("BaseLoc", "")) for page in document.iter("{*}Page") if page.get("BaseLoc")]
-        missing = [n for n, page in enumerate(pages[:MAX_OFD_PAGES], start=1) if page not in names]
-        lines_by_page = [page_lines(_glyphs(_xml(archive, page))) for page in pages[:MAX_OFD_PAGES] if page in names]
+        read = pages[:LIMITS.max_pages]
+        missing = [n for n, page in enumerate(read, start=1) if page not in names]
+        crowded: list[int] = []
+        lines_by_page = []
+        for number, page in enumerate(read, start=1):
+            if page not in names:
+                continue
+            glyphs = list(itertools.islice(_glyphs(_xml(archive, page)), MAX_GLYPHS_PER_PAGE + 1))
+            if len(glyphs) > MAX_GLYPHS_PER_PAGE:
+                crowded.append(number)
+            lines_by_page.append(page_lines(iter(glyphs[:MAX_GLYPHS_PER_PAGE])))
     except (_Damaged, lxml.etree.XMLSyntaxError, ValueError, KeyError, zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, RuntimeError) as err:  # RuntimeError: a member encrypted
         raise BulletinError(ErrorKind.CORRUPT, f"the OFD document cannot be read: {type(err).__name__}: {err}", path=path) from None
     if not any(line.strip() for lines in lines_by_page for line in lines):
         raise BulletinError(ErrorKind.NO_TEXT, "the OFD document draws no text (a scan?); OCR is not attempted", path=path)
-    warnings = (f"ofd: page(s) {', '.join(map(str, missing))} listed but not in the package; left out",) if missing else ()
-    return pages_to_text(["\n".join(lines) for lines in lines_by_page]), warnings
+    warnings = []
+    if missing:
+        warnings.append(f"ofd: page(s) {', '.join(map(str, missing))} listed but not in the package; left out")
+    if len(pages) > LIMITS.max_pages:
+        warnings.append(f"ofd: {len(pages)} pages; only the first {LIMITS.max_pages} are read")
+    if crowded:
+        warnings.append(f"ofd: page(s) {', '.join(map(str, crowded))} draw over {MAX_GLYPHS_PER_PAGE} characters (no page holds so many); cut there")
+    return pages_to_text(["\n".join(lines) for lines in lines_by_page]), tuple(warnings)
 
 
 def _xml(archive: zipfile.ZipFile, name: str):
@@ -103,18 +123,20 @@ def _resolve(base: str, location: str) -> str:
     return posixpath.normpath(joined)
 
 
-def _numbers(value: str | None) -> list[float]:
-    """An attribute's numbers, `g N v` (N steps of v) spelled out.
+def _numbers(value: str | None, limit: int = 6) -> list[float]:
+    """An attribute's first `limit` numbers, `g N v` (N steps of v) spelled
+    out: as many as can be used (a DeltaX's, one a character), never as many
+    as a file writes (`g 1000000000 5`).
 
-    >>> _numbers("5.6 g 3 2.8 1"), _numbers(None)
-    ([5.6, 2.8, 2.8, 2.8, 1.0], [])
+    >>> _numbers("5.6 g 3 2.8 1"), _numbers(None), _numbers("g 1000000000 5", limit=3)
+    ([5.6, 2.8, 2.8, 2.8, 1.0], [], [5.0, 5.0, 5.0])
     """
     tokens = (value or "").split()
     out: list[float] = []
     i = 0
-    while i < len(tokens):
+    while i < len(tokens) and len(out) < limit:
         if tokens[i] == "g" and i + 2 < len(tokens):
-            out += [float(tokens[i + 2])] * int(float(tokens[i + 1]))
+            out += [float(tokens[i + 2])] * max(0, min(int(float(tokens[i + 1])), limit - len(out)))
             i += 3
         else:
             out.append(float(tokens[i]))
@@ -137,7 +159,7 @@ def _glyphs(page) -> Iterator[Glyph]:
             text = code.text or ""
             x = float(code.get("X", x))
             y = float(code.get("Y", y))
-            steps_x, steps_y = _numbers(code.get("DeltaX")), _numbers(code.get("DeltaY"))
+            steps_x, steps_y = _numbers(code.get("DeltaX"), len(text)), _numbers(code.get("DeltaY"), len(text))
             for i, char in enumerate(text):
                 if i:
                     x += steps_x[i - 1] if i - 1 < len(steps_x) else size * (0.5 if text[i - 1].isascii() else 1.0)

@@ -13,6 +13,7 @@ import logging
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections import Counter
 
 from docx.oxml.ns import qn
@@ -21,12 +22,12 @@ from bulletin_miner import vocab
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.decode import junk_share
 from bulletin_miner.ingest.mhtml import is_mhtml
+from bulletin_miner.limits import LIMITS
 
 # An archive inflating past this, or by more than this ratio, is a bomb, not a bulletin.
 MAX_ARCHIVE_INFLATED_BYTES = 200 * 1024 * 1024
 MAX_ARCHIVE_RATIO = 200
 # Pages read from one PDF at most: bulletins run to a few pages.
-MAX_PDF_PAGES = 300
 # A page whose text is more than this share control, private-use or
 # unassigned characters was not written as text (text reads at none; the
 # glyph numbers of a font without a Unicode map, at a quarter and more).
@@ -66,10 +67,29 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def _check_archive(archive: zipfile.ZipFile, compressed: int, path: str | None) -> None:
+def _check_archive(archive: zipfile.ZipFile, compressed: int, path: str | None, kind: str) -> None:
+    """Refuse an archive that inflates too far: by what it declares, then by
+    what its members really inflate to, counted in chunks as they inflate
+    (a member may declare 2 KB and hold 1 GB), before any reader sees it."""
     inflated = sum(info.file_size for info in archive.infolist())
     if inflated > MAX_ARCHIVE_INFLATED_BYTES or (compressed and inflated / compressed > MAX_ARCHIVE_RATIO):
         raise BulletinError(ErrorKind.ARCHIVE_BOMB, f"archive would inflate to {inflated} bytes from {compressed}; refused", path=path)
+    member_cap = LIMITS.max_member_bytes
+    total = 0
+    for info in archive.infolist():
+        size = 0
+        try:
+            with archive.open(info) as member:
+                while chunk := member.read(1 << 20):
+                    size += len(chunk)
+                    total += len(chunk)
+                    if size > member_cap or total > MAX_ARCHIVE_INFLATED_BYTES:
+                        raise BulletinError(ErrorKind.ARCHIVE_BOMB, f"{info.filename} inflates past {min(size, total)} bytes (a member may hold {member_cap}); refused", path=path)
+        except BulletinError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError) as err:
+            # a member that is not what the archive says it is (its size or checksum lies)
+            raise BulletinError(ErrorKind.CORRUPT, f"a damaged {kind}: {info.filename} is not what the archive declares: {type(err).__name__}: {err}", path=path) from None
 
 
 def zip_to_text(data: bytes, path: str | None = None) -> tuple[str, str, tuple[str, ...]]:
@@ -79,7 +99,7 @@ def zip_to_text(data: bytes, path: str | None = None) -> tuple[str, str, tuple[s
     with _archive(data, path) as archive:
         names = archive.namelist()
         if "word/document.xml" not in names and "OFD.xml" in names:
-            _check_archive(archive, len(data), path)
+            _check_archive(archive, len(data), path, "OFD")
             text, warnings = ofd_to_text(archive, path)
             return text, "ofd", warnings
     return docx_to_text(data, path), "docx", ()
@@ -99,7 +119,7 @@ def docx_to_text(data: bytes, path: str | None = None) -> str:
         names = archive.namelist()
         if "word/document.xml" not in names:
             raise BulletinError(ErrorKind.UNSUPPORTED, _zip_kind(names), path=path)
-        _check_archive(archive, len(data), path)
+        _check_archive(archive, len(data), path, "Word document")
     import docx  # python-docx
 
     from bulletin_miner.ingest.numbering import ListNumbering
@@ -275,7 +295,8 @@ def pdf_to_text(data: bytes, path: str | None = None) -> tuple[str, tuple[str, .
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise BulletinError(ErrorKind.UNREADABLE, "the PDF is encrypted", path=path)
-        pages = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
+        page_count = len(reader.pages)
+        pages = [page.extract_text() or "" for page in reader.pages[:LIMITS.max_pages]]
     except BulletinError:
         raise
     except Exception as err:  # pypdf raises many kinds on damaged files: its own (loops, limits) and built-ins from deep inside
@@ -292,6 +313,8 @@ def pdf_to_text(data: bytes, path: str | None = None) -> tuple[str, tuple[str, .
     if len(unreadable) == len(pages):
         raise BulletinError(ErrorKind.NO_TEXT, "the PDF's text layer is not text (fonts with no map to Unicode: glyph numbers); OCR is not attempted", path=path)
     warnings = [f"pdf: {note}" for note in notes.messages]
+    if page_count > LIMITS.max_pages:
+        warnings.append(f"pdf: {page_count} pages; only the first {LIMITS.max_pages} are read")
     if unreadable:
         warnings.append(f"pdf: the text layer of page(s) {', '.join(map(str, unreadable))} is not text (a font with no map to Unicode); left out")
     kept = [page for n, page in enumerate(pages, start=1) if n not in unreadable]

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bulletin_miner.config import HTML_SUFFIXES, MAX_INPUT_BYTES
-from bulletin_miner.limits import read_regular, shown
 from bulletin_miner.errors import BulletinError, ErrorKind
-from bulletin_miner.ingest.decode import Decoded, decode
-from bulletin_miner.ingest.html import html_to_text
+from bulletin_miner.ingest.decode import UNREADABLE, Decoded, decode
+from bulletin_miner.ingest.html import MAX_HTML_CHARS, html_to_text
 from bulletin_miner.ingest.mhtml import mhtml_page
 from bulletin_miner.ingest.office import pdf_to_text, sniff, zip_to_text
 from bulletin_miner.ingest.rtf import rtf_to_text
 from bulletin_miner.ingest.textnorm import NormalizedText, normalize
 from bulletin_miner.ingest.worddoc import doc_to_text
+from bulletin_miner.limits import LIMITS, read_regular, shown
 
 
 @dataclass(frozen=True)
@@ -71,18 +71,32 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
     elif kind == "mhtml":  # a page saved as one file: its HTML out of the MIME package
         decoded = mhtml_page(data, source_path)
         text, encoding, warnings = decoded.text, decoded.encoding, _decode_warnings(decoded)
+        warnings = (*warnings, *_markup_cut(text))
         text = html_to_text(text, source_path)
     else:
         decoded = decode(data, source_path)
         text, encoding, warnings = decoded.text, decoded.encoding, _decode_warnings(decoded)
         if Path(source_path).suffix.lower() in HTML_SUFFIXES or looks_like_html(text):
+            warnings = (*warnings, *_markup_cut(text))
             text = html_to_text(text, source_path)
+    # one limit for every format: what is kept of a document's text, said when it cuts
+    if len(text) > LIMITS.max_chars:
+        warnings = (*warnings, f"text: {len(text)} characters; only the first {LIMITS.max_chars} are read (--max-chars)")
+        text = text[:LIMITS.max_chars]
     normalized = normalize(text)
     if not normalized.text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "no text is left after removing page chrome", path=source_path)
+    if normalized.text.count(UNREADABLE) * 2 > len(normalized.text):
+        raise BulletinError(ErrorKind.UNDECODABLE, "most of the text is U+FFFD, characters nobody can read; not a document", path=source_path)
     if normalized.simplified:
         warnings = (*warnings, f"script: {normalized.simplified} characters in traditional script read as simplified (offsets unchanged)")
     return SourceDocument(content_id(data), source_path, encoding, normalized, warnings)
+
+
+def _markup_cut(page: str) -> tuple[str, ...]:
+    if len(page) <= MAX_HTML_CHARS:
+        return ()
+    return (f"page: {len(page)} characters of markup; only the first {MAX_HTML_CHARS} are read",)
 
 
 def _decode_warnings(decoded: Decoded) -> tuple[str, ...]:
