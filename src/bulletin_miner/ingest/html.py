@@ -238,7 +238,8 @@ def _is_grid(table) -> bool:
 _RULE_ROW = regex.compile(r"^\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?:\n|$)", regex.MULTILINE)
 # A merged cell spans at most this many rows or columns here (a damaged page can claim millions).
 MAX_CELL_SPAN = 100
-# A table whose merged cells would fill more cells than this is not filled in.
+# A table whose merged cells would fill more cells than this is not filled in,
+# and its spans are dropped (trafilatura widens a table by them: hours).
 MAX_FILLED_CELLS = 20_000
 # Elements of a page past which trafilatura's fallback extractors are not run.
 MAX_FALLBACK_ELEMENTS = 50_000
@@ -264,7 +265,11 @@ def _fill_merged_cells(tree) -> bool:
         # what filling would build, counted before building it: a page may claim
         # 4,000 cells of 100 x 100 (40 million), no ledger more than a few thousand
         area = sum(_span(c.get("colspan")) * _span(c.get("rowspan")) for row in rows for c in row if c.tag in ("td", "th"))
-        if area > MAX_FILLED_CELLS:
+        if area > MAX_FILLED_CELLS:  # no ledger: its spans dropped, so nothing downstream widens it either
+            for cell in table.xpath(".//td[@rowspan or @colspan]|.//th[@rowspan or @colspan]"):
+                cell.attrib.pop("colspan", None)
+                cell.attrib.pop("rowspan", None)
+            filled = True
             continue
         below: dict[tuple[int, int], bool] = {}  # (row, column) a merged cell above covers
         for r, row in enumerate(rows):
