@@ -132,3 +132,18 @@ def test_a_pattern_keyword_only_narrows_where_the_pattern_runs(resource, key):
     for text in _texts():
         windowed = [m.span() for m in pattern_matches(resource, key, text, 0, len(text))]
         assert windowed == [m.span() for m in vocab.pattern(resource, key).finditer(text)], text[:40]
+
+
+def test_the_area_code_table_is_what_libphonenumber_says():
+    # resources/area_codes.yml is written out by tools/area_codes.py; a new
+    # phonenumbers release with other codes fails here: run it again
+    import sys
+
+    from bulletin_miner.config import PACKAGE_DIR
+
+    sys.path.insert(0, str(PACKAGE_DIR.parent.parent / "tools"))
+    try:
+        from area_codes import area_codes
+    finally:
+        sys.path.pop(0)
+    assert {str(k): v for k, v in vocab.table("area_codes", "area_codes").items()} == area_codes()

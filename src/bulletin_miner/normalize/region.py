@@ -233,7 +233,10 @@ def places_named(text: str, start: int = 0, end: int | None = None) -> list[Name
 
 @functools.lru_cache(maxsize=1024)
 def place_of_phone(phone: str) -> Place | None:
-    """The city a fixed-line number's area code belongs to (libphonenumber's offline data).
+    """The city a fixed-line number's area code belongs to: the number checked
+    by libphonenumber, its area code looked up in resources/area_codes.yml
+    (libphonenumber's geocoder data for China, written out by
+    tools/area_codes.py: the geocoder itself loads every country's, 100 MB).
 
     Mobile numbers are not used: their region is where the SIM was registered.
 
@@ -243,7 +246,7 @@ def place_of_phone(phone: str) -> Place | None:
     True
     """
     import phonenumbers
-    from phonenumbers import PhoneNumberType, geocoder
+    from phonenumbers import PhoneNumberType
 
     try:
         number = phonenumbers.parse(regex.sub(r"[—–]", "-", phone), "CN")
@@ -251,5 +254,7 @@ def place_of_phone(phone: str) -> Place | None:
         return None
     if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) != PhoneNumberType.FIXED_LINE:
         return None
-    description = geocoder.description_for_number(number, "zh")
-    return resolve_place(description) if description else None
+    national = str(number.national_number)
+    codes = vocab.table("area_codes", "area_codes")
+    description = next((codes[national[:n]] for n in range(min(len(national), 8), 1, -1) if national[:n] in codes), None)
+    return resolve_place(str(description)) if description else None
