@@ -18,6 +18,8 @@ PIPELINE_VERSION = "0.1.0"
 # Files above this size are refused before decoding: no real bulletin is this
 # long, and decoding a huge file would hold the whole batch up.
 MAX_INPUT_BYTES = 20 * 1024 * 1024
+# Markup read from a web page (more is left out, with a warning).
+MAX_HTML_CHARS = 5_000_000
 
 # File endings read as plain text / as saved web pages.
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})

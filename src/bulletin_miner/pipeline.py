@@ -40,7 +40,7 @@ def _load_tables(nlp: Language) -> None:
     from bulletin_miner.stages.outline import _segmenter
 
     _segmenter().cut("")
-    place_of_phone("0576-83302110")  # libphonenumber's geodata, and cpca through its answer
+    place_of_phone("0576-83302110")  # libphonenumber's metadata, the area codes, and cpca through its answer
     text = normalize((RESOURCES_DIR / "warmup.txt").read_text(encoding="utf-8")).text
     st = stages.state(annotate(text, "<warm-up>", nlp))
     assemble_fields(st.facts, [], st.sentence_span)

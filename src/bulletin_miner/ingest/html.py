@@ -16,12 +16,12 @@ import regex
 import trafilatura
 
 from bulletin_miner import vocab
+from bulletin_miner.config import MAX_HTML_CHARS
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.textnorm import to_simplified
 
 # Pages are cut to this size before parsing: no article is this long, and a
 # page padded with script would otherwise cost seconds of parsing.
-MAX_HTML_CHARS = 5_000_000
 # Below this, trafilatura's balanced extraction under-delivered: try again favouring recall.
 MIN_ARTICLE_CHARS = 200
 # A metadata line (来源:… 发布时间:…) is no longer than this.

@@ -21,7 +21,6 @@ from docx.oxml.ns import qn
 from bulletin_miner import vocab
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.decode import junk_share
-from bulletin_miner.ingest.mhtml import is_mhtml
 from bulletin_miner.limits import LIMITS
 
 # An archive inflating past this, or by more than this ratio, is a bomb, not a bulletin.
@@ -42,29 +41,6 @@ MAX_PDF_JUNK_SHARE = 0.10
 WRAP_MIN_EMS = 15
 WRAP_MIN_LINES = 3
 WRAP_SLACK_EMS = 1.5
-
-
-def sniff(data: bytes) -> str | None:
-    r"""The format the bytes are, whatever the file's ending says.
-
-    >>> sniff(b"%PDF-1.7 ..."), sniff(b"PK\x03\x04rest"), sniff("通报".encode())
-    ('pdf', 'zip', None)
-    >>> sniff(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(8)), sniff(b"{\\rtf1\\ansi ...")
-    ('ole2', 'rtf')
-    >>> sniff(b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=b\r\n\r\n--b")
-    'mhtml'
-    """
-    if data.startswith(b"%PDF-"):
-        return "pdf"
-    if data.startswith(b"PK\x03\x04"):
-        return "zip"
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole2"
-    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
-        return "rtf"
-    if is_mhtml(data):
-        return "mhtml"
-    return None
 
 
 def _check_archive(archive: zipfile.ZipFile, compressed: int, path: str | None, kind: str) -> None:
