@@ -19,7 +19,7 @@ from bulletin_miner.batch import inputs
 from bulletin_miner.batch.budget import Budget
 from bulletin_miner.batch.engine import Engine, Result, process_file
 from bulletin_miner.batch.manifest import inputs_digest, tables_unchanged, write_manifest
-from bulletin_miner.batch.reposts import reposted
+from bulletin_miner.batch.reposts import reposted, text_fingerprint
 from bulletin_miner.config import PACKAGE_DIR, PIPELINE_CONFIG, PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.limits import shown
@@ -146,7 +146,7 @@ def _extract_corpus(
                 engine.submit(job[0], str(job[1]))
             cached = None if path in todo else cache.rows(doc_id)
             if cached is not None:
-                if not reposted(cached["texts"].column("text")[0].as_py(), path, same_text, summary.errors):
+                if not reposted(text_fingerprint(cached["texts"].column("text")[0].as_py()), path, same_text, summary.errors):
                     summary.reused += 1
                     _write_cached(writers, cached, path, summary)
                     grouped += 1
@@ -154,7 +154,7 @@ def _extract_corpus(
                 _, rows, err = _result(engine, i, path)
                 if err is not None:
                     summary.errors.append(err)
-                elif rows is not None and not reposted(rows["texts"]["text"][0], path, same_text, summary.errors):
+                elif rows is not None and not reposted(rows.pop("fingerprint"), path, same_text, summary.errors):
                     summary.processed += 1
                     _write_fresh(writers, rows, path, summary)
                     grouped += 1

@@ -20,10 +20,11 @@ import multiprocessing
 import multiprocessing.connection
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bulletin_miner.batch.budget import Budget, DocumentTimeout, start_clock, stop_clock
+from bulletin_miner.batch.reposts import text_fingerprint
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.limits import shown
 from bulletin_miner.store import Columns, record_columns
@@ -36,13 +37,17 @@ GRACE_SECONDS = 5.0
 
 
 def process_file(path: str) -> Result:
-    """Extract one file: (doc_id, its rows as columns, None) or ("", None, the error). Never raises."""
+    """Extract one file: (doc_id, its rows as columns, None) or ("", None, the
+    error). Never raises. The rows come with the text's fingerprint (for the
+    driver's reposts check, computed here, in parallel)."""
     from bulletin_miner.ingest import load_document
     from bulletin_miner.pipeline import build_pipeline, run
 
     try:
         source = load_document(path)
-        return source.doc_id, record_columns(run(source, build_pipeline())), None
+        rows: dict = record_columns(run(source, build_pipeline()))
+        rows["fingerprint"] = text_fingerprint(source.normalized.text)
+        return source.doc_id, rows, None
     except BulletinError as err:
         return "", None, err
     except MemoryError:
@@ -95,8 +100,15 @@ def _worker(conn: multiprocessing.connection.Connection, budget: Budget) -> None
 class _Worker:
     process: Any  # multiprocessing.Process
     conn: multiprocessing.connection.Connection
-    task: tuple[int, str] | None = None
+    # the documents sent to it, in order: the first is the one it is working
+    # on (since `started`), the next ones wait in its pipe, so that it never
+    # waits for the driver between two documents
+    tasks: collections.deque = field(default_factory=collections.deque)
     started: float = 0.0
+
+
+# Documents each worker holds: the one it works on and the next ones, in its pipe.
+PREFETCH = 3
 
 
 class Engine:
@@ -133,31 +145,35 @@ class Engine:
         return self.done.pop(index)
 
     def busy(self) -> int:
-        return sum(1 for w in self.workers if w.task is not None) + len(self.queue) + len(self.alone)
+        return sum(len(w.tasks) for w in self.workers) + len(self.queue) + len(self.alone)
 
     def _dispatch(self) -> None:
-        for worker in self.workers:
-            if worker.task is not None:
-                continue
-            if self.alone:  # a retry runs alone: no other document shares the machine with it
-                if any(w.task is not None for w in self.workers):
-                    return
-                task = self.alone.popleft()
-            elif self.queue:
-                task = self.queue.popleft()
-            else:
+        if self.alone:  # a retry runs alone: no other document shares the machine with it
+            if any(w.tasks for w in self.workers):
                 return
-            worker.task, worker.started = task, time.monotonic()
-            try:
-                worker.conn.send(task)
-            except OSError:  # it died while idle
-                self._replace(worker)
+            self._send(self.workers[0], self.alone.popleft())
+            return
+        for worker in self.workers:
+            while self.queue and len(worker.tasks) < PREFETCH:
+                if not self._send(worker, self.queue.popleft()):
+                    break
+
+    def _send(self, worker: _Worker, task: tuple[int, str]) -> bool:
+        if not worker.tasks:
+            worker.started = time.monotonic()
+        worker.tasks.append(task)
+        try:
+            worker.conn.send(task)
+            return True
+        except OSError:  # it died while idle
+            self._died(worker)
+            return False
 
     def _poll(self, timeout: float) -> None:
-        busy = [w for w in self.workers if w.task is not None]
+        busy = [w for w in self.workers if w.tasks]
         if not busy:
             self._dispatch()
-            busy = [w for w in self.workers if w.task is not None]
+            busy = [w for w in self.workers if w.tasks]
         waitables = [w.conn for w in busy] + [w.process.sentinel for w in busy]
         ready = set(multiprocessing.connection.wait(waitables, timeout)) if waitables else set()
         for worker in busy:
@@ -165,28 +181,36 @@ class Engine:
                 self._receive(worker)
         now = time.monotonic()
         for worker in self.workers:
-            if worker.task is not None and now - worker.started > self.budget.seconds + GRACE_SECONDS:
-                index, path = worker.task
+            if worker.tasks and now - worker.started > self.budget.seconds + GRACE_SECONDS:
+                index, path = worker.tasks.popleft()
                 self.done[index] = ("", None, _timeout(path, self.budget))
-                worker.task = None
                 worker.process.kill()  # stuck where no signal reaches it
                 self._replace(worker)
         self._dispatch()
 
     def _receive(self, worker: _Worker) -> None:
+        """Every result the worker has sent; a worker that retires or died is replaced."""
         try:
-            if worker.conn.poll():
+            while worker.tasks and worker.conn.poll():
                 index, result, retiring = worker.conn.recv()
                 self.done[index] = result
-                worker.task = None
-                if not retiring:
+                if worker.tasks and worker.tasks[0][0] == index:
+                    worker.tasks.popleft()
+                worker.started = time.monotonic()
+                if retiring:
+                    self._replace(worker)
                     return
+            if worker.process.is_alive():
+                return
         except (EOFError, OSError):
             pass
+        self._died(worker)
+
+    def _died(self, worker: _Worker) -> None:
+        """The document it was working on is retried, alone, once; the ones waiting go back to the queue."""
         worker.process.join(timeout=1)
-        if worker.task is not None:  # it died holding a document
-            index, path = worker.task
-            worker.task = None
+        if worker.tasks:
+            index, path = worker.tasks.popleft()
             if index in self.retried:
                 code = worker.process.exitcode
                 how = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with {code}"
@@ -199,21 +223,20 @@ class Engine:
         self._replace(worker)
 
     def _replace(self, worker: _Worker) -> None:
-        with_task = worker.task
+        """A fresh worker in its place; what it still held goes back to the front of the queue."""
+        self.queue.extendleft(reversed(worker.tasks))
         worker.conn.close()
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(timeout=5)
         fresh = self._start()
-        worker.process, worker.conn, worker.task, worker.started = fresh.process, fresh.conn, None, 0.0
-        if with_task is not None:
-            self.queue.appendleft(with_task)
+        worker.process, worker.conn, worker.tasks, worker.started = fresh.process, fresh.conn, collections.deque(), 0.0
 
     def close(self) -> None:
         """Stop every worker (those still busy are killed: the run is over)."""
         for worker in self.workers:
             try:
-                if worker.task is None:
+                if not worker.tasks:
                     worker.conn.send(None)
             except OSError:
                 pass
@@ -224,8 +247,3 @@ class Engine:
                 worker.process.kill()
                 worker.process.join(timeout=5)
             worker.conn.close()
-
-
-def pids(engine: Engine | None) -> list[int]:
-    """The workers' process ids (for tests and the benchmark's memory count)."""
-    return [w.process.pid for w in engine.workers] if engine else []

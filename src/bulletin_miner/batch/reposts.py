@@ -42,9 +42,9 @@ def _label_line() -> re.Pattern:
     return re.compile(vocab.pattern("metadata", "label_line").pattern, re.MULTILINE)
 
 
-def reposted(text: str, path: Path, same_text: dict[bytes, Path], errors: list[BulletinError]) -> bool:
-    """Whether an earlier document has this text (then it is reported, not written); else remembers it."""
-    fingerprint = text_fingerprint(text)
+def reposted(fingerprint: bytes | None, path: Path, same_text: dict[bytes, Path], errors: list[BulletinError]) -> bool:
+    """Whether an earlier document has this text (by its text_fingerprint): then
+    it is reported, not written; else it is remembered."""
     if fingerprint is None:
         return False
     first = same_text.setdefault(fingerprint, path)
