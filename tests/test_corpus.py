@@ -232,11 +232,62 @@ def test_a_cache_from_another_pipeline_version_is_neither_used_nor_kept(tmp_path
     assert not stale.exists()
 
 
-def test_two_workers_write_what_one_writes(tmp_path):
-    one = extract_paths([RAW], tmp_path / "one", workers=1)
-    two = extract_paths([RAW], tmp_path / "two", workers=2)
-    assert one.documents == two.documents == 5
-    assert _tables(tmp_path / "one") == _tables(tmp_path / "two")
+def _mixed_corpus(folder: Path, copies: int) -> Path:
+    """The samples, each also repeated several times over (a long document
+    among short ones) and with a copy's number: documents of unequal size
+    that the workers finish out of order."""
+    folder.mkdir()
+    for i in range(copies):
+        for k, path in enumerate(GOOD):
+            text = path.read_text(encoding="utf-8")
+            if (i + k) % 7 == 0:
+                text = "\n".join([text] * 6)
+            (folder / f"{i:02d}-{path.name}").write_text(f"{text}\n(第{i}份)", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def one_worker_run(tmp_path_factory) -> tuple[Path, dict]:
+    root = tmp_path_factory.mktemp("configurations")
+    corpus = _mixed_corpus(root / "in", copies=6)
+    extract_paths([corpus], root / "one", workers=1)
+    return corpus, _tables(root / "one")
+
+
+@pytest.mark.parametrize(("workers", "prefetch", "in_flight"), [(2, 3, 4), (3, 3, 4), (2, 1, 1), (2, 3, 40)])
+def test_every_configuration_writes_what_one_worker_writes(one_worker_run, tmp_path, monkeypatch, workers, prefetch, in_flight):
+    from bulletin_miner import batch
+
+    corpus, expected = one_worker_run
+    monkeypatch.setattr(batch.corpus, "DOCS_PER_WORKER", 1)  # a pool however small the batch
+    monkeypatch.setattr(batch.corpus, "IN_FLIGHT_PER_WORKER", in_flight)
+    monkeypatch.setattr(batch.engine, "PREFETCH", prefetch)
+    summary = extract_paths([corpus], tmp_path / "out", workers=workers)
+    assert summary.documents == len(expected["documents"]) == 30
+    assert _tables(tmp_path / "out") == expected
+    # and a second run, every document from the cache, writes them again
+    (tmp_path / "out" / "documents.parquet").unlink()
+    again = extract_paths([corpus], tmp_path / "out", workers=workers)
+    assert again.reused == 30 and _tables(tmp_path / "out") == expected
+
+
+@pytest.mark.parametrize(("documents", "asked", "cores", "expected"), [
+    (1, None, 2, 1),     # one document: no pool
+    (5, None, 2, 1),     # a handful
+    (40, None, 2, 1),
+    (41, None, 2, 2),
+    (1000, None, 2, 2),  # one per core
+    (1000, None, 8, 8),
+    (1000, 3, 8, 3),     # as asked
+    (1000, 1, 8, 1),
+    (60, 8, 8, 2),       # asked for more than the batch makes worth it
+    (0, None, 2, 1),
+])
+def test_the_workers_are_chosen_from_the_batch(monkeypatch, documents, asked, cores, expected):
+    from bulletin_miner.batch import corpus
+
+    monkeypatch.setattr(corpus.os, "cpu_count", lambda: cores)
+    assert corpus.workers_for(documents, asked) == expected
 
 
 def _reposted_corpus(folder: Path) -> Path:

@@ -22,7 +22,7 @@ console = Console(stderr=False)
 def extract(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (searched recursively). Default: data/raw")] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder the Parquet tables are written to")] = DEFAULT_PROCESSED_DIR,
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes (default: all cores)")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Most worker processes (default: one per core; a small batch uses fewer, one per 40 documents)")] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-extract every document, ignoring the cache")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero if any input could not be read or processed")] = False,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds one document may take; over it, an error row (E013)")] = Budget.seconds,

@@ -20,6 +20,11 @@ PIPELINE_VERSION = "0.1.0"
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 # Markup read from a web page (more is left out, with a warning).
 MAX_HTML_CHARS = 5_000_000
+# A metadata line (来源:… 发布时间:…) is no longer than this.
+MAX_LABEL_LINE_CHARS = 200
+# Between a table row's cells, as trafilatura writes a web page's rows: one
+# convention for every format, which the outline's ledgers read.
+CELL_BAR = "|"
 
 # File endings read as plain text / as saved web pages.
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})

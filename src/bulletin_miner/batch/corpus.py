@@ -36,6 +36,9 @@ TABLES = (*RECORD_TABLES, "errors")
 DOCS_PER_ROW_GROUP = 128
 # Documents submitted ahead of the one being written, per worker.
 IN_FLIGHT_PER_WORKER = 4
+# Documents that make a second worker worth its start: below about 40, two
+# workers finished no sooner than one (benchmarks/bench.py, 2 cores).
+DOCS_PER_WORKER = 40
 
 
 @dataclass
@@ -100,7 +103,7 @@ def _extract_corpus(
     # 1. identify every input; plan what needs work
     planned: list[tuple[Path, str]] = []  # (path, doc_id) in input order
     seen: dict[str, Path] = {}
-    todo: set[Path] = set()
+    todo: dict[Path, int] = {}  # what needs extracting -> its size in bytes (workers share the work by it)
     for path in files:
         try:
             doc_id = inputs.content_hash(path, budget.follow_symlinks)
@@ -117,7 +120,7 @@ def _extract_corpus(
         seen[doc_id] = path
         planned.append((path, doc_id))
         if doc_id not in cache:
-            todo.add(path)
+            todo[path] = _size(path)
 
     # Nothing new, changed or removed, and the tables are as the last run left
     # them: they are what this run would write, so it writes nothing.
@@ -129,13 +132,13 @@ def _extract_corpus(
     # budget) and 3. stream every document's rows out in input order, cached
     # ones read back from the cache. Work in flight is bounded, so memory
     # does not grow with the corpus.
-    workers = max(1, workers or os.cpu_count() or 1)
+    workers = workers_for(len(todo), workers)
     writers = {table: TableWriter(table, out_dir) for table in TABLES}
     run_id = f"{time.time_ns():x}-{os.getpid()}"
     segments: list[str] = []  # this run's, in order
     grouped = 0  # documents in the row group being filled
     same_text: dict[bytes, Path] = {}  # text fingerprint (16 bytes) -> the first document with it, in input order
-    engine = Engine(min(workers, len(todo)), budget) if todo else None
+    engine = Engine(workers, budget) if todo else None
     try:
         queue = iter([(i, path) for i, (path, _) in enumerate(planned) if path in todo])
         for i, (path, doc_id) in enumerate(planned):
@@ -143,7 +146,7 @@ def _extract_corpus(
                 job = next(queue, None)
                 if job is None:
                     break
-                engine.submit(job[0], str(job[1]))
+                engine.submit(job[0], str(job[1]), todo[job[1]])
             cached = None if path in todo else cache.rows(doc_id)
             if cached is not None:
                 if not reposted(text_fingerprint(cached["texts"].column("text")[0].as_py()), path, same_text, summary.errors):
@@ -182,6 +185,22 @@ def _extract_corpus(
     cache.keep_only(set(segments))
     _prune_cache(out_dir / CACHE_DIR_NAME, fingerprint)
     return summary
+
+
+def workers_for(documents: int, most: int | None = None) -> int:
+    """Worker processes for a batch of `documents` to extract: as many as
+    asked (by default, one per core), but no more than one per
+    DOCS_PER_WORKER, since a worker's start costs its share of a small batch
+    more than it saves."""
+    most = max(1, most or os.cpu_count() or 1)
+    return max(1, min(most, -(-documents // DOCS_PER_WORKER)))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _result(engine: Engine | None, index: int, path: Path) -> Result:

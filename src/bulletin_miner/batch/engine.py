@@ -30,6 +30,7 @@ from bulletin_miner.limits import shown
 from bulletin_miner.store import Columns, record_columns
 
 Result = tuple[str, "dict[str, Columns] | None", "BulletinError | None"]
+Task = tuple[int, str, int]  # (index, path, size in bytes)
 
 # How long past its budget a worker may stay silent before it is killed:
 # time for a stopped document's error to come back.
@@ -106,13 +107,18 @@ class _Worker:
     tasks: collections.deque = field(default_factory=collections.deque)
     started: float = 0.0
 
+    @property
+    def load(self) -> int:
+        """The bytes of input it holds: what it has left to do, roughly."""
+        return sum(task[2] for task in self.tasks)
+
 
 # Documents each worker holds: the one it works on and the next ones, in its pipe.
 PREFETCH = 3
 
 
 class Engine:
-    """Workers over a queue of (index, path) tasks; results come back by index."""
+    """Workers over a queue of (index, path, size in bytes) tasks; results come back by index."""
 
     def __init__(self, workers: int, budget: Budget) -> None:
         from bulletin_miner.pipeline import build_pipeline
@@ -122,8 +128,8 @@ class Engine:
         self.context = multiprocessing.get_context("fork")
         self.size = max(1, workers)
         self.workers: list[_Worker] = [self._start() for _ in range(self.size)]
-        self.queue: collections.deque[tuple[int, str]] = collections.deque()
-        self.alone: collections.deque[tuple[int, str]] = collections.deque()  # retries after a worker died
+        self.queue: collections.deque[Task] = collections.deque()
+        self.alone: collections.deque[Task] = collections.deque()  # retries after a worker died
         self.retried: set[int] = set()
         self.done: dict[int, Result] = {}
 
@@ -134,8 +140,8 @@ class Engine:
         child.close()
         return _Worker(process, parent)
 
-    def submit(self, index: int, path: str) -> None:
-        self.queue.append((index, path))
+    def submit(self, index: int, path: str, size: int = 0) -> None:
+        self.queue.append((index, path, size))
         self._dispatch()
 
     def result(self, index: int) -> Result:
@@ -153,17 +159,20 @@ class Engine:
                 return
             self._send(self.workers[0], self.alone.popleft())
             return
-        for worker in self.workers:
-            while self.queue and len(worker.tasks) < PREFETCH:
-                if not self._send(worker, self.queue.popleft()):
-                    break
+        # each next document to the worker holding the fewest bytes: one long
+        # document does not keep short ones waiting behind it
+        while self.queue and not self.alone:
+            open_ = [w for w in self.workers if len(w.tasks) < PREFETCH]
+            if not open_:
+                return
+            self._send(min(open_, key=lambda w: w.load), self.queue.popleft())
 
-    def _send(self, worker: _Worker, task: tuple[int, str]) -> bool:
+    def _send(self, worker: _Worker, task: Task) -> bool:
         if not worker.tasks:
             worker.started = time.monotonic()
         worker.tasks.append(task)
         try:
-            worker.conn.send(task)
+            worker.conn.send(task[:2])
             return True
         except OSError:  # it died while idle
             self._died(worker)
@@ -182,7 +191,7 @@ class Engine:
         now = time.monotonic()
         for worker in self.workers:
             if worker.tasks and now - worker.started > self.budget.seconds + GRACE_SECONDS:
-                index, path = worker.tasks.popleft()
+                index, path, _ = worker.tasks.popleft()
                 self.done[index] = ("", None, _timeout(path, self.budget))
                 worker.process.kill()  # stuck where no signal reaches it
                 self._replace(worker)
@@ -210,7 +219,8 @@ class Engine:
         """The document it was working on is retried, alone, once; the ones waiting go back to the queue."""
         worker.process.join(timeout=1)
         if worker.tasks:
-            index, path = worker.tasks.popleft()
+            task = worker.tasks.popleft()
+            index, path, _ = task
             if index in self.retried:
                 code = worker.process.exitcode
                 how = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with {code}"
@@ -219,7 +229,7 @@ class Engine:
                 ))
             else:
                 self.retried.add(index)
-                self.alone.append((index, path))
+                self.alone.append(task)
         self._replace(worker)
 
     def _replace(self, worker: _Worker) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bulletin_miner import vocab
 from bulletin_miner.errors import BulletinError, ErrorKind
-from bulletin_miner.ingest.html import MAX_LABEL_LINE_CHARS
+from bulletin_miner.config import MAX_LABEL_LINE_CHARS
 from bulletin_miner.limits import shown
 
 

@@ -16,7 +16,7 @@ import regex
 import trafilatura
 
 from bulletin_miner import vocab
-from bulletin_miner.config import MAX_HTML_CHARS
+from bulletin_miner.config import MAX_HTML_CHARS, MAX_LABEL_LINE_CHARS
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.textnorm import to_simplified
 
@@ -24,8 +24,6 @@ from bulletin_miner.ingest.textnorm import to_simplified
 # page padded with script would otherwise cost seconds of parsing.
 # Below this, trafilatura's balanced extraction under-delivered: try again favouring recall.
 MIN_ARTICLE_CHARS = 200
-# A metadata line (来源:… 发布时间:…) is no longer than this.
-MAX_LABEL_LINE_CHARS = 200
 _XML_DECLARATION = regex.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 # Navigation before the title is cut only when the title stands this close to the start.
 TITLE_NEAR_START_CHARS = 300

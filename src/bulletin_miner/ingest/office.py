@@ -19,6 +19,7 @@ from collections import Counter
 from docx.oxml.ns import qn
 
 from bulletin_miner import vocab
+from bulletin_miner.config import CELL_BAR
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.decode import junk_share
 from bulletin_miner.limits import LIMITS
@@ -172,9 +173,7 @@ def _grid_span(cell) -> int:
         return 1
 
 
-# Between a table row's cells, as trafilatura writes a web page's rows: one
-# convention for every format, which the outline's ledgers read.
-BAR = "|"
+BAR = CELL_BAR  # the name the readers use
 
 
 def table_row(cells: list[list[str]]) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import regex
 
 from bulletin_miner import vocab
-from bulletin_miner.ingest.office import BAR
+from bulletin_miner.config import CELL_BAR as BAR
 _SERIAL = regex.compile(r"[0-9]{1,3}")
 
 Span = tuple[int, int]
