@@ -44,9 +44,9 @@ fieldtest: $(STAMP)
 	$(BIN)/bulletin-miner extract $(FIELDTEST)/pages --out $(FIELDTEST)/out --force >/dev/null
 	$(BIN)/bulletin-miner evaluate --gold $(FIELDTEST)/gold --out $(FIELDTEST)/out --json $(FIELDTEST)/score.json
 
-## bench: throughput and memory benchmark (see benchmarks/README)
+## bench: whole-process time and memory beside the reference; writes docs/performance.md
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py --write-docs
 
 clean:
 	rm -rf $(VENV) $(PROCESSED)/*.parquet

@@ -1,36 +1,62 @@
-"""Throughput and memory of `extract`, beside spaCy's Chinese pipeline (jieba) as a reference.
+"""What users wait for, as whole processes, beside the reference.
 
-    .venv/bin/python benchmarks/bench.py [--docs 200] [--repeat 3]
+    make bench                   # writes the tables into docs/performance.md
+    .venv/bin/python benchmarks/bench.py [--docs 1000] [--repeat 3] [--large] [--write-docs]
 
-Builds a corpus of N varied documents from data/raw (numbers, places and
-paragraph order mutated so no two are alike), then, each in a fresh process
-and repeated, reports the median of (the first three run in rounds, one of
-each a round, and compared round by round):
-- bulletin_miner with 1 and 2 workers (--force, so every document is extracted),
-- the reference: spacy.blank("zh") with the jieba segmenter over the same texts,
-- a no-change re-run (everything from the cache),
-- peak RSS at N and 2N documents (memory must not grow with the corpus),
-- where one document's time goes: each stage, reading and normalising,
-  its rows, Parquet, the cache segments.
-Timings exclude interpreter start-up and imports; peak RSS is the largest
-single process (the driver or a worker). The reference and the 1-worker run
-are pinned to one CPU (sched_setaffinity before any import, so every thread
-a library starts shares it): "on one core" means one core.
+Every figure is a whole process, start to exit, as a user runs it
+(`bulletin-miner extract DIR --out OUT`): interpreter start-up, imports,
+building the pipeline, workers, writing the tables. The reference is
+spaCy's Chinese pipeline with the jieba segmenter (`spacy.blank("zh")`)
+reading the same texts, also a whole process. Each configuration runs
+`--repeat` times in rounds (one run of each a round, so a machine that
+slows over the minutes weighs on all alike); times are medians, and a
+ratio is the median of the rounds' own ratios.
+
+Cases: one document; the five samples of data/raw (a newcomer's
+`make extract`); N mutated documents (see build_corpus) with one worker
+and with the default; 2N documents (memory must not grow with the corpus);
+a no-change re-run. `--large` adds 10N documents, one worker and the
+default (no reference: it would take minutes).
+
+Memory is sampled over the process tree (benchmarks/procmem.py): the
+largest single process's peak RSS, and all processes' RSS and PSS (PSS
+counts a page the forked workers share once).
+
+Then, in one process on one core, where one document's time goes
+(each stage, reading, Parquet), warm.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import procmem  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
+DOCS_PAGE = ROOT / "docs" / "performance.md"
 PLACES = ["三门县", "宁海县", "天台县", "仙居县", "临海市", "温岭市", "玉环市", "徐州市", "沧州市", "厦门市"]
+
+# The reference, as a whole process over a folder of texts.
+REFERENCE = """
+import sys
+from pathlib import Path
+import spacy
+nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+texts = [p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[1]).glob("*.txt"))]
+for _ in nlp.pipe(texts):
+    pass
+"""
 
 
 def build_corpus(target: Path, n: int, seed: int = 7) -> int:
@@ -62,19 +88,6 @@ def _child(code: str, one_core: bool = False) -> dict:
         raise SystemExit(result.stderr)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
-
-RUN_OURS = """
-import json, resource, time, sys
-from pathlib import Path
-from bulletin_miner.api import extract_paths
-from bulletin_miner.pipeline import build_pipeline
-build_pipeline()
-start = time.perf_counter()
-summary = extract_paths([{corpus!r}], Path({out!r}), workers={workers}, force={force})
-elapsed = time.perf_counter() - start
-rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print(json.dumps({{"seconds": elapsed, "docs": summary.documents, "processed": summary.processed, "rss_kb": rss}}))
-"""
 
 # Where one document's time goes, on one core: each part summed over the
 # corpus, median of 3 passes, in ms per document.
@@ -126,84 +139,139 @@ n = len(paths)
 print(json.dumps({{k: statistics.median(p[k] for p in passes) / n * 1000 for k in passes[0]}}))
 """
 
-RUN_REFERENCE = """
-import json, resource, time
-from pathlib import Path
-import spacy
-nlp = spacy.blank("zh", config={{"nlp": {{"tokenizer": {{"segmenter": "jieba"}}}}}})
-nlp("预热")
-texts = [p.read_text(encoding="utf-8") for p in sorted(Path({corpus!r}).glob("*.txt"))]
-start = time.perf_counter()
-n = sum(1 for _ in nlp.pipe(texts))
-elapsed = time.perf_counter() - start
-print(json.dumps({{"seconds": elapsed, "docs": n, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
-"""
+
+@dataclass
+class Case:
+    name: str
+    corpus: Path
+    command: list[str]
+    reference: str | None = None  # the name of the case it is compared with
+    fresh_out: bool = True         # remove the output folder before each run
 
 
-def measure(code: str, repeat: int, one_core: bool = False) -> dict:
-    return summary([_child(code, one_core) for _ in range(repeat)])
+def ours(corpus: Path, out: Path, workers: int | None = None, force: bool = False) -> list[str]:
+    command = [sys.executable, "-m", "bulletin_miner", "extract", str(corpus), "--out", str(out)]
+    if workers:
+        command += ["--workers", str(workers)]
+    return command + (["--force"] if force else [])
 
 
-def summary(runs: list[dict]) -> dict:
-    return {"seconds": statistics.median(r["seconds"] for r in runs), "rss_mb": statistics.median(r["rss_kb"] for r in runs) / 1024, "docs": runs[0]["docs"], "runs": runs}
+def reference(corpus: Path) -> list[str]:
+    return [sys.executable, "-c", REFERENCE, str(corpus)]
 
 
-def interleaved(codes: list[tuple[str, bool]], repeat: int) -> list[dict]:
-    """Each configuration run `repeat` times, in rounds (one run of each a
-    round), so that a machine getting slower or faster over the minutes
-    weighs on all of them alike; `vs reference` is then the median of the
-    rounds' own ratios."""
-    rounds = [[_child(code, one_core) for code, one_core in codes] for _ in range(repeat)]
-    return [summary([r[k] for r in rounds]) for k in range(len(codes))]
+def run_rounds(cases: list[Case], repeat: int) -> dict[str, list[procmem.Measured]]:
+    runs: dict[str, list[procmem.Measured]] = {c.name: [] for c in cases}
+    for round_ in range(repeat):
+        for case in cases:
+            out = Path(case.command[case.command.index("--out") + 1]) if "--out" in case.command else None
+            if out is not None and case.fresh_out:
+                shutil.rmtree(out, ignore_errors=True)
+            runs[case.name].append(procmem.run(case.command, cwd=ROOT))
+            print(f"  round {round_ + 1}: {case.name}: {runs[case.name][-1].seconds:.2f} s", file=sys.stderr)
+    return runs
 
 
-def ratio(run: dict, reference: dict) -> float:
-    """The median over rounds of this run's throughput over the reference's in the same round."""
-    return statistics.median(ref["seconds"] / own["seconds"] * own["docs"] / ref["docs"] for own, ref in zip(run["runs"], reference["runs"]))
+def median(runs: list[procmem.Measured], field: str) -> float:
+    return statistics.median(getattr(r, field) for r in runs)
+
+
+def round_ratio(own: list[procmem.Measured], other: list[procmem.Measured]) -> float:
+    """The median over rounds of other's time over own's: how many times faster own is."""
+    return statistics.median(o.seconds / s.seconds for s, o in zip(own, other))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--docs", type=int, default=200)
+    parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--large", action="store_true", help="also 10x the documents, one worker and the default")
+    parser.add_argument("--write-docs", action="store_true", help=f"write the tables into {DOCS_PAGE.relative_to(ROOT)}")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bm-bench-"))
     try:
+        n = args.docs
+        samples = ROOT / "data" / "raw"
+        one = work / "one"
+        one.mkdir()
+        first = sorted(samples.glob("*.txt"))[0]
+        shutil.copy(first, one / first.name)
         corpus, corpus2 = work / "corpus", work / "corpus2x"
-        size = build_corpus(corpus, args.docs)
-        build_corpus(corpus2, 2 * args.docs)
-        mb = size / 1e6
-        rows = []
+        size = build_corpus(corpus, n)
+        build_corpus(corpus2, 2 * n)
+        out = work / "out"
+        cases = [
+            Case("reference, 1 document", one, reference(one)),
+            Case("1 document, default", one, ours(one, out / "1"), "reference, 1 document"),
+            Case("reference, 5 samples", samples, reference(samples)),
+            Case("5 samples, default", samples, ours(samples, out / "5"), "reference, 5 samples"),
+            Case("5 samples, --workers 1", samples, ours(samples, out / "5w1", workers=1), "reference, 5 samples"),
+            Case(f"reference, {n:,} documents", corpus, reference(corpus)),
+            Case(f"{n:,} documents, --workers 1", corpus, ours(corpus, out / "n1", workers=1), f"reference, {n:,} documents"),
+            Case(f"{n:,} documents, default", corpus, ours(corpus, out / "n"), f"reference, {n:,} documents"),
+            Case(f"{n:,} documents, default, nothing changed", corpus, ours(corpus, out / "n"), f"reference, {n:,} documents", fresh_out=False),
+            Case(f"{2 * n:,} documents, default", corpus2, ours(corpus2, out / "2n")),
+        ]
+        if args.large:
+            corpus10 = work / "corpus10x"
+            build_corpus(corpus10, 10 * n)
+            cases += [
+                Case(f"{10 * n:,} documents, --workers 1", corpus10, ours(corpus10, out / "10n1", workers=1)),
+                Case(f"{10 * n:,} documents, default", corpus10, ours(corpus10, out / "10n")),
+            ]
+        runs = run_rounds(cases, args.repeat)
+        by_name = {c.name: c for c in cases}
+        cores = len(os.sched_getaffinity(0))
+        lines = [
+            f"{n:,} documents are {size / 1e6:.1f} MB of text; {cores} cores; median of {args.repeat} runs each, in rounds.",
+            "",
+            "| run | wall (s) | CPU (s) | speed vs reference | largest process (MB) | all processes RSS / PSS (MB) |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for case in cases:
+            r = runs[case.name]
+            vs = f"{round_ratio(r, runs[case.reference]):.1f}×" if case.reference else ""
+            lines.append(f"| {case.name} | {median(r, 'seconds'):.2f} | {median(r, 'cpu_seconds'):.2f} | {vs} | {median(r, 'largest_mb'):.0f} | {median(r, 'total_rss_mb'):.0f} / {median(r, 'total_pss_mb'):.0f} |")
+        lines += ["", "| check | figure | target |", "|---|---:|---|"]
 
-        def ours(workers: int, target: Path, force: bool = True, n_corpus: Path = corpus) -> dict:
-            code = RUN_OURS.format(corpus=str(n_corpus), out=str(target), workers=workers, force=force)
-            return measure(code, args.repeat, one_core=workers == 1)
+        def time_over(a: str, b: str) -> float:
+            return 1 / round_ratio(runs[a], runs[b])  # a's time over b's, median of rounds
 
-        def ours_code(workers: int, target: Path, force: bool = True) -> tuple[str, bool]:
-            return RUN_OURS.format(corpus=str(corpus), out=str(target), workers=workers, force=force), workers == 1
+        lines.append(f"| one document, whole process | {median(runs['1 document, default'], 'seconds'):.2f} s | under 1 s |")
+        lines.append(f"| 5 samples: default's time over one worker's | {time_over('5 samples, default', '5 samples, --workers 1'):.2f} | at most 1 (never slower than one worker) |")
+        lines.append(f"| {n:,} documents: default's time over one worker's | {time_over(f'{n:,} documents, default', f'{n:,} documents, --workers 1'):.2f} | at most 0.7 |")
+        if args.large:
+            lines.append(f"| {10 * n:,} documents: default's time over one worker's | {time_over(f'{10 * n:,} documents, default', f'{10 * n:,} documents, --workers 1'):.2f} | at most 0.55 |")
+        lines.append(f"| {n:,} documents, default: speed over the reference's | {round_ratio(runs[f'{n:,} documents, default'], runs[f'reference, {n:,} documents']):.1f}× | at least 6× |")
+        largest = max(median(runs[c.name], "largest_mb") for c in cases if not c.name.startswith("reference"))
+        lines.append(f"| largest process, any run of ours | {largest:.0f} MB | at most 300 MB |")
+        flat = median(runs[f"{2 * n:,} documents, default"], "largest_mb") / median(runs[f"{n:,} documents, default"], "largest_mb")
+        lines.append(f"| largest process at {2 * n:,} documents over {n:,} | {flat:.2f} | flat (about 1) |")
+        table = "\n".join(lines)
+        print("\n" + table)
 
-        reference, one, two = interleaved([(RUN_REFERENCE.format(corpus=str(corpus)), True), ours_code(1, work / "out1"), ours_code(2, work / "out2")], args.repeat)
-        rerun = ours(2, work / "out2", force=False)
-        double = ours(2, work / "out2x", n_corpus=corpus2)
-        ref_rate = reference["docs"] / reference["seconds"]
-        for name, r in [("spaCy zh + jieba (reference, 1 core)", reference), ("bulletin_miner, 1 worker", one), ("bulletin_miner, 2 workers", two)]:
-            rows.append(f"| {name} | {r['docs'] / r['seconds']:,.1f} | {mb / r['seconds']:.2f} | {ratio(r, reference):.1f}× | {r['rss_mb']:.0f} |")
-        rows.append(f"| no-change re-run (2 workers) | {rerun['docs'] / rerun['seconds']:,.1f} | {mb / rerun['seconds']:.2f} | {rerun['docs'] / rerun['seconds'] / ref_rate:.1f}× | {rerun['rss_mb']:.0f} |")
-        print(f"\n{args.docs} documents, {mb:.1f} MB of text, median of {args.repeat} runs each (the first three in rounds: reference, 1 worker, 2 workers)\n")
-        print("| run | docs/s | MB/s | vs reference | peak RSS (MB) |")
-        print("|---|---:|---:|---:|---:|")
-        print("\n".join(rows))
-        print(f"\npeak RSS at {args.docs} docs: {two['rss_mb']:.0f} MB; at {2 * args.docs} docs: {double['rss_mb']:.0f} MB (ratio {double['rss_mb'] / two['rss_mb']:.2f})")
-        print(f"no-change re-run: {rerun['seconds']:.2f} s, {rerun['seconds'] / two['seconds']:.2f} of a full 2-worker run")
         parts = _child(RUN_PARTS.format(corpus=str(corpus)), one_core=True)
-        print("\nwhere one document's time goes (1 core, ms, median of 3 passes):\n")
-        print("| part | ms per document |")
-        print("|---|---:|")
-        for name, ms in sorted(parts.items(), key=lambda kv: -kv[1]):
-            print(f"| {name} | {ms:.3f} |")
-        print(f"| **total** | {sum(parts.values()):.3f} |")
+        part_lines = ["| part | ms per document |", "|---|---:|"]
+        part_lines += [f"| {name} | {ms:.3f} |" for name, ms in sorted(parts.items(), key=lambda kv: -kv[1])]
+        part_lines.append(f"| **total** | {sum(parts.values()):.3f} |")
+        parts_table = "\n".join(part_lines)
+        print("\nwhere one document's time goes (one process, one core, warm; median of 3 passes):\n\n" + parts_table)
+        if args.write_docs:
+            write_docs(table, parts_table)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def write_docs(table: str, parts_table: str) -> None:
+    """Replace the generated sections of docs/performance.md."""
+    page = DOCS_PAGE.read_text(encoding="utf-8")
+    for marker, body in (("whole-processes", table), ("parts", parts_table)):
+        pattern = re.compile(f"(<!-- bench:{marker} -->\n).*?(\n<!-- /bench:{marker} -->)", re.S)
+        if not pattern.search(page):
+            raise SystemExit(f"{DOCS_PAGE} has no <!-- bench:{marker} --> section")
+        page = pattern.sub(lambda m: m.group(1) + body + m.group(2), page)
+    DOCS_PAGE.write_text(page, encoding="utf-8")
+    print(f"\nwritten into {DOCS_PAGE.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
