@@ -11,18 +11,26 @@ from typing import Callable, Sequence
 
 from bulletin_miner.batch import Budget, ExtractionSummary, extract_corpus, input_files
 from bulletin_miner.errors import BulletinError
-from bulletin_miner.ingest import load_document, source_from_bytes
-from bulletin_miner.pipeline import build_pipeline, run
 from bulletin_miner.records import DocumentRecord
+
+# The pipeline (spaCy and every table: most of a second) is imported by the
+# functions that run it, not here: a run that finds nothing changed, or an
+# analyst who only reads tables, does not wait for it.
 
 
 def extract_text(text: str, source_path: str = "<text>") -> DocumentRecord:
     """The record of one document given as a string (for quick experiments)."""
+    from bulletin_miner.ingest import source_from_bytes
+    from bulletin_miner.pipeline import build_pipeline, run
+
     return run(source_from_bytes(text.encode("utf-8"), source_path), build_pipeline())
 
 
 def inspect(path: Path | str) -> DocumentRecord:
     """The record of one file, with its facts and outline (what `bulletin-miner inspect` shows)."""
+    from bulletin_miner.ingest import load_document
+    from bulletin_miner.pipeline import build_pipeline, run
+
     return run(load_document(path), build_pipeline())
 
 
@@ -47,6 +55,9 @@ def extract_paths(
 
 def extract_records(paths: Sequence[Path | str]) -> tuple[list[DocumentRecord], list[BulletinError]]:
     """Records of every document under `paths`, in memory (for tests and small sets)."""
+    from bulletin_miner.ingest import load_document
+    from bulletin_miner.pipeline import build_pipeline, run
+
     files, errors = input_files(paths)
     records: list[DocumentRecord] = []
     nlp = build_pipeline()
