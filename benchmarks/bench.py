@@ -28,8 +28,10 @@ Then, in one process on one core, where one document's time goes
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import platform
 import random
 import re
 import shutil
@@ -223,7 +225,7 @@ def main() -> None:
         by_name = {c.name: c for c in cases}
         cores = len(os.sched_getaffinity(0))
         lines = [
-            f"{n:,} documents are {size / 1e6:.1f} MB of text; {cores} cores; median of {args.repeat} runs each, in rounds.",
+            f"{datetime.date.today()}, {_machine()}, {cores} cores, Python {platform.python_version()}; {n:,} documents are {size / 1e6:.1f} MB of text; median of {args.repeat} runs each, in rounds.",
             "",
             "| run | wall (s) | CPU (s) | speed vs reference | largest process (MB) | all processes RSS / PSS (MB) |",
             "|---|---:|---:|---:|---:|---:|",
@@ -260,6 +262,16 @@ def main() -> None:
             write_docs(table, parts_table)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _machine() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def write_docs(table: str, parts_table: str) -> None:
