@@ -243,13 +243,16 @@ def report(
 @app.command()
 def dictionary(
     out: Annotated[Path, typer.Option("--out", help="Where to write the data dictionary")] = Path("docs/data_dictionary.md"),
+    codebook_out: Annotated[Path, typer.Option("--codebook-out", help="Where to write the codebook")] = Path("docs/codebook.md"),
 ) -> None:
-    """Regenerate the data dictionary from the table schemas."""
+    """Regenerate the data dictionary (from the table schemas) and the codebook (from resources/codebook.yml)."""
     from bulletin_miner.schema import data_dictionary
+    from bulletin_miner.stages.codebook import codebook_page
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(data_dictionary(), encoding="utf-8")
-    console.print(f"wrote {out}")
+    for target, page in ((out, data_dictionary()), (codebook_out, codebook_page())):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+        console.print(f"wrote {target}")
 
 
 if __name__ == "__main__":

@@ -124,7 +124,8 @@ ISSUE_COLUMNS: tuple[Column, ...] = (
     Column("seq", INT, "problem number within the document, in reading order from 1"),
     Column("path", STR, "outline numbers leading to the problem, joined by / (e.g. 一/(一)/1); for a ledger's row, those of the heading above the table and the row's 序号 (or its place in the table)"),
     Column("aspect", STR, "title of the aspect (方面) the problem is grouped under"),
-    Column("category", STR, "title of the heading directly above the problem, when it is not the aspect"),
+    Column("heading", STR, "title of the heading directly above the problem, when it is not the aspect"),
+    Column("category", STR, "what kind of problem it is, from the codebook (docs/codebook.md): policy, ideology, responsibility, conduct, integrity, finance, personnel, grassroots, earlier_rectification or public_service; empty when no cue in its title or the headings above decides (facts field issue_category holds the cue)"),
     Column("title", STR, "the problem's name without quotation marks and frame words (针对, 关于, 问题的整改进展情况)"),
     Column("status", STR, "completed, in_progress or long_term when the text states one beside the problem"),
     Column("n_measures", INT, "enumerated measures (一是, 二是 …) given under the problem; 0 for prose only", unit="measures"),
@@ -142,6 +143,7 @@ MEASURE_COLUMNS: tuple[Column, ...] = (
     Column("marker", STR, "the marker the measure opens with, as written (一是, ①); empty where no ordinal is written"),
     Column("label", STR, "the short phrase the measure opens with, e.g. 加强宣传力度"),
     Column("text", STR, "the measure's full text"),
+    Column("kind", STR, "what the measure does, from the codebook (docs/codebook.md): rules, accountability, money, training, checks, organisation or service; empty when no cue in it decides (facts field measure_kind holds the cue)"),
     Column("char_start", INT, "start of the measure (at its 一是 marker) in the normalised text", unit="chars"),
     Column("char_end", INT, "end of the measure in the normalised text", unit="chars"),
 )

@@ -43,7 +43,7 @@ FAST_COMPRESSION = {"documents": "snappy", "issues": "snappy"}
 USE_DICTIONARY = False
 # Columns of running text get no min/max statistics: they filter nothing, and
 # computing them over every character was a fifth of the write.
-RUNNING_TEXT = frozenset({"text", "sentence", "offset_runs", "label", "title", "aspect", "category", "warnings"})
+RUNNING_TEXT = frozenset({"text", "sentence", "offset_runs", "label", "title", "aspect", "heading", "warnings"})
 
 
 def _cell(value: Any) -> Any:

@@ -5,6 +5,7 @@ tokenizer; `pipelines/bulletin.cfg` decides their order.
 """
 from bulletin_miner.stages import (  # noqa: F401  (imported for registration)
     agency,
+    codebook,
     contacts,
     counts,
     dates,

@@ -326,13 +326,14 @@ def _read_outline(doc: Doc, st: DocState, result: Outline) -> None:
     listed = []
     for problem in problems:
         body_end = next_boundary(problem.title_start)
-        aspect, category = names.grouping(problem.ancestors())
+        aspect, heading = names.grouping(problem.ancestors())
         account = _account_start(text, problem, body_end)
         listed.append(_Listed(
-            problem.path(), aspect, category, problem_title(text, problem), _status(text, problem, account, body_end), problem.line_start, body_end,
+            problem.path(), names.of(aspect), names.of(heading), problem_title(text, problem), _status(text, problem, account, body_end), problem.line_start, body_end,
             _measure_spans(text, problem.body_start, body_end) or _listed_measures(text, problem, measure_lines, body_end)
             # or numbered in its account's running text: `整改情况:(1)…;(2)…`, as a ledger's cell numbers them
             or cell_measures(text, account, body_end),
+            _title_span(aspect), _title_span(heading),
         ))
     _add_problems(doc, st, result, listed)
 
@@ -342,16 +343,22 @@ class _Listed(NamedTuple):
 
     path: str
     aspect: str | None
-    category: str | None
+    heading: str | None
     title: tuple[str, int, int]  # the name and its span
     status: str | None
     char_start: int
     char_end: int
     measures: list[tuple[str, int, int]]  # (ordinal, start, end) of each
+    aspect_at: tuple[int, int] | None = None   # where the aspect's name is written
+    heading_at: tuple[int, int] | None = None  # where the heading's is
+
+
+def _title_span(heading: Heading | None) -> tuple[int, int] | None:
+    return (heading.title_start, heading.title_end) if heading is not None else None
 
 
 class _Names:
-    """Aspect and category headings' names, each read once for all its problems."""
+    """Aspect and sub-headings' names, each read once for all its problems."""
 
     def __init__(self, text: str, tops: list[Heading]):
         self.text = text
@@ -359,19 +366,22 @@ class _Names:
         # top sections that only hold the findings: not framed as a problem themselves
         self.containers = {id(t) for t in tops if not _cfg()["frame"].match(text, t.title_start, t.title_end)}
 
-    def of(self, heading: Heading) -> str:
+    def of(self, heading: Heading | None) -> str | None:
+        if heading is None:
+            return None
         name = self.names.get(id(heading))
         if name is None:
             name = self.names[id(heading)] = _heading_name(self.text, heading)
         return name
 
-    def grouping(self, chain: list[Heading]) -> tuple[str | None, str | None]:
-        """The aspect and the category of what lies under these headings (top
-        first): the first, and the last when there are two or more, less a
-        top section that only holds the findings (`二、整改落实的成效` above its aspects)."""
+    def grouping(self, chain: list[Heading]) -> tuple[Heading | None, Heading | None]:
+        """The aspect heading and the sub-heading of what lies under these
+        headings (top first): the first, and the last when there are two or
+        more, less a top section that only holds the findings (`二、整改落实的成效`
+        above its aspects)."""
         if len(chain) >= 2 and id(chain[0]) in self.containers:
             chain = chain[1:]
-        return (self.of(chain[0]) if chain else None), (self.of(chain[-1]) if len(chain) >= 2 else None)
+        return (chain[0] if chain else None), (chain[-1] if len(chain) >= 2 else None)
 
 
 def _read_ledgers(doc: Doc, st: DocState, result: Outline, headings: list[Heading], body_lines: list[tuple[int, int]]) -> None:
@@ -386,15 +396,17 @@ def _read_ledgers(doc: Doc, st: DocState, result: Outline, headings: list[Headin
     for index, row in enumerate(rows, start=1):
         i = bisect.bisect_right(starts, row.line[0]) - 1
         holder = headings[i] if i >= 0 else None  # the heading the table stands under
-        aspect, category = names.grouping([] if holder is None else [*holder.ancestors(), holder])
+        aspect_heading, heading = names.grouping([] if holder is None else [*holder.ancestors(), holder])
+        aspect, aspect_at, heading_at = names.of(aspect_heading), _title_span(aspect_heading), _title_span(heading)
         if row.aspect is not None:  # the row's own aspect cell says it
-            aspect, category = text[slice(*row.aspect)], None
+            aspect, aspect_at, heading, heading_at = text[slice(*row.aspect)], row.aspect, None, None
         number = row.number or str(index)
         listed.append(_Listed(
-            f"{holder.path()}/{number}" if holder else number, aspect, category, title_in(text, *row.problem),
+            f"{holder.path()}/{number}" if holder else number, aspect, names.of(heading), title_in(text, *row.problem),
             _stated_status(text, row.status[0], min(row.status[1], row.status[0] + STATUS_REACH)) if row.status else None,
             row.line[0], row.line[1],
             _row_measures(text, row.measures),
+            aspect_at, heading_at,
         ))
     _add_problems(doc, st, result, listed)
 
@@ -423,7 +435,7 @@ def _add_problems(doc: Doc, st: DocState, result: Outline, listed: list[_Listed]
             "seq": seq,
             "path": problem.path,
             "aspect": problem.aspect,
-            "category": problem.category,
+            "heading": problem.heading,
             "title": title,
             "status": problem.status,
             "n_measures": len(problem.measures),
@@ -431,6 +443,9 @@ def _add_problems(doc: Doc, st: DocState, result: Outline, listed: list[_Listed]
             "char_end": problem.char_end,
             "title_start": t_start,
             "title_end": t_end,
+            # where the headings above are written (for the codebook's evidence; not a column)
+            "_aspect_at": problem.aspect_at,
+            "_heading_at": problem.heading_at,
         })
         for measure_seq, (ordinal, s, e) in enumerate(problem.measures, start=1):
             content_start = s + len(ordinal) + (1 if ordinal and text.startswith(_LEX["measure_suffix"], s + len(ordinal)) else 0)
