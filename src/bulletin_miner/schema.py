@@ -84,6 +84,7 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
     Column("doc_id", STR, "stable identifier: first 16 hex digits of the SHA-256 of the file's bytes"),
     Column("source_path", STR, "the input path as given on the command line"),
     *DOCUMENT_FIELDS,
+    Column("units_listed", pa.list_(pa.string()), "units a round's news or summary lists together as inspected or fed back to (分别向县民政局党组、县教育局党委反馈), each without its party body, as written; empty for a bulletin and where fewer than two are listed", combine=Combine.LIST),
     Column("source_site", STR, "the site a saved page names as its source (来源)", combine=Combine.FIRST),
     Column("adcode", STR, "6-digit administrative division code of the unit's deepest place (county, else city, else province)", combine=Combine.FIRST),
     Column("place_evidence", STR, "what decided the place: agency (the unit's own name), title, unit_mention, address or phone_area_code", combine=Combine.FIRST),

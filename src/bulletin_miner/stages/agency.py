@@ -120,6 +120,9 @@ def unit_mentions(st: DocState) -> tuple[list[Mention], list[Mention], dict[str,
 
 def agency(doc: Doc) -> Doc:
     st = state(doc)
+    if st.doc_type != "rectification_bulletin":
+        for name, start, end in listed_units(st):
+            st.add(doc, Fact("units_listed", name, start, end, name, STAGE, "unit_list"))
     candidates, full, defined = unit_mentions(st)
     if not candidates or _many_units(st, candidates, defined):
         _committee_place(doc, st)
@@ -144,6 +147,50 @@ def agency(doc: Doc) -> Doc:
             if other and other.city and place.city and other.city != place.city:
                 st.warnings.append(f"place: phone {phone.text} is a {other.city} number but the unit is in {place.city}")
     return doc
+
+
+# A listed name is at least this long (镇 alone is a fragment) and at most this.
+LISTED_NAME_CHARS = (3, 30)
+
+
+def listed_units(st: DocState) -> list[tuple[str, int, int]]:
+    """The units a narrative lists together as inspected or fed back to
+    (分别向县民政局党组、县教育局党委反馈巡察意见): each name without its party
+    body, with its span; none unless it lists two or more."""
+    text, cfg = st.text, _cfg()
+    separator = vocab.pattern("agency", "unit_list_separator")
+    joiner = vocab.pattern("agency", "unit_list_joiner")
+    body_at_end = vocab.pattern("agency", "party_body_at_end")
+    lead_words, reject, name_words = (vocab.pattern("agency", k) for k in ("unit_list_lead", "unit_list_reject", "unit_list_name_words"))
+
+    def unit_at(s: int, e: int) -> tuple[str, int, int] | None:
+        if (lead := lead_words.match(text, s, e)) is not None:  # words the verb phrase leads in with
+            s = lead.end()
+        if (body := body_at_end.search(text, s, e)) is not None:
+            e = body.start()
+        name = text[s:e].strip()
+        shortest, longest = LISTED_NAME_CHARS
+        if not (shortest <= len(name) <= longest) or name.count("(") != name.count(")"):
+            return None
+        if not cfg["unit_ending"].search(name) or cfg["not_a_unit"].search(name_words.sub("", name)) or reject.search(name):
+            return None
+        return name, s, e
+
+    found: dict[str, tuple[str, int, int]] = {}
+    for m in vocab.pattern("agency", "unit_list").finditer(text, st.header_end, st.intro_end):
+        start, end = m.span("list")
+        pieces, at = [], start
+        for sep in separator.finditer(text, start, end):
+            pieces.append((at, sep.start()))
+            at = sep.end()
+        pieces.append((at, end))
+        for s, e in pieces:
+            # 和/及/与 joins two names only where each side is one whole
+            halves = next(((s, j.start(), j.end(), e) for j in joiner.finditer(text, s, e) if unit_at(s, j.start()) and unit_at(j.end(), e)), None)
+            for unit in ([unit_at(halves[0], halves[1]), unit_at(halves[2], halves[3])] if halves else [unit_at(s, e)]):
+                if unit is not None:
+                    found.setdefault(unit[0], unit)
+    return list(found.values()) if len(found) >= 2 else []
 
 
 def _party_body_after(st: DocState, chosen: Mention) -> Fact | None:
