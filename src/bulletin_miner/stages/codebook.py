@@ -24,6 +24,8 @@ from bulletin_miner.stages._rules import WordFinder
 from bulletin_miner.stages.state import state
 
 STAGE = "bm_codebook_v1"
+SHORT_OPENING = 16  # characters: an opening phrase, not a sentence of what was done
+SENTENCE_STOPS = ("\u3002", "\uff01", "\uff1f", "\n")  # 。！？ and a line's end
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def classify(doc: Doc) -> Doc:
         label = measure["label"]
         label_at = text.find(label, start, end) if label else -1
         opening = (label_at, label_at + len(label)) if label_at >= 0 else None
-        decision = book.kinds.decide(text, [("label", opening), ("text", (start, end))])
+        decision = book.kinds.decide(text, [("label", opening), ("text", (start, _first_sentence_end(text, start, end)))])
         measure["kind"] = decision.entry if decision else None
         if decision:
             st.add(doc, Fact(
@@ -137,6 +139,19 @@ def classify(doc: Doc) -> Doc:
                 issue_seq=measure["issue_seq"], measure_seq=measure["measure_seq"],
             ))
     return doc
+
+
+def _first_sentence_end(text: str, start: int, end: int) -> int:
+    """Where a measure's first sentence ends: what it does is said there; the
+    sentences after it tell how, and name every kind of thing on the way."""
+    first = _sentence_end(text, start, end)
+    # a sentence that is only the opening phrase (加强宣传力度。) says what in the next
+    return _sentence_end(text, first, end) if first - start <= SHORT_OPENING else first
+
+
+def _sentence_end(text: str, start: int, end: int) -> int:
+    stops = [i for i in (text.find(stop, start, end) for stop in SENTENCE_STOPS) if i >= 0]
+    return min(stops) + 1 if stops else end
 
 
 @Language.factory(STAGE, requires=["doc._.bm"], assigns=["doc._.bm"])

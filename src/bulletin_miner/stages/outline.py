@@ -333,7 +333,7 @@ def _read_outline(doc: Doc, st: DocState, result: Outline) -> None:
             _measure_spans(text, problem.body_start, body_end) or _listed_measures(text, problem, measure_lines, body_end)
             # or numbered in its account's running text: `整改情况:(1)…;(2)…`, as a ledger's cell numbers them
             or cell_measures(text, account, body_end),
-            _title_span(aspect), _title_span(heading),
+            names.span_of(aspect), names.span_of(heading),
         ))
     _add_problems(doc, st, result, listed)
 
@@ -353,25 +353,26 @@ class _Listed(NamedTuple):
     heading_at: tuple[int, int] | None = None  # where the heading's is
 
 
-def _title_span(heading: Heading | None) -> tuple[int, int] | None:
-    return (heading.title_start, heading.title_end) if heading is not None else None
-
-
 class _Names:
     """Aspect and sub-headings' names, each read once for all its problems."""
 
     def __init__(self, text: str, tops: list[Heading]):
         self.text = text
-        self.names: dict[int, str] = {}
+        self.names: dict[int, tuple[str, int, int]] = {}
         # top sections that only hold the findings: not framed as a problem themselves
         self.containers = {id(t) for t in tops if not _cfg()["frame"].match(text, t.title_start, t.title_end)}
 
     def of(self, heading: Heading | None) -> str | None:
-        if heading is None:
-            return None
+        return self._read(heading)[0] if heading is not None else None
+
+    def span_of(self, heading: Heading | None) -> tuple[int, int] | None:
+        """Where the name is written (inside quotation marks and frame words)."""
+        return self._read(heading)[1:] if heading is not None else None
+
+    def _read(self, heading: Heading) -> tuple[str, int, int]:
         name = self.names.get(id(heading))
         if name is None:
-            name = self.names[id(heading)] = _heading_name(self.text, heading)
+            name = self.names[id(heading)] = problem_title(self.text, heading)
         return name
 
     def grouping(self, chain: list[Heading]) -> tuple[Heading | None, Heading | None]:
@@ -397,7 +398,7 @@ def _read_ledgers(doc: Doc, st: DocState, result: Outline, headings: list[Headin
         i = bisect.bisect_right(starts, row.line[0]) - 1
         holder = headings[i] if i >= 0 else None  # the heading the table stands under
         aspect_heading, heading = names.grouping([] if holder is None else [*holder.ancestors(), holder])
-        aspect, aspect_at, heading_at = names.of(aspect_heading), _title_span(aspect_heading), _title_span(heading)
+        aspect, aspect_at, heading_at = names.of(aspect_heading), names.span_of(aspect_heading), names.span_of(heading)
         if row.aspect is not None:  # the row's own aspect cell says it
             aspect, aspect_at, heading, heading_at = text[slice(*row.aspect)], row.aspect, None, None
         number = row.number or str(index)
