@@ -39,6 +39,22 @@ class Dataset:
     issues: pd.DataFrame
     measures: pd.DataFrame
     errors: pd.DataFrame
+    case_table: pd.DataFrame  # cases.parquet as written; `cases()` adds what analysts group by
+
+    def cases(self) -> pd.DataFrame:
+        """One row per inspection of one unit (cases.parquet), with the unit's
+        level and sector and the year from its documents, and whether it has a
+        bulletin yet (`bulletin_published`: False for feedback without one)."""
+        cases = self.case_table.copy()
+        docs = self.documents_with_keys().set_index("doc_id")
+        first_doc = [
+            next(iter([*(b or []), *(f or []), *(l or []), *(p or []), *(s or [])]), None)
+            for b, f, l, p, s in zip(cases["bulletin_doc_ids"], cases["feedback_doc_ids"], cases["launch_doc_ids"], cases["plan_doc_ids"], cases["summary_doc_ids"])
+        ]
+        for key in ("admin_level", "sector", "year"):
+            cases[key] = [docs[key].get(d, pd.NA) if d is not None else pd.NA for d in first_doc]
+        cases["bulletin_published"] = [len(b) > 0 for b in cases["bulletin_doc_ids"]]
+        return cases
 
     def documents_with_keys(self) -> pd.DataFrame:
         """Documents plus the derived grouping keys `year` and `inspector_level`."""
@@ -51,6 +67,7 @@ class Dataset:
     def issues_with_documents(self) -> pd.DataFrame:
         """Each problem with its document's unit, place, sector, year and type."""
         keys = ["doc_id", "agency", "province", "city", "county", "admin_level", "sector", "year", "inspector", "doc_type"]
+        # (the issues table brings each problem's codebook category and heading)
         return self.issues.merge(self.documents_with_keys()[keys], on="doc_id", how="left")
 
     def measures_with_issues(self) -> pd.DataFrame:
@@ -78,7 +95,7 @@ def read_dataset(path: str | Path = "data/processed") -> Dataset:
     for table in TABLES:
         file = path / f"{table}.parquet"
         arrow = pq.read_table(file) if file.exists() else arrow_schema(table).empty_table()
-        frames[table] = arrow.to_pandas(types_mapper=pd.ArrowDtype)
+        frames["case_table" if table == "cases" else table] = arrow.to_pandas(types_mapper=pd.ArrowDtype)
     return Dataset(**frames)
 
 

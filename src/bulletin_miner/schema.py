@@ -149,6 +149,37 @@ MEASURE_COLUMNS: tuple[Column, ...] = (
     Column("char_end", INT, "end of the measure in the normalised text", unit="chars"),
 )
 
+LIST_STR, LIST_DATE, LIST_INT = pa.list_(pa.string()), pa.list_(pa.date32()), pa.list_(pa.int32())
+
+CASE_COLUMNS: tuple[Column, ...] = (
+    Column("case_id", STR, "stable identifier of the case: the unit and its first document"),
+    Column("agency", STR, "the inspected unit: a document's agency, or as a list names it (units_listed) where no document about it alone is in the run"),
+    Column("province", STR, "province of the unit, as its documents place it"),
+    Column("city", STR, "city of the unit"),
+    Column("county", STR, "county of the unit"),
+    Column("inspector", STR, "the inspecting team, as its documents state it"),
+    Column("inspection_round", STR, "the round, as written"),
+    Column("inspection_kind", STR, "巡视 (central or provincial) or 巡察 (city, county or internal)"),
+    Column("inspection_start", DATE, "first day of the on-site inspection, as a document of the case states it"),
+    Column("inspection_end", DATE, "last day of the on-site inspection"),
+    Column("feedback_date", DATE, "day the team fed back its findings"),
+    Column("inspection_modes", LIST_STR, "modes named by any of its documents (常规, 专项, 回头看 …)"),
+    Column("launch_doc_ids", LIST_STR, "news of the inspection's launch or of its team arriving (feedback notices without a feedback date)"),
+    Column("feedback_doc_ids", LIST_STR, "news of the feedback"),
+    Column("plan_doc_ids", LIST_STR, "the unit's rectification plans"),
+    Column("bulletin_doc_ids", LIST_STR, "the unit's rectification bulletins, in order of publication"),
+    Column("follow_up_doc_ids", LIST_STR, "bulletins or plans of a later 回头看 of the unit"),
+    Column("summary_doc_ids", LIST_STR, "round summaries and news about several units that list this one"),
+    Column("documents", INT, "documents linked into the case", unit="documents"),
+    Column("bulletin_published_dates", LIST_DATE, "each bulletin's publication date, parallel to bulletin_doc_ids"),
+    Column("days_feedback_to_first_bulletin", INT, "days from the feedback to the first bulletin's publication, where both are stated", unit="days"),
+    Column("issues_total_by_bulletin", LIST_INT, "issues_total as each bulletin states it, parallel to bulletin_doc_ids", unit="problems"),
+    Column("issues_completed_by_bulletin", LIST_INT, "issues_completed as each bulletin states it, parallel to bulletin_doc_ids", unit="problems"),
+    Column("latest_bulletin_doc_id", STR, "the last bulletin published: the one comparisons count"),
+    Column("links", LIST_STR, "for each document linked: its doc_id, its role and what matched (the unit, stated values both give, or days from the feedback to its publication)"),
+    Column("notes", LIST_STR, "what kept a document from a case it might belong to (it fits several: none is guessed)"),
+)
+
 ERROR_COLUMNS: tuple[Column, ...] = (
     Column("source_path", STR, "the input path as given"),
     Column("stage", STR, "where it failed: ingest, a pipeline component, or write"),
@@ -163,6 +194,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "issues": ISSUE_COLUMNS,
     "measures": MEASURE_COLUMNS,
     "errors": ERROR_COLUMNS,
+    "cases": CASE_COLUMNS,
 }
 
 TABLE_DESCRIPTIONS = {
@@ -172,6 +204,7 @@ TABLE_DESCRIPTIONS = {
     "issues": "one row per problem the outline of a rectification bulletin lists: under its headings or, when they list none, in the rows of a ledger table (整改台账)",
     "measures": "one row per enumerated measure (一是, 二是 …) under a problem",
     "errors": "one row per input that could not be read or processed",
+    "cases": "one row per inspection of one unit: the documents about it (launch and feedback news, plans, bulletins, a later 回头看, round summaries that list the unit) linked by what they state (cases.py)",
 }
 
 FIELDS_BY_NAME = {c.name: c for c in DOCUMENT_FIELDS}

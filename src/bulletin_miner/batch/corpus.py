@@ -28,6 +28,10 @@ from bulletin_miner.store import BATCH_ROWS, Columns, SegmentCache, TableWriter,
 CACHE_DIR_NAME = ".cache"
 RECORD_TABLES = ("documents", "facts", "texts", "issues", "measures")
 TABLES = (*RECORD_TABLES, "errors")
+OUTPUT_TABLES = (*TABLES, "cases")  # cases.parquet is made from the documents table once it is written
+# What cases are linked from (cases.py reads nothing else).
+CASE_INPUTS = ["doc_id", "doc_type", "agency", "province", "city", "county", "units_listed", "inspector", "inspection_round", "inspection_kind",
+               "inspection_modes", "inspection_start", "inspection_end", "feedback_date", "published_date", "issues_total", "issues_completed"]
 # Documents per row group and cache segment: what the writers hold in memory,
 # whatever the corpus size, and the most a killed run can lose. 128, not 64:
 # each row group and segment costs a fixed set-up per table and column, and
@@ -125,7 +129,7 @@ def _extract_corpus(
     # Nothing new, changed or removed, and the tables are as the last run left
     # them: they are what this run would write, so it writes nothing.
     digest = inputs_digest(fingerprint, planned, summary.errors)
-    if not force and not todo and tables_unchanged(out_dir, digest, TABLES):
+    if not force and not todo and tables_unchanged(out_dir, digest, OUTPUT_TABLES):
         return _summary_of_tables(out_dir, summary, planned, on_progress)
 
     # 2. extract what is new or changed (in workers, each document on its
@@ -173,6 +177,7 @@ def _extract_corpus(
         summary.errors.sort(key=lambda e: order.get(str(e.path), -1))
         writers["errors"].write_rows(error_row(e) for e in summary.errors)
         summary.written = [w.commit() for w in writers.values()]
+        summary.written.append(_write_cases(out_dir))
     except BaseException:
         for writer in writers.values():
             writer.abort()
@@ -201,6 +206,23 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+def _write_cases(out_dir: Path) -> Path:
+    """cases.parquet, linked from the documents table just written (every
+    document of the folder, taken from the cache or not)."""
+    import pyarrow.parquet as pq
+
+    from bulletin_miner.cases import link_cases
+
+    documents = pq.read_table(out_dir / "documents.parquet", columns=CASE_INPUTS).to_pylist()
+    writer = TableWriter("cases", out_dir)
+    try:
+        writer.write_rows(link_cases(documents))
+        return writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
 
 
 def _result(engine: Engine | None, index: int, path: Path) -> Result:
@@ -258,7 +280,7 @@ def _summary_of_tables(out_dir: Path, summary: ExtractionSummary, planned: list[
     for row in pq.read_table(out_dir / "documents.parquet").to_pylist():
         _tally(summary, row)
     summary.reused = len(planned)
-    summary.written = [out_dir / f"{table}.parquet" for table in TABLES]
+    summary.written = [out_dir / f"{table}.parquet" for table in OUTPUT_TABLES]
     if on_progress:
         for path, _ in planned:
             on_progress(path)
