@@ -108,41 +108,29 @@ def _year(docs: pd.DataFrame) -> pd.Series:
     return year
 
 
-def compare(dataset: Dataset, by: Sequence[str] = ("city",)) -> pd.DataFrame:
-    """One row per group: documents, problems, completion, measures, money, rules, people, days.
+FIGURES = ["problems_found", "problems_listed", "completion_rate", "measures_stated", "measures_listed", "funds_recovered_cny",
+           "rules_established", "people_talked", "people_disciplined"]
+SUMMARY_TYPES = ("round_summary", "work_summary")
 
-    `completion_rate` is completed / found (refined items where stated) over
-    the documents stating both;
-    `days_feedback_to_report` is the median from feedback to publication.
-    """
-    unknown = [key for key in by if key not in GROUP_KEYS]
-    if unknown:
-        raise ValueError(f"cannot group by {unknown}; choose from {list(GROUP_KEYS)}")
-    docs = dataset.documents_with_keys()
+
+def _with_counts(dataset: Dataset, docs: pd.DataFrame) -> pd.DataFrame:
+    """Documents with their listed problems and measures, and numeric count columns."""
     listed = dataset.issues.groupby("doc_id").size().rename("problems_listed")
     enumerated = dataset.measures.groupby("doc_id").size().rename("measures_listed")
     docs = docs.join(listed, on="doc_id").join(enumerated, on="doc_id") if len(docs) else docs.assign(problems_listed=None, measures_listed=None)
-    numeric = ["issues_total", "issues_completed", "measures_total", "funds_recovered_cny", "rules_established", "people_talked", "people_disciplined", "problems_listed", "measures_listed"]
+    numeric = ["issues_total", "issues_refined", "issues_completed", "measures_total", "funds_recovered_cny", "rules_established", "people_talked", "people_disciplined", "problems_listed", "measures_listed"]
     for column in numeric:
         docs[column] = pd.to_numeric(docs[column].astype("object"), errors="coerce")
     # completed counts refer to the refined items when the unit split the problems finer
-    docs["issues_refined"] = pd.to_numeric(docs["issues_refined"].astype("object"), errors="coerce")
     found = docs["issues_refined"].where(docs["issues_refined"].notna(), docs["issues_total"])
     both = found.notna() & docs["issues_completed"].notna()
     docs["_found_with_completion"] = found.where(both)
     docs["_completed_with_found"] = docs["issues_completed"].where(both)
-    published = pd.to_datetime(docs["published_date"].astype("object"), errors="coerce")
-    feedback = pd.to_datetime(docs["feedback_date"].astype("object"), errors="coerce")
-    docs["_days"] = (published - feedback).dt.days
-    keys = list(by)
-    for key in keys:
-        docs[key] = docs[key].astype("object").where(docs[key].notna(), "(unknown)")
-    if docs.empty:
-        columns = keys + ["documents", "problems_found", "problems_listed", "completion_rate", "measures_stated", "measures_listed", "funds_recovered_cny", "rules_established", "people_talked", "people_disciplined", "days_feedback_to_report"]
-        return pd.DataFrame(columns=columns)
-    grouped = docs.groupby(keys, dropna=False)
-    out = pd.DataFrame({
-        "documents": grouped.size(),
+    return docs
+
+
+def _figures(grouped) -> dict[str, pd.Series]:
+    return {
         "problems_found": grouped["issues_total"].sum(min_count=1),
         "problems_listed": grouped["problems_listed"].sum(min_count=1),
         "completion_rate": grouped["_completed_with_found"].sum(min_count=1) / grouped["_found_with_completion"].sum(min_count=1),
@@ -152,6 +140,76 @@ def compare(dataset: Dataset, by: Sequence[str] = ("city",)) -> pd.DataFrame:
         "rules_established": grouped["rules_established"].sum(min_count=1),
         "people_talked": grouped["people_talked"].sum(min_count=1),
         "people_disciplined": grouped["people_disciplined"].sum(min_count=1),
+    }
+
+
+def _check_keys(by: Sequence[str]) -> list[str]:
+    unknown = [key for key in by if key not in GROUP_KEYS]
+    if unknown:
+        raise ValueError(f"cannot group by {unknown}; choose from {list(GROUP_KEYS)}")
+    return list(by)
+
+
+def _unknown_as_label(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    for key in keys:
+        frame[key] = frame[key].astype("object").where(frame[key].notna(), "(unknown)")
+    return frame
+
+
+def compare(dataset: Dataset, by: Sequence[str] = ("city",)) -> pd.DataFrame:
+    """One row per group of inspections: each inspected unit's inspection
+    counted once (a case, cases.parquet), by its latest bulletin.
+
+    `inspections` counts the cases in the group, `with_bulletin` those with
+    a bulletin out, and `documents` the bulletins the figures rest on (one a
+    case). Feedback and launch news add no counts; round and work summaries,
+    totals of many units, are compared apart (`compare_summaries`).
+    `completion_rate` is completed / found (refined items where stated) over
+    the bulletins stating both; `days_feedback_to_report` is the median, over
+    cases, from the feedback to the first bulletin.
+    """
+    keys = _check_keys(by)
+    columns = keys + ["inspections", "with_bulletin", "documents", *FIGURES, "days_feedback_to_report"]
+    cases = dataset.cases()
+    if cases.empty:
+        return pd.DataFrame(columns=columns)
+    docs = _with_counts(dataset, dataset.documents_with_keys()).set_index("doc_id")
+    # each case is grouped and counted by its latest bulletin, else by the first document it has
+    counted = [
+        latest if isinstance(latest, str) else next(iter([*(f or []), *(l or []), *(p or []), *(s or [])]), None)
+        for latest, f, l, p, s in zip(cases["latest_bulletin_doc_id"].astype("object"), cases["feedback_doc_ids"], cases["launch_doc_ids"], cases["plan_doc_ids"], cases["summary_doc_ids"])
+    ]
+    rows = docs.reindex(counted).reset_index(drop=True)
+    has_bulletin = cases["latest_bulletin_doc_id"].notna().to_numpy()
+    figures = list(_figures(rows.groupby(lambda _: 0)).keys())  # the columns the bulletins give
+    for column in ["issues_total", "issues_refined", "issues_completed", "measures_total", "funds_recovered_cny", "rules_established", "people_talked",
+                   "people_disciplined", "problems_listed", "measures_listed", "_found_with_completion", "_completed_with_found"]:
+        rows[column] = rows[column].where(has_bulletin)  # a case without a bulletin adds no counts
+    rows["_bulletin"] = has_bulletin.astype(int)
+    rows["_days"] = pd.to_numeric(cases["days_feedback_to_first_bulletin"].astype("object"), errors="coerce").to_numpy()
+    rows = _unknown_as_label(rows, keys)
+    grouped = rows.groupby(keys, dropna=False)
+    out = pd.DataFrame({
+        "inspections": grouped.size(),
+        "with_bulletin": grouped["_bulletin"].sum(),
+        "documents": grouped["_bulletin"].sum(),
+        **_figures(grouped),
         "days_feedback_to_report": grouped["_days"].median(),
     }).reset_index()
-    return out.sort_values(keys).reset_index(drop=True)
+    del figures
+    return out[columns].sort_values(keys).reset_index(drop=True)
+
+
+def compare_summaries(dataset: Dataset, by: Sequence[str] = ("city",)) -> pd.DataFrame:
+    """Round summaries and work summaries by group: totals of many units each,
+    kept apart from the inspections `compare` counts."""
+    keys = _check_keys(by)
+    docs = dataset.documents_with_keys()
+    docs = docs[docs["doc_type"].astype("object").isin(SUMMARY_TYPES)]
+    columns = keys + ["documents", *FIGURES]
+    if docs.empty:
+        return pd.DataFrame(columns=columns)
+    docs = _unknown_as_label(_with_counts(dataset, docs.copy()), keys)
+    grouped = docs.groupby(keys, dropna=False)
+    out = pd.DataFrame({"documents": grouped.size(), **_figures(grouped)}).reset_index()
+    return out[columns].sort_values(keys).reset_index(drop=True)

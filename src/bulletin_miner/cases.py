@@ -17,8 +17,9 @@ a run into one row per case (cases.parquet), from what each document states:
   a guess.
 
 Every link says what matched. A rule book, a work summary or a page of
-another kind is about no one inspection and joins no case; nor does a
-document that names no unit.
+another kind is about no one inspection and joins no case; nor does news
+that names no unit. A bulletin whose unit could not be read is a case of
+its own (one inspection, counted once, linked to nothing).
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ LINK_WINDOW_DAYS = 540
 
 @dataclass
 class Case:
-    unit: str
+    unit: str | None
     province: str | None
     city: str | None
     county: str | None
@@ -171,6 +172,11 @@ def link_cases(documents: Iterable[dict]) -> list[dict]:
         if doc.get("agency"):
             unit = doc["agency"]
             place(doc, role, unit, Case(unit, doc.get("province"), doc.get("city"), doc.get("county")))
+            continue
+        if role in ("bulletin", "plan", "follow_up"):  # a unit's own report, its name unread: one inspection, linked to nothing
+            case = Case(None, doc.get("province"), doc.get("city"), doc.get("county"))
+            case.add(doc, role, ["its unit could not be read: linked to nothing"])
+            cases.append(case)
             continue
         for listed in doc.get("units_listed") or []:
             named = listed_unit(listed, doc)
