@@ -42,17 +42,16 @@ class Dataset:
     case_table: pd.DataFrame  # cases.parquet as written; `cases()` adds what analysts group by
 
     def cases(self) -> pd.DataFrame:
-        """One row per inspection of one unit (cases.parquet), with the unit's
-        level and sector and the year from its documents, and whether it has a
-        bulletin yet (`bulletin_published`: False for feedback without one)."""
+        """One row per inspection of one unit (cases.parquet), with the year
+        of its first document and whether it has a bulletin yet
+        (`bulletin_published`: False for feedback without one)."""
         cases = self.case_table.copy()
         docs = self.documents_with_keys().set_index("doc_id")
         first_doc = [
             next(iter([*(b or []), *(f or []), *(l or []), *(p or []), *(s or [])]), None)
             for b, f, l, p, s in zip(cases["bulletin_doc_ids"], cases["feedback_doc_ids"], cases["launch_doc_ids"], cases["plan_doc_ids"], cases["summary_doc_ids"])
         ]
-        for key in ("admin_level", "sector", "year"):
-            cases[key] = [docs[key].get(d, pd.NA) if d is not None else pd.NA for d in first_doc]
+        cases["year"] = [docs["year"].get(d, pd.NA) if d is not None else pd.NA for d in first_doc]
         cases["bulletin_published"] = [len(b) > 0 for b in cases["bulletin_doc_ids"]]
         return cases
 
@@ -180,6 +179,9 @@ def compare(dataset: Dataset, by: Sequence[str] = ("city",)) -> pd.DataFrame:
         for latest, f, l, p, s in zip(cases["latest_bulletin_doc_id"].astype("object"), cases["feedback_doc_ids"], cases["launch_doc_ids"], cases["plan_doc_ids"], cases["summary_doc_ids"])
     ]
     rows = docs.reindex(counted).reset_index(drop=True)
+    for key in ("admin_level", "province", "city", "sector"):  # the unit's, where the case knows it (a listed unit's news has none)
+        known = cases[key].astype("object").notna().to_numpy()
+        rows[key] = rows[key].astype("object").where(~known, cases[key].astype("object").to_numpy())
     has_bulletin = cases["latest_bulletin_doc_id"].notna().to_numpy()
     figures = list(_figures(rows.groupby(lambda _: 0)).keys())  # the columns the bulletins give
     for column in ["issues_total", "issues_refined", "issues_completed", "measures_total", "funds_recovered_cny", "rules_established", "people_talked",

@@ -30,6 +30,7 @@ from typing import Any, Iterable
 
 from bulletin_miner import vocab
 from bulletin_miner.normalize.region import resolve_place
+from bulletin_miner.stages.unit import admin_level_of, sector_of
 
 # Roles, by document type (a feedback notice with no feedback date is a launch).
 ROLE_OF_TYPE = {
@@ -215,6 +216,8 @@ def _row(case: Case) -> dict:
         "province": case.province,
         "city": case.city,
         "county": case.county,
+        "admin_level": admin_level_of(case.unit, case.county, case.city, case.province) if case.unit else None,
+        "sector": sector_of(case.unit) if case.unit else None,
         **{key: case.values.get(key) for key in INSPECTION_KEYS},
         "inspection_modes": modes,
         "launch_doc_ids": case.roles.get("launch", []),

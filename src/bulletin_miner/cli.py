@@ -188,6 +188,15 @@ def inspect(
     console.print(root)
 
 
+def _print_frame(frame, by: list[str], title: str) -> None:
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(column, justify="left" if column in by else "right")
+    for _, row in frame.iterrows():
+        table.add_row(*[_fmt(column, row[column]) for column in frame.columns])
+    console.print(table)
+
+
 @app.command()
 def compare(
     by: Annotated[list[str], typer.Option("--by", help="Group by (repeatable): admin_level, province, city, sector, year, inspector_level, doc_type")] = ["city"],
@@ -195,20 +204,21 @@ def compare(
     csv: Annotated[Optional[Path], typer.Option("--csv", help="Also write the comparison as CSV")] = None,
     parquet: Annotated[Optional[Path], typer.Option("--parquet", help="Also write the comparison as Parquet")] = None,
 ) -> None:
-    """Compare groups of documents: problems, completion, measures, money, rules, people, days."""
-    from bulletin_miner.analysis import GROUP_KEYS, compare as compare_groups, read_dataset
+    """Compare groups of inspections (each unit's inspection once, by its latest bulletin), and apart, round and work summaries."""
+    from bulletin_miner.analysis import GROUP_KEYS, compare as compare_groups, compare_summaries, read_dataset
 
     bad = [key for key in by if key not in GROUP_KEYS]
     if bad:
         console.print(f"cannot group by {bad}; choose from {', '.join(GROUP_KEYS)}", style="red", markup=False)
         raise typer.Exit(code=2)
-    frame = compare_groups(read_dataset(data), by)
-    table = Table(title=f"{int(frame['documents'].sum()) if len(frame) else 0} documents in {data}, by {', '.join(by)}")
-    for column in frame.columns:
-        table.add_column(column, justify="left" if column in by else "right")
-    for _, row in frame.iterrows():
-        table.add_row(*[_fmt(column, row[column]) for column in frame.columns])
-    console.print(table)
+    dataset = read_dataset(data)
+    frame = compare_groups(dataset, by)
+    inspections = int(frame["inspections"].sum()) if len(frame) else 0
+    with_bulletin = int(frame["with_bulletin"].sum()) if len(frame) else 0
+    _print_frame(frame, by, f"{inspections} inspections in {data} ({with_bulletin} with a bulletin: the figures rest on those), by {', '.join(by)}")
+    summaries = compare_summaries(dataset, by)
+    if len(summaries):
+        _print_frame(summaries, by, f"and apart, {int(summaries['documents'].sum())} round and work summaries (totals of many units each), by {', '.join(by)}")
     for target, write in ((csv, lambda p: frame.to_csv(p, index=False)), (parquet, lambda p: frame.to_parquet(p, index=False))):
         if target:
             target.parent.mkdir(parents=True, exist_ok=True)

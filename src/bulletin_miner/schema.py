@@ -157,6 +157,8 @@ CASE_COLUMNS: tuple[Column, ...] = (
     Column("province", STR, "province of the unit, as its documents place it"),
     Column("city", STR, "city of the unit"),
     Column("county", STR, "county of the unit"),
+    Column("admin_level", STR, "level of the unit from its name and place (as documents.admin_level): central, province, city, county or township"),
+    Column("sector", STR, "sector of the unit from its name (as documents.sector)"),
     Column("inspector", STR, "the inspecting team, as its documents state it"),
     Column("inspection_round", STR, "the round, as written"),
     Column("inspection_kind", STR, "巡视 (central or provincial) or 巡察 (city, county or internal)"),
