@@ -108,3 +108,30 @@ def test_a_run_writes_the_cases_table(tmp_path):
     assert sorted(c["agency"] for c in cases) == ["三门县民政局", "厦门市民政局", "徐州市民政局", "沧州市残疾人联合会"]
     (sanmen,) = [c for c in cases if c["agency"] == "三门县民政局"]
     assert sanmen["feedback_date"] == D(2024, 7, 29) and sanmen["issues_total_by_bulletin"] == [16]
+
+
+@pytest.mark.parametrize(("key", "mine", "theirs", "same"), [
+    ("inspector", "中央第二巡视组", "第二巡视组", True),       # a team is its ordinal and kind
+    ("inspector", "中央第二巡视组", "中央第三巡视组", False),
+    ("inspector", "中央巡视组", "中央第二巡视组", None),       # no ordinal: every central team
+    ("inspector", "市委第一巡察组", "市委第一巡察组", True),
+    ("inspection_round", "十九届中央第六轮", "第六轮", True),
+    ("inspection_round", "十八届中央第六轮", "十九届中央第六轮", False),  # the same ordinal of another term
+    ("inspection_round", "十八屆中央第十二輪", "十八届中央第十二轮", True),  # as written, in either script
+    ("inspection_round", "第一批", "第六轮", None),
+    ("feedback_date", D(2024, 7, 29), D(2024, 7, 29), True),
+    ("feedback_date", D(2024, 7, 29), None, None),
+])
+def test_what_two_documents_state_of_their_inspection(key, mine, theirs, same):
+    from bulletin_miner.cases import agree
+
+    assert agree(key, mine, theirs) is same
+
+
+def test_central_bodies_a_list_names_are_known_without_a_place():
+    rows = link_cases([
+        doc("a", "feedback_notice", units_listed=["科技部", "中粮集团"], inspection_round="中央第三轮"),
+        doc("b", "feedback_notice", units_listed=["科技部", "文化部"], inspection_round="十八届中央第三轮"),
+    ])
+    (tech,) = [row for row in rows if row["agency"] == "科技部"]
+    assert tech["launch_doc_ids"] == ["a", "b"] and tech["links"][1] == "b launch: lists 科技部 (科技部), inspection_round"

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from bulletin_miner import vocab
+from bulletin_miner.ingest.textnorm import to_simplified
 from bulletin_miner.normalize.region import resolve_place
 from bulletin_miner.stages.unit import admin_level_of, sector_of
 
@@ -65,7 +66,8 @@ class Case:
         self.roles.setdefault(role, []).append(doc["doc_id"])
         self.documents.append(doc)
         for key in INSPECTION_KEYS:
-            if self.values.get(key) is None and doc.get(key) is not None:
+            # the first value stated, or one that says more (中央第二巡视组 after 中央巡视组)
+            if doc.get(key) is not None and (self.values.get(key) is None or agree(key, doc[key], doc[key]) and agree(key, self.values[key], self.values[key]) is None):
                 self.values[key] = doc[key]
         self.links.append(f"{doc['doc_id']} {role}: {', '.join(matched)}")
 
@@ -105,12 +107,11 @@ def _matches(case: Case, doc: dict, role: str) -> list[str] | None:
     """What a document shares with a case (None: it contradicts it, or shares nothing but the unit)."""
     matched = []
     for key in INSPECTION_KEYS:
-        mine, theirs = doc.get(key), case.values.get(key)
-        if mine is not None and theirs is not None:
-            if mine != theirs:
-                return None
-            if key not in WEAK_KEYS:
-                matched.append(key)
+        same = agree(key, doc.get(key), case.values.get(key))
+        if same is False:
+            return None
+        if same and key not in WEAK_KEYS:
+            matched.append(key)
     feedback = case.values.get("feedback_date")
     published = doc.get("published_date")
     if role in ("bulletin", "plan", "follow_up") and feedback is not None and published is not None:
@@ -120,6 +121,30 @@ def _matches(case: Case, doc: dict, role: str) -> list[str] | None:
         if not matched:
             matched.append(f"published {days} days after the feedback")
     return matched or None
+
+
+def agree(key: str, mine: Any, theirs: Any) -> bool | None:
+    """Whether two documents state one value for a key of their inspection:
+    True, False (they disagree), or None (one does not state it, or says too
+    little to tell: 中央巡视组 is every central team)."""
+    if mine is None or theirs is None:
+        return None
+    if key == "inspector":
+        mine, theirs = _pattern("team_ordinal", mine), _pattern("team_ordinal", theirs)
+        return None if mine is None or theirs is None else mine == theirs
+    if key == "inspection_round":
+        ordinals = _pattern("round_ordinal", mine), _pattern("round_ordinal", theirs)
+        terms = _pattern("round_term", mine), _pattern("round_term", theirs)
+        if None in ordinals:
+            return None
+        return ordinals[0] == ordinals[1] and (None in terms or terms[0] == terms[1])
+    return mine == theirs
+
+
+def _pattern(key: str, value: str) -> str | None:
+    """The part of a written value the inspection resource's pattern finds (in simplified script)."""
+    found = vocab.pattern("inspection", key).search(to_simplified(value))
+    return found.group() if found else None
 
 
 def listed_unit(listed: str, doc: dict) -> tuple[str, dict[str, str | None]] | None:
@@ -134,6 +159,8 @@ def listed_unit(listed: str, doc: dict) -> tuple[str, dict[str, str | None]] | N
         if level == "province":
             places["city"] = None
         return doc[level] + listed[1:], places
+    if vocab.pattern("agency", "central_body").search(listed):  # 科技部, 中国第一汽车集团有限公司: one of its name in the country
+        return listed, {"province": None, "city": None, "county": None}
     place = resolve_place(listed)
     if place is not None:
         return listed, {"province": place.province, "city": place.city, "county": place.county}
