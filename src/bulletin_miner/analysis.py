@@ -74,6 +74,25 @@ class Dataset:
         issues = self.issues.rename(columns={"seq": "issue_seq", "title": "issue_title"})[["doc_id", "issue_seq", "issue_title", "path"]]
         return self.measures.merge(issues, on=["doc_id", "issue_seq"], how="left")
 
+    def show(self, doc_id: str):
+        """The document as a page (in a notebook, shown in place): its text with
+        every value of `facts` highlighted and labelled with its field, the
+        warnings at the top, its fields and outline beside."""
+        from bulletin_miner.show import Highlight, document_page
+
+        document = self.documents[self.documents["doc_id"] == doc_id]
+        if document.empty:
+            raise KeyError(f"no document {doc_id!r} in this dataset")
+        row = {k: (None if _missing(v) else v) for k, v in document.iloc[0].items()}
+        text = self.texts.loc[self.texts["doc_id"] == doc_id, "text"].iloc[0]
+        facts = self.facts[self.facts["doc_id"] == doc_id]
+        highlights = [Highlight(f, int(s), int(e), str(v)) for f, s, e, v in zip(facts["field"], facts["char_start"], facts["char_end"], facts["value"])]
+        records = lambda frame: [{k: (None if _missing(v) else v) for k, v in r.items()} for r in frame[frame["doc_id"] == doc_id].to_dict("records")]
+        fields = {k: v for k, v in row.items() if k not in ("doc_id", "warnings")}
+        page = document_page(title=str(row.get("title") or row.get("source_path")), source=f"{row.get('source_path')} ({doc_id})", text=text,
+                             highlights=highlights, fields=fields, warnings=list(row.get("warnings") or []), issues=records(self.issues), measures=records(self.measures))
+        return _Page(page)
+
     def span_text(self, doc_id: str, start: int, end: int) -> str:
         """The normalised text of a span, to check a value against what the document says."""
         text = self.texts.loc[self.texts["doc_id"] == doc_id, "text"].iloc[0]
@@ -85,6 +104,25 @@ class Dataset:
 
         runs = self.texts.loc[self.texts["doc_id"] == doc_id, "offset_runs"].iloc[0]
         return source_span(list(runs), start, end)
+
+
+class _Page(str):
+    """An HTML page that a notebook shows as a page (str for everything else)."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def _missing(value) -> bool:
+    """NA or None for a scalar; a list or an array (empty or not) is a value."""
+    if value is None:
+        return True
+    if isinstance(value, (str, bytes)) or hasattr(value, "__len__"):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def read_dataset(path: str | Path = "data/processed") -> Dataset:

@@ -147,6 +147,7 @@ def evaluate(
 def inspect(
     file: Annotated[Path, typer.Argument(help="One document to show")],
     measures: Annotated[bool, typer.Option("--measures/--no-measures", help="List each problem's measures")] = True,
+    html_out: Annotated[Optional[Path], typer.Option("--html", help="Also write the document as a page: its text with every value highlighted and labelled, warnings, outline")] = None,
 ) -> None:
     """Show one document as a tree: fields with their evidence, the outline, the warnings."""
     from rich.tree import Tree
@@ -160,6 +161,12 @@ def inspect(
     except BulletinError as err:
         console.print(f"✗ {err}", style="red", markup=False)
         raise typer.Exit(code=1)
+    if html_out is not None:
+        from bulletin_miner.show import record_page
+
+        html_out.parent.mkdir(parents=True, exist_ok=True)
+        html_out.write_text(record_page(record), encoding="utf-8")
+        console.print(f"wrote {html_out}", markup=False)
     root = Tree(f"[bold]{file}[/bold]  doc_id {record.doc_id}  ({len(record.text)} chars)")
     fields = root.add("[bold]fields[/bold]")
     by_field: dict[str, list] = {}
