@@ -1,6 +1,7 @@
 """The HTML report: self-contained, and its charts really draw in a browser."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -8,7 +9,7 @@ import subprocess
 import pytest
 
 import bulletin_miner as bm
-from bulletin_miner.report import write_report
+from bulletin_miner.report import CHARTS, write_report
 from conftest import RAW
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -34,14 +35,14 @@ def dataset(tmp_path_factory):
 def test_report_is_self_contained(dataset, tmp_path):
     page = write_report(dataset, tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<script src=" not in page and "<link " not in page  # plotly.js is inlined: nothing to fetch
-    assert page.count('class="plotly-graph-div"') == 4
+    assert page.count('class="plotly-graph-div"') == CHARTS == 8
 
 
 @needs_browser
 def test_report_charts_draw_in_headless_chromium(dataset, tmp_path):
     page = write_report(dataset, tmp_path / "report.html")
     dom = _render_dom(page, tmp_path)
-    assert dom.count('class="main-svg"') >= 4, "plotly did not draw the charts"
+    assert dom.count('class="main-svg"') >= CHARTS, "plotly did not draw the charts"
 
 
 @needs_browser
@@ -49,7 +50,7 @@ def test_report_on_an_empty_dataset_draws_placeholders(tmp_path):
     empty = bm.read_dataset(tmp_path / "nothing-here")
     page = write_report(empty, tmp_path / "empty.html")
     dom = _render_dom(page, tmp_path)
-    assert dom.count('class="main-svg"') >= 4
+    assert dom.count('class="main-svg"') >= CHARTS
     assert "no data stated" in dom
 
 
@@ -74,6 +75,6 @@ def test_report_and_compare_run_where_groups_are_missing(tmp_path):
     ds = bm.read_dataset(tmp_path / "out")
     assert ds.documents["agency"].isna().any() and len(ds.issues) > 0
     page = write_report(ds, tmp_path / "report.html").read_text(encoding="utf-8")
-    assert page.count('class="plotly-graph-div"') == 4
-    assert "(not stated)" in page  # a missing group is shown as missing
+    assert page.count('class="plotly-graph-div"') == CHARTS
+    assert json.dumps("(未载明)")[1:-1] in page  # a missing group is shown as missing (in the charts' JSON)
     assert len(bm.compare(ds, by=["admin_level", "city"])) >= 1
