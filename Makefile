@@ -27,11 +27,12 @@ test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
 
 # The report test renders charts in Debian's chromium, with a CJK font so
-# Chinese labels draw as glyphs; install them when missing (as root, as CI runs).
+# Chinese labels draw as glyphs; the crawl test captures a local site with
+# wget --warc-file. Installed when missing (as root, as CI runs).
 chromium:
-	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "chromium or a CJK font is not installed and this is not root: the browser checks will be skipped"; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && command -v wget >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk wget >/dev/null; \
+	  else echo "chromium, wget or a CJK font is not installed and this is not root: the browser and crawl checks will fail"; fi; }
 
 ## evaluate: per-field precision/recall/F1 of data/processed against the gold files
 evaluate: extract

@@ -42,15 +42,18 @@ def extract_paths(
     force: bool = False,
     budget: Budget = Budget(),
     on_progress: Callable[[Path], None] | None = None,
+    extract_all: bool = False,
 ) -> ExtractionSummary:
     """Extract every document under `paths` into the tables in `out_dir`.
 
     Unchanged documents are taken from the cache; a file that cannot be read
     or processed, or that runs over its budget (`Budget`: time, memory,
-    characters), becomes an error row and the batch goes on.
+    characters), becomes an error row and the batch goes on. A web archive
+    (.warc, .warc.gz, .wacz) is read capture by capture; a page the first look
+    finds no inspection word in is counted, not extracted, unless `extract_all`.
     """
     files, errors = input_files(paths, budget.follow_symlinks)
-    return extract_corpus(files, Path(out_dir), workers=workers, force=force, budget=budget, initial_errors=errors, on_progress=on_progress)
+    return extract_corpus(files, Path(out_dir), workers=workers, force=force, budget=budget, initial_errors=errors, on_progress=on_progress, extract_all=extract_all)
 
 
 def extract_records(paths: Sequence[Path | str]) -> tuple[list[DocumentRecord], list[BulletinError]]:

@@ -40,20 +40,24 @@ def extract(
     memory_limit: Annotated[int, typer.Option("--memory-limit", min=64, help="MB one document may take beyond the loaded pipeline; over it, an error row (E014)")] = Budget.memory_mb,
     max_chars: Annotated[int, typer.Option("--max-chars", min=1000, help="Characters of text kept from one document, whatever its format (a longer one is cut, with a warning)")] = Budget.max_chars,
     follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Read symbolic links to regular files (by default a link is an error row, E016)")] = False,
+    extract_all: Annotated[bool, typer.Option("--all", help="Extract every page of a web archive, also those the first look finds no inspection word in")] = False,
 ) -> None:
     """Extract every document under PATHS into documents/facts/texts/issues/measures/errors tables in OUT."""
     _system_allocator_for_arrow()
     from bulletin_miner.api import extract_paths
     from bulletin_miner.batch import input_files
     from bulletin_miner.errors import BulletinError
+    from bulletin_miner.ingest.warc import is_archive
 
     targets = paths or [DEFAULT_RAW_DIR]
     files, _ = input_files(targets, follow_symlinks)
     budget = Budget(seconds=time_limit, memory_mb=memory_limit, max_chars=max_chars, follow_symlinks=follow_symlinks)
     try:
         with Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[name]}", markup=False), console=console, transient=True) as progress:
-            task = progress.add_task("", total=len(files), name="")
-            summary = extract_paths(targets, out, workers=workers, force=force, budget=budget, on_progress=lambda p: progress.update(task, advance=1, name=shown(p.name)))
+            # a web archive's captures are counted as they are read: no total to show then
+            task = progress.add_task("", total=None if any(is_archive(f) for f in files) else len(files), name="")
+            summary = extract_paths(targets, out, workers=workers, force=force, budget=budget, extract_all=extract_all,
+                                    on_progress=lambda p: progress.update(task, advance=1, name=shown(p.name)))
     except BulletinError as err:  # the run as a whole could not start
         console.print(f"✗ {err}", style="red", markup=False)
         raise typer.Exit(code=2)
@@ -76,6 +80,13 @@ def _print_summary(summary, out: Path) -> None:
     table.add_row("[yellow]warnings[/yellow]", str(summary.warnings), "")
     table.add_row("[red]errors[/red]", str(len(summary.errors)), "")
     console.print(table)
+    if summary.skipped:  # a web archive's records that are no document, or no inspection's
+        skipped = Table(title=f"{sum(summary.skipped.values())} archive records not extracted")
+        skipped.add_column("why")
+        skipped.add_column("records", justify="right")
+        for reason, count in sorted(summary.skipped.items(), key=lambda kv: -kv[1]):
+            skipped.add_row(Text(reason), str(count))
+        console.print(skipped)
     for err in summary.errors:  # names and messages are data, never markup (a part named [/bold])
         console.print(Text.assemble(("✗ ", "red"), f"{err.path}: ", (err.kind.value, "bold"), f" ({err.stage}) {err.message}"))
 

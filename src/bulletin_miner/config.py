@@ -29,3 +29,16 @@ CELL_BAR = "|"
 # File endings read as plain text / as saved web pages.
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml"})
+
+# Web archives read as crawls (ingest/warc.py), and what of them is a document.
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")
+# The media types (HTTP Content-Type) a captured page or document has; others are skipped.
+DOCUMENT_MEDIA_TYPES = frozenset({
+    "text/html", "application/xhtml+xml", "text/plain",
+    "application/pdf", "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/rtf", "text/rtf", "application/ofd",
+})
+# A download served as application/octet-stream is a document when its URL ends so.
+DOCUMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".rtf", ".ofd", ".html", ".htm", ".shtml", ".txt")
+# What a .wacz's WARC files may unpack to, together.
+MAX_WACZ_BYTES = 4 * 1024 * 1024 * 1024

@@ -23,6 +23,7 @@ class ErrorKind(str, Enum):
     MEMORY = "E014_memory"              # over the memory a document may take (--memory-limit)
     WORKER_DIED = "E015_worker_died"    # the process extracting it was killed, twice
     SYMLINK = "E016_symbolic_link"      # a link, not followed unless asked (--follow-symlinks)
+    SUPERSEDED = "E017_older_capture"   # a crawl captured the URL again later: the latest is kept
     RESOURCE = "E100_bad_resource"
 
 

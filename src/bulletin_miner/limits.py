@@ -37,6 +37,8 @@ def shown(path: object) -> str:
     >>> shown("通报.txt"), shown(os.fsdecode(b"\\xb1\\xa8.txt"))
     ('通报.txt', '\\\\xb1\\\\xa8.txt')
     """
+    if hasattr(path, "source_path"):  # a capture in a web archive: archive#record
+        return str(getattr(path, "source_path"))
     return os.fsencode(os.fspath(path)).decode("utf-8", "backslashreplace")
 
 

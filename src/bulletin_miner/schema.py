@@ -82,7 +82,10 @@ DOCUMENT_FIELDS: tuple[Column, ...] = (
 
 DOCUMENT_COLUMNS: tuple[Column, ...] = (
     Column("doc_id", STR, "stable identifier: first 16 hex digits of the SHA-256 of the file's bytes"),
-    Column("source_path", STR, "the input path as given on the command line"),
+    Column("source_path", STR, "the input path as given on the command line; for a capture in a web archive, the archive and the record (crawl.warc.gz#<urn:uuid:…>)"),
+    Column("source_url", STR, "the URL a web archive captured the document from (WARC-Target-URI); empty for a file"),
+    Column("crawled_at", pa.timestamp("s"), "when the crawl captured it (WARC-Date, UTC)"),
+    Column("http_last_modified", pa.timestamp("s"), "the Last-Modified date the web server sent with it (UTC)"),
     *DOCUMENT_FIELDS,
     Column("units_listed", pa.list_(pa.string()), "units a round's news or summary lists together as inspected or fed back to (分别向县民政局党组、县教育局党委反馈), each without its party body, as written; empty for a bulletin and where fewer than two are listed", combine=Combine.LIST),
     Column("source_site", STR, "the site a saved page names as its source (来源)", combine=Combine.FIRST),

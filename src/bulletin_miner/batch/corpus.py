@@ -8,6 +8,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,16 +16,18 @@ from typing import Callable, Sequence
 
 import pyarrow as pa
 
-from bulletin_miner.batch import inputs
+from bulletin_miner.batch import archives, inputs
 from bulletin_miner.batch.budget import Budget
 from bulletin_miner.batch.engine import Engine, Result, process_file
 from bulletin_miner.batch.manifest import inputs_digest, tables_unchanged, write_manifest
 from bulletin_miner.batch.reposts import reposted, text_fingerprint
 from bulletin_miner.config import PACKAGE_DIR, PIPELINE_CONFIG, PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError, ErrorKind
+from bulletin_miner.ingest.warc import Capture, Skipped, is_archive
 from bulletin_miner.limits import shown
 from bulletin_miner.store import BATCH_ROWS, Columns, SegmentCache, TableWriter, error_row
 
+Source = Path | Capture  # an input: a file, or a capture in a web archive
 CACHE_DIR_NAME = ".cache"
 RECORD_TABLES = ("documents", "facts", "texts", "issues", "measures")
 TABLES = (*RECORD_TABLES, "errors")
@@ -57,6 +60,8 @@ class ExtractionSummary:
     warnings: int = 0
     errors: list[BulletinError] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    # records of web archives that are no document, by why (request, status 404, media image/png, the first look)
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 def pipeline_fingerprint() -> str:
@@ -98,33 +103,65 @@ def _extract_corpus(
     budget: Budget = Budget(),
     initial_errors: Sequence[BulletinError] = (),
     on_progress: Callable[[Path], None] | None = None,
+    extract_all: bool = False,
+) -> ExtractionSummary:
+    with tempfile.TemporaryDirectory(prefix="bm-wacz-") as unpacked:  # a .wacz's WARCs, read by the workers too
+        return _run(files, out_dir, workers, force, budget, initial_errors, on_progress, extract_all, Path(unpacked))
+
+
+def _run(
+    files: Sequence[Path],
+    out_dir: Path,
+    workers: int | None,
+    force: bool,
+    budget: Budget,
+    initial_errors: Sequence[BulletinError],
+    on_progress: Callable[[Path], None] | None,
+    extract_all: bool,
+    unpacked: Path,
 ) -> ExtractionSummary:
     summary = ExtractionSummary(errors=list(initial_errors))
     fingerprint = pipeline_fingerprint()
     _remove_leftovers(out_dir)
     cache = SegmentCache(out_dir / CACHE_DIR_NAME / fingerprint, RECORD_TABLES, load_index=not force)
 
-    # 1. identify every input; plan what needs work
-    planned: list[tuple[Path, str]] = []  # (path, doc_id) in input order
-    seen: dict[str, Path] = {}
-    todo: dict[Path, int] = {}  # what needs extracting -> its size in bytes (workers share the work by it)
-    for path in files:
-        try:
-            doc_id = inputs.content_hash(path, budget.follow_symlinks)
-        except BulletinError as err:
-            summary.errors.append(err)
-            if on_progress:
-                on_progress(path)
-            continue
+    # 1. identify every input (each capture of a web archive is one); plan what needs work
+    planned: list[tuple[Source, str]] = []  # (file or capture, doc_id) in input order
+    seen: dict[str, Source] = {}
+    todo: dict[Source, int] = {}  # what needs extracting -> its size in bytes (workers share the work by it)
+
+    def plan(source: Source, doc_id: str, size: int) -> None:
         if doc_id in seen:
-            summary.errors.append(BulletinError(ErrorKind.DUPLICATE, f"same content as {shown(seen[doc_id])}; not counted twice", path=shown(path)))
+            summary.errors.append(BulletinError(ErrorKind.DUPLICATE, f"same content as {shown(seen[doc_id])}; not counted twice", path=shown(source)))
             if on_progress:
-                on_progress(path)
-            continue
-        seen[doc_id] = path
-        planned.append((path, doc_id))
+                on_progress(source)
+            return
+        seen[doc_id] = source
+        planned.append((source, doc_id))
         if doc_id not in cache:
-            todo[path] = _size(path)
+            todo[source] = size
+
+    for path in files:
+        if is_archive(path):
+            for item in archives.captures(path, unpacked, look=not extract_all):
+                if isinstance(item, BulletinError):
+                    summary.errors.append(item)
+                elif isinstance(item, Skipped):
+                    summary.skipped[item.reason] = summary.skipped.get(item.reason, 0) + 1
+                else:
+                    plan(*item)
+        else:
+            try:
+                plan(path, inputs.content_hash(path, budget.follow_symlinks), _size(path))
+            except BulletinError as err:
+                summary.errors.append(err)
+                if on_progress:
+                    on_progress(path)
+    for older, kept in archives.older_captures(planned):  # a URL captured again later: the latest is kept
+        summary.errors.append(archives.superseded(older, kept))
+        todo.pop(older, None)
+    dropped = {id(older) for older, _ in archives.older_captures(planned)}
+    planned = [(source, doc_id) for source, doc_id in planned if id(source) not in dropped]
 
     # Nothing new, changed or removed, and the tables are as the last run left
     # them: they are what this run would write, so it writes nothing.
@@ -144,13 +181,13 @@ def _extract_corpus(
     same_text: dict[bytes, Path] = {}  # text fingerprint (16 bytes) -> the first document with it, in input order
     engine = Engine(workers, budget) if todo else None
     try:
-        queue = iter([(i, path) for i, (path, _) in enumerate(planned) if path in todo])
+        queue = iter([(i, source) for i, (source, _) in enumerate(planned) if source in todo])
         for i, (path, doc_id) in enumerate(planned):
             while engine is not None and engine.busy() < IN_FLIGHT_PER_WORKER * engine.size:
                 job = next(queue, None)
                 if job is None:
                     break
-                engine.submit(job[0], str(job[1]), todo[job[1]])
+                engine.submit(job[0], job[1] if isinstance(job[1], Capture) else str(job[1]), todo[job[1]])
             cached = None if path in todo else cache.rows(doc_id)
             if cached is not None:
                 if not reposted(text_fingerprint(cached["texts"].column("text")[0].as_py()), path, same_text, summary.errors):
@@ -172,9 +209,9 @@ def _extract_corpus(
                 grouped = 0
         if grouped:
             segments.append(_flush_group(writers, cache, f"{run_id}-{len(segments):05d}"))
-        # errors in input order, whichever worker finished first
+        # errors in input order, whichever worker finished first (an archive's records in the archive's place)
         order = {shown(path): i for i, path in enumerate(files)}
-        summary.errors.sort(key=lambda e: order.get(str(e.path), -1))
+        summary.errors.sort(key=lambda e: order.get(str(e.path).split("#", 1)[0].split("!", 1)[0], -1))
         writers["errors"].write_rows(error_row(e) for e in summary.errors)
         summary.written = [w.commit() for w in writers.values()]
         summary.written.append(_write_cases(out_dir))
@@ -225,29 +262,40 @@ def _write_cases(out_dir: Path) -> Path:
         raise
 
 
-def _result(engine: Engine | None, index: int, path: Path) -> Result:
+def _result(engine: Engine | None, index: int, source: Source) -> Result:
     if engine is None:  # the cache's segment could not be read: extract it here
-        return process_file(str(path))
+        return process_file(source if isinstance(source, Capture) else str(source))
     return engine.result(index)
 
 
-def _write_fresh(writers: dict[str, TableWriter], columns: dict[str, Columns], path: Path, summary: ExtractionSummary) -> None:
+def _write_fresh(writers: dict[str, TableWriter], columns: dict[str, Columns], path: Source, summary: ExtractionSummary) -> None:
     documents = columns["documents"]
-    documents["source_path"] = [shown(path)] * len(documents["doc_id"])  # the same content may sit under another name now
+    for name, value in _where_from(path).items():  # the same content may sit under another name now
+        documents[name] = [value] * len(documents["doc_id"])
     for i in range(len(documents["doc_id"])):
         _tally(summary, {name: values[i] for name, values in documents.items()})
     for table in RECORD_TABLES:
         writers[table].write(columns[table])
 
 
-def _write_cached(writers: dict[str, TableWriter], tables: dict[str, pa.Table], path: Path, summary: ExtractionSummary) -> None:
+def _write_cached(writers: dict[str, TableWriter], tables: dict[str, pa.Table], path: Source, summary: ExtractionSummary) -> None:
     documents = tables["documents"]
-    column = documents.schema.get_field_index("source_path")
-    documents = documents.set_column(column, documents.schema.field(column), pa.array([shown(path)] * documents.num_rows, pa.string()))
+    for name, value in _where_from(path).items():
+        column = documents.schema.get_field_index(name)
+        field_ = documents.schema.field(column)
+        documents = documents.set_column(column, field_, pa.array([value] * documents.num_rows, field_.type))
     for row in documents.to_pylist():
         _tally(summary, row)
     for table in RECORD_TABLES:
         writers[table].write_table(documents if table == "documents" else tables[table])
+
+
+def _where_from(source: Source) -> dict[str, object]:
+    """The columns that say where a document was read, not what it says: a
+    cached row of the same content takes this run's."""
+    if isinstance(source, Capture):
+        return {"source_path": source.source_path, "source_url": source.url, "crawled_at": source.crawled_at, "http_last_modified": source.last_modified}
+    return {"source_path": shown(source), "source_url": None, "crawled_at": None, "http_last_modified": None}
 
 
 def _flush_group(writers: dict[str, TableWriter], cache: SegmentCache, segment: str) -> str:

@@ -26,26 +26,32 @@ from typing import Any
 from bulletin_miner.batch.budget import Budget, DocumentTimeout, start_clock, stop_clock
 from bulletin_miner.batch.reposts import text_fingerprint
 from bulletin_miner.errors import BulletinError, ErrorKind
+from bulletin_miner.ingest.warc import Capture
 from bulletin_miner.limits import shown
 from bulletin_miner.store import Columns, record_columns
 
 Result = tuple[str, "dict[str, Columns] | None", "BulletinError | None"]
-Task = tuple[int, str, int]  # (index, path, size in bytes)
+Task = tuple[int, "str | Capture", int]  # (index, path or capture, size in bytes)
 
 # How long past its budget a worker may stay silent before it is killed:
 # time for a stopped document's error to come back.
 GRACE_SECONDS = 5.0
 
 
-def process_file(path: str) -> Result:
-    """Extract one file: (doc_id, its rows as columns, None) or ("", None, the
-    error). Never raises. The rows come with the text's fingerprint (for the
-    driver's reposts check, computed here, in parallel)."""
-    from bulletin_miner.ingest import load_document
+def process_file(path: "str | Capture") -> Result:
+    """Extract one file, or one capture of a web archive: (doc_id, its rows as
+    columns, None) or ("", None, the error). Never raises. The rows come with
+    the text's fingerprint (for the driver's reposts check, computed here, in
+    parallel)."""
+    from bulletin_miner.ingest import load_document, source_from_bytes
+    from bulletin_miner.ingest.warc import read_capture
     from bulletin_miner.pipeline import build_pipeline, run
 
     try:
-        source = load_document(path)
+        if isinstance(path, str):
+            source = load_document(path)
+        else:  # read again from its archive, here, so its bytes never wait in the driver
+            source = source_from_bytes(read_capture(path), path.source_path, path.charset)
         rows: dict = record_columns(run(source, build_pipeline()))
         rows["fingerprint"] = text_fingerprint(source.normalized.text)
         return source.doc_id, rows, None

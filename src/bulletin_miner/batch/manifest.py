@@ -20,7 +20,8 @@ def inputs_digest(fingerprint: str, planned: list[tuple[Path, str]], errors: lis
     """What decides the tables: the pipeline, each input's path and content, what could not be read."""
     digest = hashlib.sha256(fingerprint.encode())
     for path, doc_id in planned:
-        digest.update(os.fsencode(path) + f"\0{doc_id}\n".encode())  # a name's bytes, whatever their encoding
+        name = getattr(path, "source_path", None)  # a capture in a web archive: archive#record
+        digest.update((name.encode() if name else os.fsencode(path)) + f"\0{doc_id}\n".encode())  # a name's bytes, whatever their encoding
     for err in errors:
         digest.update(json.dumps(error_row(err), sort_keys=True).encode())
     return digest.hexdigest()

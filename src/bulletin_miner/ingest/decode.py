@@ -6,6 +6,7 @@ encoding is detected (charset-normalizer), never assumed.
 from __future__ import annotations
 
 import codecs
+import re
 from typing import NamedTuple
 
 import regex
@@ -45,7 +46,24 @@ class Decoded(NamedTuple):
     padding: int = 0            # NUL characters after the text, cut off
 
 
-def decode(data: bytes, path: str | None = None) -> Decoded:
+# A page's own charset declaration, in its first bytes (<meta charset="gbk">, content="text/html; charset=gb2312").
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
+
+
+def declared_charsets(data: bytes, header: str | None = None) -> list[str]:
+    """What the bytes are said to be in: the HTTP header's charset, then the page's own.
+
+    >>> declared_charsets(b'<meta http-equiv="Content-Type" content="text/html; charset=GB2312">', "utf-8")
+    ['utf-8', 'gb18030']
+    """
+    found = [header] if header else []
+    meta = _META_CHARSET.search(data[:4096])
+    if meta:
+        found.append(meta.group(1).decode("ascii"))
+    return list(dict.fromkeys(SUPERSET.get(c.lower(), c.lower()) for c in found))
+
+
+def decode(data: bytes, path: str | None = None, declared: list[str] | tuple[str, ...] = ()) -> Decoded:
     """Decode a file's bytes: the text, its encoding and how many byte sequences could not be read.
 
     >>> decode("巡察整改".encode("gb18030")).text
@@ -79,6 +97,15 @@ def decode(data: bytes, path: str | None = None) -> Decoded:
         # a download cut off inside the last character: keep everything before it
         if err.reason == "unexpected end of data" and err.start >= len(data) - 3:
             return _checked(data[: err.start].decode("utf-8"), "utf-8", path)
+    # Valid UTF-8 is UTF-8 whatever a header says (GB18030 reads nearly any
+    # bytes, so a stale declaration would turn a UTF-8 page into garbage);
+    # otherwise the charset the HTTP header, then the page, declares, if the
+    # bytes are valid in it; then detection.
+    for encoding in declared:
+        try:
+            return _checked(data.decode(encoding), encoding, path)
+        except (UnicodeDecodeError, LookupError, BulletinError):
+            continue
     if b"\x00" in data[:4096]:
         for encoding in ("utf-16-le", "utf-16-be"):
             try:

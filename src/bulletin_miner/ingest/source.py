@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bulletin_miner.config import HTML_SUFFIXES, MAX_HTML_CHARS, MAX_INPUT_BYTES
 from bulletin_miner.errors import BulletinError, ErrorKind
-from bulletin_miner.ingest.decode import UNREADABLE, Decoded, decode
+from bulletin_miner.ingest.decode import UNREADABLE, Decoded, declared_charsets, decode
 from bulletin_miner.ingest.sniff import sniff
 from bulletin_miner.ingest.textnorm import NormalizedText, normalize
 from bulletin_miner.limits import LIMITS, read_regular, shown
@@ -50,11 +50,13 @@ def looks_like_html(text: str) -> bool:
     return head.lower().startswith("<?xml") or bool(_MARKUP.search(head))
 
 
-def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
+def source_from_bytes(data: bytes, source_path: str, charset: str | None = None) -> SourceDocument:
     """Decode and normalise one document's bytes.
 
     The format is sniffed from the content (PDF, zip: .docx or .ofd, OLE2/doc, RTF, MHTML, HTML, text), not
-    trusted from the file's ending.
+    trusted from the file's ending. `charset` is what a web server declared
+    (a crawl's HTTP header): tried, as is the page's own declaration, where
+    the bytes are not UTF-8.
     """
     kind = sniff(data)
     warnings: tuple[str, ...] = ()
@@ -83,7 +85,7 @@ def source_from_bytes(data: bytes, source_path: str) -> SourceDocument:
         warnings = (*warnings, *_markup_cut(text))
         text = _page_text(text, source_path)
     else:
-        decoded = decode(data, source_path)
+        decoded = decode(data, source_path, declared_charsets(data, charset))
         text, encoding, warnings = decoded.text, decoded.encoding, _decode_warnings(decoded)
         if Path(source_path).suffix.lower() in HTML_SUFFIXES or looks_like_html(text):
             warnings = (*warnings, *_markup_cut(text))
