@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 RAW       ?= data/raw
 PROCESSED ?= data/processed
 
-.PHONY: extract test evaluate fieldtest bench clean install chromium
+.PHONY: extract test evaluate fieldtest bench bench-crawl clean install chromium
 
 install: $(STAMP)
 
@@ -49,6 +49,10 @@ fieldtest: $(STAMP)
 ## bench: whole-process time and memory beside the reference; writes docs/performance.md
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py --write-docs
+
+## bench-crawl: a 20,000-record web archive, 1 and 2 workers; writes docs/performance.md
+bench-crawl: $(STAMP)
+	$(BIN)/python benchmarks/crawl.py --write-docs
 
 clean:
 	rm -rf $(VENV) $(PROCESSED)/*.parquet
