@@ -490,3 +490,24 @@ def test_a_facts_status_and_exactness_are_written_as_their_plain_names(tmp_path)
     assert set(facts.column("status").to_pylist()) == {"stated", "inferred"}
     assert set(facts.column("exactness").to_pylist()) <= {"exact", "lower_bound", "approximate"}
     assert "lower_bound" in facts.column("exactness").to_pylist()
+
+
+def test_an_error_crosses_from_its_worker_whatever_it_was_raised_during(tmp_path):
+    """distributed installs tblib, which pickles an exception with the one it was
+    raised during: lxml's XMLSyntaxError holds an error log that does not pickle."""
+    pickling_support = pytest.importorskip("tblib.pickling_support")
+    import copyreg
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    with zipfile.ZipFile(corpus / "notice.ofd", "w") as package:  # OFD.xml is not XML: lxml raises
+        package.writestr("OFD.xml", "<ofd:OFD/>")
+        package.writestr("Doc_0/Document.xml", "<ofd:Document/>")
+    before = dict(copyreg.dispatch_table)  # the table multiprocessing's pickler holds: changed in place, then restored
+    try:
+        pickling_support.install()
+        summary = extract_paths([corpus], tmp_path / "out", workers=1)
+    finally:
+        copyreg.dispatch_table.clear()
+        copyreg.dispatch_table.update(before)
+    assert [e.kind.value for e in summary.errors] == ["E012_corrupt_file"]

@@ -1,3 +1,5 @@
 from bulletin_miner.cli import app
 
-app()
+# guarded: a Dask worker process started by spawn imports this module again
+if __name__ == "__main__":
+    app()

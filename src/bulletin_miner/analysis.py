@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from bulletin_miner import vocab
 from bulletin_miner.schema import TABLES, arrow_schema
+from bulletin_miner.store import table_source
 
 GROUP_KEYS = ("admin_level", "province", "city", "sector", "year", "inspector_level", "doc_type")
 
@@ -130,8 +131,8 @@ def read_dataset(path: str | Path = "data/processed") -> Dataset:
     path = Path(path)
     frames = {}
     for table in TABLES:
-        file = path / f"{table}.parquet"
-        arrow = pq.read_table(file) if file.exists() else arrow_schema(table).empty_table()
+        source = table_source(path, table)  # a local run's file, or a Dask run's folder of parts
+        arrow = pq.read_table(source, schema=arrow_schema(table)) if source is not None else arrow_schema(table).empty_table()
         frames["case_table" if table == "cases" else table] = arrow.to_pandas(types_mapper=pd.ArrowDtype)
     return Dataset(**frames)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from bulletin_miner.batch import Budget, ExtractionSummary, extract_corpus, input_files
-from bulletin_miner.errors import BulletinError
+from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.records import DocumentRecord
 
 # The pipeline (spaCy and every table: most of a second) is imported by the
@@ -43,6 +43,8 @@ def extract_paths(
     budget: Budget = Budget(),
     on_progress: Callable[[Path], None] | None = None,
     extract_all: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> ExtractionSummary:
     """Extract every document under `paths` into the tables in `out_dir`.
 
@@ -51,8 +53,16 @@ def extract_paths(
     characters), becomes an error row and the batch goes on. A web archive
     (.warc, .warc.gz, .wacz) is read capture by capture; a page the first look
     finds no inspection word in is counted, not extracted, unless `extract_all`.
+    `engine="dask"` runs it on a Dask cluster (`scheduler`'s address, or a
+    local one): see batch/dask_engine.py.
     """
     files, errors = input_files(paths, budget.follow_symlinks)
+    if engine == "dask":
+        from bulletin_miner.batch.dask_engine import extract_on_dask
+
+        return extract_on_dask(files, Path(out_dir), scheduler=scheduler, workers=workers, budget=budget, initial_errors=errors, on_progress=on_progress, extract_all=extract_all)
+    if engine != "local":
+        raise BulletinError(ErrorKind.UNSUPPORTED, f"no engine {engine!r}: local or dask")
     return extract_corpus(files, Path(out_dir), workers=workers, force=force, budget=budget, initial_errors=errors, on_progress=on_progress, extract_all=extract_all)
 
 

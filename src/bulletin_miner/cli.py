@@ -41,6 +41,8 @@ def extract(
     max_chars: Annotated[int, typer.Option("--max-chars", min=1000, help="Characters of text kept from one document, whatever its format (a longer one is cut, with a warning)")] = Budget.max_chars,
     follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Read symbolic links to regular files (by default a link is an error row, E016)")] = False,
     extract_all: Annotated[bool, typer.Option("--all", help="Extract every page of a web archive, also those the first look finds no inspection word in")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="local (processes on this machine) or dask (a Dask cluster; each task writes its own Parquet parts)")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="With --engine dask: the scheduler's address (tcp://host:8786); none: a local cluster")] = None,
 ) -> None:
     """Extract every document under PATHS into documents/facts/texts/issues/measures/errors tables in OUT."""
     _system_allocator_for_arrow()
@@ -56,7 +58,7 @@ def extract(
         with Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[name]}", markup=False), console=console, transient=True) as progress:
             # a web archive's captures are counted as they are read: no total to show then
             task = progress.add_task("", total=None if any(is_archive(f) for f in files) else len(files), name="")
-            summary = extract_paths(targets, out, workers=workers, force=force, budget=budget, extract_all=extract_all,
+            summary = extract_paths(targets, out, workers=workers, force=force, budget=budget, extract_all=extract_all, engine=engine, scheduler=scheduler,
                                     on_progress=lambda p: progress.update(task, advance=1, name=shown(p.name)))
     except BulletinError as err:  # the run as a whole could not start
         console.print(f"✗ {err}", style="red", markup=False)
@@ -105,11 +107,14 @@ def evaluate(
 
     from bulletin_miner.evaluate import documents_by_name, load_gold, score, score_issues, score_rows, summarize
 
-    documents_path = out / "documents.parquet"
-    if not documents_path.exists():
-        console.print(f"{documents_path} does not exist: run `bulletin-miner extract` first", style="red", markup=False)
+    from bulletin_miner.schema import arrow_schema
+    from bulletin_miner.store import table_source
+
+    documents_path = table_source(out, "documents")
+    if documents_path is None:
+        console.print(f"{out / 'documents.parquet'} does not exist: run `bulletin-miner extract` first", style="red", markup=False)
         raise typer.Exit(code=2)
-    predicted = documents_by_name(pq.read_table(documents_path).to_pylist())
+    predicted = documents_by_name(pq.read_table(documents_path, schema=arrow_schema("documents")).to_pylist())
     answers = load_gold(gold)
     scores = score(predicted, answers)
     table = Table(title=f"{len(answers)} gold documents vs {documents_path}")
@@ -134,11 +139,11 @@ def evaluate(
         "scored": summary.scored, "filled": summary.filled,
         "per_field": {name: {"precision": s.precision, "recall": s.recall, "f1": s.f1, "tp": s.tp, "fp": s.fp, "fn": s.fn, "errors": s.errors} for name, s in scores.items()},
     }
-    issues_path = out / "issues.parquet"
-    if issues_path.exists():
+    issues_path = table_source(out, "issues")
+    if issues_path is not None:
         by_doc: dict[str, list[dict]] = {}
         names = {row["doc_id"]: name for name, row in predicted.items()}
-        for row in pq.read_table(issues_path).to_pylist():
+        for row in pq.read_table(issues_path, schema=arrow_schema("issues")).to_pylist():
             by_doc.setdefault(names.get(row["doc_id"], "?"), []).append(row)
         matched, total, diffs = score_issues(by_doc, answers)
         rows = score_rows(by_doc, answers)

@@ -52,6 +52,16 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def table_source(out_dir: Path, table: str) -> Path | None:
+    """Where a run's table is: its file (a local run), or its folder of parts
+    (a Dask run); None if neither is there. pyarrow reads either as one table."""
+    file = out_dir / f"{table}.parquet"
+    if file.exists():
+        return file
+    folder = out_dir / table
+    return folder if folder.is_dir() else None
+
+
 def document_row(record: DocumentRecord) -> dict[str, Any]:
     row = {name: _cell(value) for name, value in record.fields.items()}
     row.update(

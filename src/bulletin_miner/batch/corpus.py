@@ -109,26 +109,19 @@ def _extract_corpus(
         return _run(files, out_dir, workers, force, budget, initial_errors, on_progress, extract_all, Path(unpacked))
 
 
-def _run(
+def plan_inputs(
     files: Sequence[Path],
-    out_dir: Path,
-    workers: int | None,
-    force: bool,
     budget: Budget,
-    initial_errors: Sequence[BulletinError],
-    on_progress: Callable[[Path], None] | None,
     extract_all: bool,
     unpacked: Path,
-) -> ExtractionSummary:
-    summary = ExtractionSummary(errors=list(initial_errors))
-    fingerprint = pipeline_fingerprint()
-    _remove_leftovers(out_dir)
-    cache = SegmentCache(out_dir / CACHE_DIR_NAME / fingerprint, RECORD_TABLES, load_index=not force)
-
-    # 1. identify every input (each capture of a web archive is one); plan what needs work
-    planned: list[tuple[Source, str]] = []  # (file or capture, doc_id) in input order
+    summary: ExtractionSummary,
+    on_progress: Callable[[Path], None] | None = None,
+) -> list[tuple[Source, str, int]]:
+    """(file or capture, doc_id, size in bytes) of every input to extract, in
+    input order: each capture of a web archive is one; what cannot be read,
+    the same content twice, a URL's older captures are reported in `summary`."""
+    planned: list[tuple[Source, str, int]] = []
     seen: dict[str, Source] = {}
-    todo: dict[Source, int] = {}  # what needs extracting -> its size in bytes (workers share the work by it)
 
     def plan(source: Source, doc_id: str, size: int) -> None:
         if doc_id in seen:
@@ -137,9 +130,7 @@ def _run(
                 on_progress(source)
             return
         seen[doc_id] = source
-        planned.append((source, doc_id))
-        if doc_id not in cache:
-            todo[source] = size
+        planned.append((source, doc_id, size))
 
     for path in files:
         if is_archive(path):
@@ -157,11 +148,33 @@ def _run(
                 summary.errors.append(err)
                 if on_progress:
                     on_progress(path)
-    for older, kept in archives.older_captures(planned):  # a URL captured again later: the latest is kept
-        summary.errors.append(archives.superseded(older, kept))
-        todo.pop(older, None)
-    dropped = {id(older) for older, _ in archives.older_captures(planned)}
-    planned = [(source, doc_id) for source, doc_id in planned if id(source) not in dropped]
+    older = archives.older_captures([(source, doc_id) for source, doc_id, _ in planned])
+    for source, kept in older:  # a URL captured again later: the latest is kept
+        summary.errors.append(archives.superseded(source, kept))
+    dropped = {id(source) for source, _ in older}
+    return [entry for entry in planned if id(entry[0]) not in dropped]
+
+
+def _run(
+    files: Sequence[Path],
+    out_dir: Path,
+    workers: int | None,
+    force: bool,
+    budget: Budget,
+    initial_errors: Sequence[BulletinError],
+    on_progress: Callable[[Path], None] | None,
+    extract_all: bool,
+    unpacked: Path,
+) -> ExtractionSummary:
+    summary = ExtractionSummary(errors=list(initial_errors))
+    fingerprint = pipeline_fingerprint()
+    _remove_leftovers(out_dir)
+    cache = SegmentCache(out_dir / CACHE_DIR_NAME / fingerprint, RECORD_TABLES, load_index=not force)
+
+    # 1. identify every input (each capture of a web archive is one); plan what needs work
+    sized = plan_inputs(files, budget, extract_all, unpacked, summary, on_progress)
+    planned = [(source, doc_id) for source, doc_id, _ in sized]
+    todo = {source: size for source, doc_id, size in sized if doc_id not in cache}  # -> its size in bytes (workers share the work by it)
 
     # Nothing new, changed or removed, and the tables are as the last run left
     # them: they are what this run would write, so it writes nothing.
@@ -214,6 +227,7 @@ def _run(
         summary.errors.sort(key=lambda e: order.get(str(e.path).split("#", 1)[0].split("!", 1)[0], -1))
         writers["errors"].write_rows(error_row(e) for e in summary.errors)
         summary.written = [w.commit() for w in writers.values()]
+        _remove_dask_parts(out_dir)
         summary.written.append(_write_cases(out_dir))
     except BaseException:
         for writer in writers.values():
@@ -251,8 +265,10 @@ def _write_cases(out_dir: Path) -> Path:
     import pyarrow.parquet as pq
 
     from bulletin_miner.cases import link_cases
+    from bulletin_miner.schema import arrow_schema
+    from bulletin_miner.store import table_source
 
-    documents = pq.read_table(out_dir / "documents.parquet", columns=CASE_INPUTS).to_pylist()
+    documents = pq.read_table(table_source(out_dir, "documents"), columns=CASE_INPUTS, schema=arrow_schema("documents")).to_pylist()
     writer = TableWriter("cases", out_dir)
     try:
         writer.write_rows(link_cases(documents))
@@ -302,6 +318,14 @@ def _flush_group(writers: dict[str, TableWriter], cache: SegmentCache, segment: 
     """Write the buffered documents as a row group of every table, and as a cache segment."""
     cache.write(segment, {table: writers[table].flush() for table in RECORD_TABLES})
     return segment
+
+
+def _remove_dask_parts(out_dir: Path) -> None:
+    """A Dask run's folders of parts (batch/dask_engine.py), replaced by this run's tables."""
+    for table in RECORD_TABLES:
+        folder = out_dir / table
+        if folder.is_dir() and all(p.name.startswith("part-") and p.suffix == ".parquet" for p in folder.iterdir()):
+            shutil.rmtree(folder)
 
 
 def _remove_leftovers(out_dir: Path) -> None:

@@ -94,6 +94,8 @@ def _worker(conn: multiprocessing.connection.Connection, budget: Budget) -> None
         finally:
             stop_clock()
         replace_me = replace_me or (result[2] is not None and result[2].kind is ErrorKind.MEMORY)
+        if result[2] is not None:  # the error alone, not what it was raised from (a library's exception may not pickle)
+            result = (result[0], result[1], _bare(result[2]))
         try:
             conn.send((index, result, replace_me))
         except (MemoryError, ValueError, OSError):
@@ -101,6 +103,13 @@ def _worker(conn: multiprocessing.connection.Connection, budget: Budget) -> None
             replace_me = True
         if replace_me:
             return  # a worker that ran out of memory or was interrupted is replaced, not trusted
+
+
+def _bare(err: BulletinError) -> BulletinError:
+    """The same error without its context or traceback: an exception it was raised
+    during (lxml's, holding its error log) would be pickled with it where a library
+    such as tblib, which distributed installs, pickles exceptions' chains."""
+    return BulletinError(err.kind, err.message, path=err.path, stage=err.stage)
 
 
 @dataclass

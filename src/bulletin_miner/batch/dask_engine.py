@@ -1,0 +1,179 @@
+"""`--engine dask`: the same extraction on a Dask cluster.
+
+The driver plans the inputs as a local run does (each file, each capture of a
+web archive; duplicates and a URL's older captures reported), then cuts the
+plan, in input order, into tasks of DOCS_PER_TASK documents. Each task runs
+on a Dask worker: it extracts its documents (the worker builds the pipeline
+once) and writes its own Parquet part of every record table
+(`OUT/documents/part-00000.parquet` …), so the output folder is a
+partitioned dataset that `read_dataset`, pandas and DuckDB read as one
+table, its rows in input order. The driver then drops what the reposts
+check finds across tasks (the same bulletin on two pages), and writes the
+errors and cases tables. The rows equal a local run's (tests/test_dask.py).
+
+On a real cluster every worker needs bulletin_miner installed and the input
+and output paths mounted where the driver sees them (docs/crawls.md). The
+local cache is not used: every document is extracted. A document's time
+limit is not enforced on Dask (the worker's thread cannot be interrupted by
+an alarm); its character limit is.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from bulletin_miner.batch.budget import Budget
+from bulletin_miner.errors import BulletinError
+from bulletin_miner.limits import shown
+
+DOCS_PER_TASK = 64
+PARTS_DIR = ".parts"
+
+
+def extract_part(task: int, sources: list[tuple[int, Any]], parts_dir: str, max_chars: int) -> dict:
+    """On a worker: extract these documents and write their rows as part `task`
+    of each record table. Returns what the driver needs: each document's
+    index, doc_id, text fingerprint and documents row; each error by index."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from bulletin_miner.batch.corpus import RECORD_TABLES, _where_from
+    from bulletin_miner.batch.engine import process_file
+    from bulletin_miner.limits import LIMITS
+    from bulletin_miner.schema import arrow_schema
+    from bulletin_miner.store import COMPRESSION, FAST_COMPRESSION
+
+    LIMITS.max_chars = max_chars
+    columns: dict[str, dict[str, list]] = {t: {name: [] for name in arrow_schema(t).names} for t in RECORD_TABLES}
+    documents, errors = [], []
+    for index, source in sources:
+        doc_id, rows, err = process_file(source)
+        if err is not None or rows is None:
+            errors.append((index, err))
+            continue
+        fingerprint = rows.pop("fingerprint")
+        for name, value in _where_from(source).items():
+            rows["documents"][name] = [value] * len(rows["documents"]["doc_id"])
+        for table in RECORD_TABLES:
+            for name, values in columns[table].items():
+                values.extend(rows[table][name])
+        documents.append((index, doc_id, fingerprint, {name: values[0] for name, values in rows["documents"].items()}))
+    for table in RECORD_TABLES:
+        target = Path(parts_dir) / table / f"part-{task:05d}.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pydict(columns[table], schema=arrow_schema(table)), target, compression=FAST_COMPRESSION.get(table, COMPRESSION))
+    return {"documents": documents, "errors": errors}
+
+
+def extract_on_dask(
+    files: Sequence[Path],
+    out_dir: Path,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    budget: Budget = Budget(),
+    initial_errors: Sequence[BulletinError] = (),
+    on_progress: Callable[[Any], None] | None = None,
+    extract_all: bool = False,
+):
+    """Extract `files` into the partitioned tables in `out_dir` on a Dask cluster
+    (`scheduler`: its address; None: a local cluster of `workers` processes)."""
+    from bulletin_miner.batch.corpus import ExtractionSummary, _exclusive
+
+    with _exclusive(out_dir):
+        summary = ExtractionSummary(errors=list(initial_errors))
+        # a .wacz's WARCs are unpacked beside the output: the workers read them there
+        unpacked = out_dir / f".unpacked-{os.getpid()}"
+        unpacked.mkdir(parents=True, exist_ok=True)
+        try:
+            return _extract(files, out_dir, scheduler, workers, budget, summary, on_progress, extract_all, unpacked)
+        finally:
+            shutil.rmtree(unpacked, ignore_errors=True)
+
+
+def _client(scheduler: str | None, workers: int | None):
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise BulletinError(_kind(), "the Dask engine needs dask and distributed: pip install 'bulletin_miner[dask]'") from None
+    if scheduler:
+        return Client(scheduler), None
+    cluster = LocalCluster(n_workers=max(1, workers or os.cpu_count() or 1), threads_per_worker=1, processes=True, dashboard_address=None)
+    return Client(cluster), cluster
+
+
+def _kind():
+    from bulletin_miner.errors import ErrorKind
+
+    return ErrorKind.UNSUPPORTED
+
+
+def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, on_progress, extract_all: bool, unpacked: Path):
+    import pyarrow.parquet as pq
+
+    from bulletin_miner.batch.corpus import RECORD_TABLES, _tally, _write_cases, plan_inputs
+    from bulletin_miner.batch.reposts import reposted
+    from bulletin_miner.ingest.warc import Capture
+    from bulletin_miner.store import TableWriter, error_row
+
+    planned = plan_inputs(files, budget, extract_all, unpacked, summary, on_progress)
+    run_parts = out_dir / PARTS_DIR / f"{time.time_ns():x}"
+    # a file goes to a worker as its path's string, a capture as itself (process_file takes either)
+    inputs = [(i, source if isinstance(source, Capture) else str(source)) for i, (source, _, _) in enumerate(planned)]
+    tasks = [inputs[start:start + DOCS_PER_TASK] for start in range(0, len(inputs), DOCS_PER_TASK)]
+    client, cluster = _client(scheduler, workers)
+    try:
+        futures = [client.submit(extract_part, k, task, str(run_parts), budget.max_chars, pure=False) for k, task in enumerate(tasks)]
+        results = []
+        for future, task in zip(futures, tasks):  # in input order
+            results.append(future.result())
+            if on_progress:
+                for _, source in task:
+                    on_progress(source)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+    # across tasks, in input order: the same bulletin on two pages is written once
+    sources = {i: source for i, (source, _, _) in enumerate(planned)}
+    same_text: dict = {}
+    dropped: dict[int, set[str]] = {}
+    for k, result in enumerate(results):
+        for index, doc_id, fingerprint, row in result["documents"]:
+            if reposted(fingerprint, sources[index], same_text, summary.errors):
+                dropped.setdefault(k, set()).add(doc_id)
+            else:
+                summary.processed += 1
+                _tally(summary, row)
+        summary.errors.extend(err for _, err in result["errors"])
+    for k, doc_ids in dropped.items():
+        for table in RECORD_TABLES:
+            part = run_parts / table / f"part-{k:05d}.parquet"
+            rows = pq.read_table(part)
+            kept = rows.filter(_not_in(rows.column("doc_id"), doc_ids))
+            pq.write_table(kept, part)
+
+    # the run's parts become the tables: a local run's single files of them go
+    for table in RECORD_TABLES:
+        (out_dir / f"{table}.parquet").unlink(missing_ok=True)
+        shutil.rmtree(out_dir / table, ignore_errors=True)
+        os.replace(run_parts / table, out_dir / table)
+    shutil.rmtree(out_dir / PARTS_DIR, ignore_errors=True)
+    (out_dir / "manifest.json").unlink(missing_ok=True)  # a local run must not take these tables for its own
+    order = {shown(path): i for i, path in enumerate(files)}
+    summary.errors.sort(key=lambda e: order.get(str(e.path).split("#", 1)[0].split("!", 1)[0], -1))
+    errors = TableWriter("errors", out_dir)
+    errors.write_rows(error_row(e) for e in summary.errors)
+    summary.written = [out_dir / t for t in RECORD_TABLES] + [errors.commit(), _write_cases(out_dir)]
+    return summary
+
+
+def _not_in(column, values: set[str]):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.invert(pc.is_in(column, value_set=pa.array(sorted(values), pa.string())))

@@ -1,0 +1,56 @@
+"""The Dask engine: the same rows as a local run, as a partitioned dataset that pandas and DuckDB read as one table."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+import bulletin_miner as bm
+from bulletin_miner.api import extract_paths
+from conftest import RAW
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The samples, each three times with a line of its own, a bulletin reposted, and a file that cannot be read:
+    more than one task (tasks of 4 documents here), reposts across tasks, an error row."""
+    # imported here, not when tests are collected: distributed changes how every exception pickles (tblib)
+    pytest.importorskip("distributed", reason="make test installs dask[distributed]")
+    folder = tmp_path_factory.mktemp("in")
+    for i in range(3):
+        for sample in sorted(RAW.glob("*.txt")):
+            (folder / f"{i}-{sample.name}").write_text(sample.read_text(encoding="utf-8") + f"\n(第{i}份)", encoding="utf-8")
+    (folder / "z-repost.txt").write_text("来源:某网站\n" + (folder / f"0-{sorted(RAW.glob('*.txt'))[0].name}").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    return folder
+
+
+def test_a_dask_run_writes_what_a_local_run_writes(corpus, tmp_path, monkeypatch):
+    from bulletin_miner.batch import dask_engine
+
+    monkeypatch.setattr(dask_engine, "DOCS_PER_TASK", 4)
+    local = extract_paths([corpus], tmp_path / "local", workers=1)
+    dask = extract_paths([corpus], tmp_path / "dask", engine="dask", workers=2)
+    assert (dask.documents, len(dask.errors)) == (local.documents, len(local.errors)) == (15, 2)
+    assert (tmp_path / "dask" / "documents").is_dir() and len(list((tmp_path / "dask" / "documents").glob("part-*.parquet"))) == 5
+    a, b = bm.read_dataset(tmp_path / "local"), bm.read_dataset(tmp_path / "dask")
+    for table in ("documents", "facts", "texts", "issues", "measures", "errors", "case_table"):
+        left, right = getattr(a, table), getattr(b, table)
+        assert left.astype(str).values.tolist() == right.astype(str).values.tolist(), table
+
+
+def test_duckdb_and_pandas_read_the_parts_as_one_table(corpus, tmp_path, monkeypatch):
+    import duckdb
+    import pandas as pd
+
+    from bulletin_miner.batch import dask_engine
+
+    monkeypatch.setattr(dask_engine, "DOCS_PER_TASK", 4)
+    extract_paths([corpus], tmp_path, engine="dask", workers=2)
+    assert duckdb.sql(f"select count(*) from '{tmp_path}/documents/*.parquet'").fetchall()[0][0] == 15
+    assert len(pd.read_parquet(tmp_path / "issues")) == len(bm.read_dataset(tmp_path).issues) > 0
+
+
+def test_a_local_run_after_a_dask_run_replaces_its_parts(corpus, tmp_path):
+    extract_paths([corpus], tmp_path, engine="dask", workers=1)
+    extract_paths([corpus], tmp_path, workers=1)
+    assert not (tmp_path / "documents").exists() and len(bm.read_dataset(tmp_path).documents) == 15
