@@ -25,6 +25,7 @@ counts a page the forked workers share once).
 Then, in one process on one core, where one document's time goes
 (each stage, reading, Parquet), warm.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import procmem  # noqa: E402
+import procmem
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PAGE = ROOT / "docs" / "performance.md"
@@ -76,7 +77,7 @@ def build_corpus(target: Path, n: int, seed: int = 7) -> int:
         text = "\n".join(head + body)
         text = text.replace("三门县", rng.choice(PLACES))
         text = "".join(str(rng.randrange(10)) if ch.isdigit() and rng.random() < 0.3 else ch for ch in text)
-        data = f"{text}\n(第{i}份)".encode("utf-8")
+        data = f"{text}\n(第{i}份)".encode()
         (target / f"doc{i:05d}.txt").write_bytes(data)
         total += len(data)
     return total
@@ -148,7 +149,7 @@ class Case:
     corpus: Path
     command: list[str]
     reference: str | None = None  # the name of the case it is compared with
-    fresh_out: bool = True         # remove the output folder before each run
+    fresh_out: bool = True  # remove the output folder before each run
 
 
 def ours(corpus: Path, out: Path, workers: int | None = None, force: bool = False) -> list[str]:
@@ -180,7 +181,7 @@ def median(runs: list[procmem.Measured], field: str) -> float:
 
 def round_ratio(own: list[procmem.Measured], other: list[procmem.Measured]) -> float:
     """The median over rounds of other's time over own's: how many times faster own is."""
-    return statistics.median(o.seconds / s.seconds for s, o in zip(own, other))
+    return statistics.median(o.seconds / s.seconds for s, o in zip(own, other, strict=True))
 
 
 def main() -> None:
@@ -222,7 +223,6 @@ def main() -> None:
                 Case(f"{10 * n:,} documents, default", corpus10, ours(corpus10, out / "10n")),
             ]
         runs = run_rounds(cases, args.repeat)
-        by_name = {c.name: c for c in cases}
         cores = len(os.sched_getaffinity(0))
         lines = [
             f"{datetime.date.today()}, {_machine()}, {cores} cores, Python {platform.python_version()}; {n:,} documents are {size / 1e6:.1f} MB of text; median of {args.repeat} runs each, in rounds.",
@@ -233,18 +233,28 @@ def main() -> None:
         for case in cases:
             r = runs[case.name]
             vs = f"{round_ratio(r, runs[case.reference]):.1f}×" if case.reference else ""
-            lines.append(f"| {case.name} | {median(r, 'seconds'):.2f} | {median(r, 'cpu_seconds'):.2f} | {vs} | {median(r, 'largest_mb'):.0f} | {median(r, 'total_rss_mb'):.0f} / {median(r, 'total_pss_mb'):.0f} |")
+            lines.append(
+                f"| {case.name} | {median(r, 'seconds'):.2f} | {median(r, 'cpu_seconds'):.2f} | {vs} | {median(r, 'largest_mb'):.0f} | {median(r, 'total_rss_mb'):.0f} / {median(r, 'total_pss_mb'):.0f} |"
+            )
         lines += ["", "| check | figure | target |", "|---|---:|---|"]
 
         def time_over(a: str, b: str) -> float:
             return 1 / round_ratio(runs[a], runs[b])  # a's time over b's, median of rounds
 
         lines.append(f"| one document, whole process | {median(runs['1 document, default'], 'seconds'):.2f} s | under 1 s |")
-        lines.append(f"| 5 samples: default's time over one worker's | {time_over('5 samples, default', '5 samples, --workers 1'):.2f} | at most 1 (never slower than one worker) |")
-        lines.append(f"| {n:,} documents: default's time over one worker's | {time_over(f'{n:,} documents, default', f'{n:,} documents, --workers 1'):.2f} | at most 0.7 |")
+        lines.append(
+            f"| 5 samples: default's time over one worker's | {time_over('5 samples, default', '5 samples, --workers 1'):.2f} | at most 1 (never slower than one worker) |"
+        )
+        lines.append(
+            f"| {n:,} documents: default's time over one worker's | {time_over(f'{n:,} documents, default', f'{n:,} documents, --workers 1'):.2f} | at most 0.7 |"
+        )
         if args.large:
-            lines.append(f"| {10 * n:,} documents: default's time over one worker's | {time_over(f'{10 * n:,} documents, default', f'{10 * n:,} documents, --workers 1'):.2f} | at most 0.55 |")
-        lines.append(f"| {n:,} documents, default: speed over the reference's | {round_ratio(runs[f'{n:,} documents, default'], runs[f'reference, {n:,} documents']):.1f}× | at least 6× |")
+            lines.append(
+                f"| {10 * n:,} documents: default's time over one worker's | {time_over(f'{10 * n:,} documents, default', f'{10 * n:,} documents, --workers 1'):.2f} | at most 0.55 |"
+            )
+        lines.append(
+            f"| {n:,} documents, default: speed over the reference's | {round_ratio(runs[f'{n:,} documents, default'], runs[f'reference, {n:,} documents']):.1f}× | at least 6× |"
+        )
         largest = max(median(runs[c.name], "largest_mb") for c in cases if not c.name.startswith("reference"))
         lines.append(f"| largest process, any run of ours | {largest:.0f} MB | at most 300 MB |")
         flat = median(runs[f"{2 * n:,} documents, default"], "largest_mb") / median(runs[f"{n:,} documents, default"], "largest_mb")
@@ -281,7 +291,7 @@ def write_docs(table: str, parts_table: str) -> None:
         pattern = re.compile(f"(<!-- bench:{marker} -->\n).*?(\n<!-- /bench:{marker} -->)", re.S)
         if not pattern.search(page):
             raise SystemExit(f"{DOCS_PAGE} has no <!-- bench:{marker} --> section")
-        page = pattern.sub(lambda m: m.group(1) + body + m.group(2), page)
+        page = pattern.sub(lambda m, body=body: m.group(1) + body + m.group(2), page)
     DOCS_PAGE.write_text(page, encoding="utf-8")
     print(f"\nwritten into {DOCS_PAGE.relative_to(ROOT)}")
 

@@ -14,9 +14,11 @@ It reports records a second, the pages extracted, peak memory, and, measured
 in one process, what the first look costs a rejected page beside what the
 pipeline costs an extracted one.
 """
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import random
 import shutil
@@ -27,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import procmem  # noqa: E402
+import procmem
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PAGE = ROOT / "docs" / "performance.md"
@@ -37,13 +39,45 @@ CHROME_TOP = "<div class='nav'>首页 | 政务公开 | 新闻中心 | 政策文�
 CHROME_META = "<div class='meta'>来源:{source} 发布时间:{date} 阅读量:{reads}</div>"
 CHROME_FOOT = "<div class='foot'>分享到: 微信 微博 | 扫一扫在手机打开当前页 | 主办单位:{source} | ICP备{icp}号</div>"
 PLACES = ["三门县", "宁海县", "天台县", "仙居县", "临海市", "温岭市", "玉环市", "徐州市", "沧州市", "厦门市", "丰县", "沛县", "睢宁县"]
-UNITS = ["民政局", "教育局", "财政局", "卫生健康局", "住房和城乡建设局", "交通运输局", "农业农村局", "市场监督管理局", "自然资源和规划局", "水利局", "统计局"]
+UNITS = [
+    "民政局",
+    "教育局",
+    "财政局",
+    "卫生健康局",
+    "住房和城乡建设局",
+    "交通运输局",
+    "农业农村局",
+    "市场监督管理局",
+    "自然资源和规划局",
+    "水利局",
+    "统计局",
+]
 KINDS = {
-    "news": ("新闻动态", "{place}{unit}召开{topic}工作推进会", "会议指出,要进一步提高认识,压实责任,扎实推进{topic}各项工作,确保年度目标任务如期完成。会议还就近期{topic}重点工作作了部署。"),
-    "notice": ("通知公告", "关于做好{year}年度{topic}工作的通知", "各有关单位:为进一步做好{topic}工作,现将有关事项通知如下。一、高度重视。二、明确任务。三、按时报送。请于{month}月底前报送相关材料。"),
-    "audit": ("审计公告", "{place}{unit}{year}年度预算执行情况审计结果公告", "根据审计法规定,审计局对{unit}{year}年度预算执行情况进行了审计。审计发现,部分项目资金拨付不及时,个别合同管理不规范。审计指出的问题已整改完毕。"),
-    "procurement": ("采购公告", "{place}{unit}{topic}项目公开招标公告", "项目编号:ZB{year}{num}。采购预算:{money}万元。投标人资格要求:具有独立承担民事责任的能力。获取招标文件时间:{year}年{month}月{day}日起。"),
-    "policy": ("政策解读", "《{place}{topic}实施办法》政策解读", "一、出台背景。二、主要内容。三、适用范围。本办法自{year}年{month}月{day}日起施行,由{unit}负责解释。"),
+    "news": (
+        "新闻动态",
+        "{place}{unit}召开{topic}工作推进会",
+        "会议指出,要进一步提高认识,压实责任,扎实推进{topic}各项工作,确保年度目标任务如期完成。会议还就近期{topic}重点工作作了部署。",
+    ),
+    "notice": (
+        "通知公告",
+        "关于做好{year}年度{topic}工作的通知",
+        "各有关单位:为进一步做好{topic}工作,现将有关事项通知如下。一、高度重视。二、明确任务。三、按时报送。请于{month}月底前报送相关材料。",
+    ),
+    "audit": (
+        "审计公告",
+        "{place}{unit}{year}年度预算执行情况审计结果公告",
+        "根据审计法规定,审计局对{unit}{year}年度预算执行情况进行了审计。审计发现,部分项目资金拨付不及时,个别合同管理不规范。审计指出的问题已整改完毕。",
+    ),
+    "procurement": (
+        "采购公告",
+        "{place}{unit}{topic}项目公开招标公告",
+        "项目编号:ZB{year}{num}。采购预算:{money}万元。投标人资格要求:具有独立承担民事责任的能力。获取招标文件时间:{year}年{month}月{day}日起。",
+    ),
+    "policy": (
+        "政策解读",
+        "《{place}{topic}实施办法》政策解读",
+        "一、出台背景。二、主要内容。三、适用范围。本办法自{year}年{month}月{day}日起施行,由{unit}负责解释。",
+    ),
 }
 TOPICS = ["安全生产", "防汛抗旱", "乡村振兴", "营商环境", "人居环境整治", "养老服务", "义务教育", "耕地保护", "文明城市创建", "统计调查", "河湖长制"]
 # A few pages name an inspection in passing (they go on to the pipeline, as they must).
@@ -54,7 +88,16 @@ def _page(rng: random.Random, kind: str, mention: bool) -> str:
     column, title, body = KINDS[kind]
     place, unit, topic = rng.choice(PLACES), rng.choice(UNITS), rng.choice(TOPICS)
     year, month, day = rng.randrange(2019, 2026), rng.randrange(1, 13), rng.randrange(1, 29)
-    values = dict(place=place, unit=unit, topic=topic, year=year, month=month, day=day, num=rng.randrange(1000, 9999), money=rng.randrange(5, 900))
+    values = {
+        "place": place,
+        "unit": unit,
+        "topic": topic,
+        "year": year,
+        "month": month,
+        "day": day,
+        "num": rng.randrange(1000, 9999),
+        "money": rng.randrange(5, 900),
+    }
     paragraphs = [body.format(**values) for _ in range(rng.randrange(2, 6))]
     if mention:
         paragraphs.insert(1, IN_PASSING)
@@ -63,9 +106,11 @@ def _page(rng: random.Random, kind: str, mention: bool) -> str:
 
 def _in_chrome(title: str, paragraphs: list[str], column: str, source: str, date: str, rng: random.Random) -> str:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>{CHROME_TOP.format(column=column)}"
-            f"<h1>{title}</h1>{CHROME_META.format(source=source, date=date, reads=rng.randrange(10, 9999))}<div class='article'>{body}</div>"
-            f"{CHROME_FOOT.format(source=source, icp=rng.randrange(10000000, 99999999))}</body></html>")
+    return (
+        f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>{CHROME_TOP.format(column=column)}"
+        f"<h1>{title}</h1>{CHROME_META.format(source=source, date=date, reads=rng.randrange(10, 9999))}<div class='article'>{body}</div>"
+        f"{CHROME_FOOT.format(source=source, icp=rng.randrange(10000000, 99999999))}</body></html>"
+    )
 
 
 def _bulletin(rng: random.Random, samples: list[str], i: int) -> str:
@@ -82,8 +127,9 @@ def build_crawl(target: Path, records: int, bulletins: int, seed: int = 11) -> d
     from warcio.warcwriter import WARCWriter
 
     rng = random.Random(seed)
-    samples = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "data" / "raw").glob("*.txt"))
-               if "巡" in p.read_text(encoding="utf-8")]  # those that name an inspection (a crawl's bulletins do)
+    samples = [
+        p.read_text(encoding="utf-8") for p in sorted((ROOT / "data" / "raw").glob("*.txt")) if "巡" in p.read_text(encoding="utf-8")
+    ]  # those that name an inspection (a crawl's bulletins do)
     pages = records // 2
     plan = ["bulletin"] * bulletins + ["image"] * (pages // 100) + ["missing"] * (pages // 100)
     plan += [rng.choice(list(KINDS)) for _ in range(pages - len(plan))]
@@ -133,13 +179,17 @@ def first_look_costs(archive: Path) -> dict[str, float]:
     sample = passed[: min(len(passed), 200)]
     start = time.perf_counter()
     for capture, payload in sample:
-        try:
+        with contextlib.suppress(Exception):  # a page the pipeline refuses still cost its time
             run(source_from_bytes(payload, capture.source_path, capture.charset), nlp)
-        except Exception:  # noqa: BLE001  (a page the pipeline refuses still cost its time)
-            pass
     extract = (time.perf_counter() - start) / max(len(sample), 1)
-    return {"read_per_record_ms": statistics.median(reads) * 1000, "look_per_page_ms": statistics.median(looks) * 1000,
-            "extract_per_page_ms": extract * 1000, "passed": len(passed), "pages": len(captures), "records": len(items)}
+    return {
+        "read_per_record_ms": statistics.median(reads) * 1000,
+        "look_per_page_ms": statistics.median(looks) * 1000,
+        "extract_per_page_ms": extract * 1000,
+        "passed": len(passed),
+        "pages": len(captures),
+        "records": len(items),
+    }
 
 
 def main() -> None:
@@ -154,7 +204,10 @@ def main() -> None:
         archive = work / "crawl.warc.gz"
         start = time.perf_counter()
         counts = build_crawl(archive, args.records, args.bulletins)
-        print(f"built {archive.stat().st_size / 1e6:.1f} MB, {2 * sum(counts.values())} records in {time.perf_counter() - start:.1f} s: {counts}", file=sys.stderr)
+        print(
+            f"built {archive.stat().st_size / 1e6:.1f} MB, {2 * sum(counts.values())} records in {time.perf_counter() - start:.1f} s: {counts}",
+            file=sys.stderr,
+        )
         runs: dict[str, list[procmem.Measured]] = {"1 worker": [], "default (2 workers)": []}
         for _ in range(args.repeat):
             for name, extra in (("1 worker", ["--workers", "1"]), ("default (2 workers)", [])):
@@ -176,8 +229,10 @@ def main() -> None:
         ]
         for name, measured in runs.items():
             seconds = statistics.median(m.seconds for m in measured)
-            lines.append(f"| {name} | {seconds:.1f} | {records / seconds:,.0f} | {extracted:,} | {statistics.median(m.largest_mb for m in measured):.0f} | "
-                         f"{statistics.median(m.total_pss_mb for m in measured):.0f} |")
+            lines.append(
+                f"| {name} | {seconds:.1f} | {records / seconds:,.0f} | {extracted:,} | {statistics.median(m.largest_mb for m in measured):.0f} | "
+                f"{statistics.median(m.total_pss_mb for m in measured):.0f} |"
+            )
         # a rejected page costs reading its records (a request and a response) and the look
         rejected = costs["read_per_record_ms"] * records / max(costs["pages"], 1) + costs["look_per_page_ms"]
         ratio = rejected / costs["extract_per_page_ms"]

@@ -3,9 +3,9 @@ and what the machine gives it: wall time, CPU time of the process and its
 descendants, and memory sampled over the process tree (the largest single
 process's resident set, and the tree's total, both as RSS and as PSS, which
 counts a page shared by forked workers once)."""
+
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
 import threading
@@ -19,9 +19,9 @@ PSS_EVERY = 10  # samples
 
 @dataclass(frozen=True)
 class Measured:
-    seconds: float       # wall clock, start to exit
-    cpu_seconds: float   # user + system, the process and every descendant
-    largest_mb: float    # the largest single process's peak RSS (its VmHWM)
+    seconds: float  # wall clock, start to exit
+    cpu_seconds: float  # user + system, the process and every descendant
+    largest_mb: float  # the largest single process's peak RSS (its VmHWM)
     total_rss_mb: float  # the tree's summed RSS at its sampled peak (shared pages counted in each process)
     total_pss_mb: float  # the tree's summed PSS at its sampled peak (shared pages divided among their sharers; sampled less often)
 

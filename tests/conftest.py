@@ -54,7 +54,7 @@ def typeset(paragraph: str, width: int) -> list[str]:
                 line, used = "", 0.0
         line += ch
         used += ems
-    return lines + [line] if line else lines
+    return [*lines, line] if line else lines
 
 
 def cjk_pdf(lines: list[str], lines_per_page: int = 40) -> bytes:
@@ -63,19 +63,23 @@ def cjk_pdf(lines: list[str], lines_per_page: int = 40) -> bytes:
     chars = sorted({ch for line in lines for ch in line})
     code = {ch: i + 1 for i, ch in enumerate(chars)}
     to_unicode = "\n".join(f"<{code[ch]:04X}> <{ch.encode('utf-16-be').hex().upper()}>" for ch in chars)
-    cmap = (f"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /U def 1 begincodespacerange <0000> <FFFF> "
-            f"endcodespacerange {len(chars)} beginbfchar\n{to_unicode}\nendbfchar endcmap CMapName currentdict /CMap defineresource pop end end").encode()
+    cmap = (
+        f"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /U def 1 begincodespacerange <0000> <FFFF> "
+        f"endcodespacerange {len(chars)} beginbfchar\n{to_unicode}\nendbfchar endcmap CMapName currentdict /CMap defineresource pop end end"
+    ).encode()
     objects = {
         1: b"<< /Type /Catalog /Pages 2 0 R >>",
         3: b"<< /Type /Font /Subtype /Type0 /BaseFont /F /Encoding /Identity-H /DescendantFonts [4 0 R] /ToUnicode 5 0 R >>",
         4: b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /F /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>",
         5: b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
     }
-    pages = [lines[i:i + lines_per_page] for i in range(0, len(lines), lines_per_page)] or [[]]
+    pages = [lines[i : i + lines_per_page] for i in range(0, len(lines), lines_per_page)] or [[]]
     for n, page in enumerate(pages):
         shown = " ".join(f"<{''.join(f'{code[ch]:04X}' for ch in line)}> Tj T*" for line in page)
         content = f"BT /F1 12 Tf 14 TL 72 760 Td {shown} ET".encode()
-        objects[6 + 2 * n] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R /Resources << /Font << /F1 3 0 R >> >> >>" % (7 + 2 * n)
+        objects[6 + 2 * n] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R /Resources << /Font << /F1 3 0 R >> >> >>" % (
+            7 + 2 * n
+        )
         objects[7 + 2 * n] = b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"
     objects[2] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % (6 + 2 * n) for n in range(len(pages))), len(pages))
     out = bytearray(b"%PDF-1.4\n")
@@ -118,12 +122,16 @@ def numbered_docx(
     from docx.oxml.ns import nsdecls
 
     document = docx.Document()
-    levels = "".join(f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{f}"/><w:lvlText w:val="{t}"/></w:lvl>' for i, (f, t) in enumerate(formats))
+    levels = "".join(
+        f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{f}"/><w:lvlText w:val="{t}"/></w:lvl>' for i, (f, t) in enumerate(formats)
+    )
     root = document.part.numbering_part.element
     root.insert(0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">{levels}</w:abstractNum>'))
     num_ids = list(dict.fromkeys(n for _, level, n in paragraphs if level is not None))
     for num_id in num_ids:
-        starts = "".join(f'<w:lvlOverride w:ilvl="{lvl}"><w:startOverride w:val="{v}"/></w:lvlOverride>' for lvl, v in (overrides or {}).get(num_id, {}).items())
+        starts = "".join(
+            f'<w:lvlOverride w:ilvl="{lvl}"><w:startOverride w:val="{v}"/></w:lvlOverride>' for lvl, v in (overrides or {}).get(num_id, {}).items()
+        )
         root.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="90"/>{starts}</w:num>'))
 
     def number(level: int, num_id: int):
@@ -161,7 +169,7 @@ def auto_numbered_docx(lines: list[str], by_style: bool = False) -> bytes:
                     num_id += 1
                     overrides[num_id] = {level: number}
                 counters[level:] = [number] + [0] * (len(_WORD_LEVELS) - level - 1)
-                paragraphs.append((line[typed.end():], level, num_id))
+                paragraphs.append((line[typed.end() :], level, num_id))
                 break
         else:
             paragraphs.append((line, None, num_id))
@@ -189,7 +197,7 @@ def mhtml(page: str, charset: str = "utf-8", transfer_encoding: str = "quoted-pr
     image = EmailMessage()
     image.set_content(b"\x89PNG\r\n\x1a\n" + bytes(64), maintype="image", subtype="png")
     image["Content-Location"] = "http://www.example.gov.cn/logo.png"
-    for part in ([image, html] if start else [html, image]):
+    for part in [image, html] if start else [html, image]:
         package.attach(part)
     if start:
         package.set_param("start", "<frame-page@mhtml.blink>")
@@ -226,10 +234,12 @@ def ofd(pages: list[list[str]], style: str = "per_character", shuffle: bool = Fa
             if style in ("per_character", "fake_bold"):
                 x = left
                 for ch in line:
-                    for shift in ((0.0, 0.3) if style == "fake_bold" else (0.0,)):
+                    for shift in (0.0, 0.3) if style == "fake_bold" else (0.0,):
                         oid += 1
-                        out.append(f'<ofd:TextObject ID="{oid}" Boundary="{x + shift:.3f} {baseline - size:.3f} {size:.3f} {size * 1.2:.3f}" Font="3" Size="{size}">'
-                                   f'<ofd:TextCode X="0" Y="{size:.3f}">{escape(ch)}</ofd:TextCode></ofd:TextObject>')
+                        out.append(
+                            f'<ofd:TextObject ID="{oid}" Boundary="{x + shift:.3f} {baseline - size:.3f} {size:.3f} {size * 1.2:.3f}" Font="3" Size="{size}">'
+                            f'<ofd:TextCode X="0" Y="{size:.3f}">{escape(ch)}</ofd:TextCode></ofd:TextObject>'
+                        )
                     x += advance(ch)
             elif line:
                 steps = [advance(ch) for ch in line[:-1]]
@@ -244,30 +254,49 @@ def ofd(pages: list[list[str]], style: str = "per_character", shuffle: bool = Fa
                 width = sum(steps) + size
                 if style == "transformed":  # drawn at twice the scale from the origin, halved by the CTM
                     big = " ".join(f"g {r.split()[1]} {float(r.split()[2]) * 2:.3f}" if r.startswith("g") else f"{float(r) * 2:.3f}" for r in runs)
-                    out.append(f'<ofd:TextObject ID="{oid}" Boundary="{left:.3f} {baseline - size:.3f} {width:.3f} {size * 1.2:.3f}" CTM="0.5 0 0 0.5 0 0" Font="3" Size="{size * 2}">'
-                               f'<ofd:TextCode X="0" Y="{size * 2:.3f}" DeltaX="{big}">{escape(line)}</ofd:TextCode></ofd:TextObject>')
+                    out.append(
+                        f'<ofd:TextObject ID="{oid}" Boundary="{left:.3f} {baseline - size:.3f} {width:.3f} {size * 1.2:.3f}" CTM="0.5 0 0 0.5 0 0" Font="3" Size="{size * 2}">'
+                        f'<ofd:TextCode X="0" Y="{size * 2:.3f}" DeltaX="{big}">{escape(line)}</ofd:TextCode></ofd:TextObject>'
+                    )
                 else:
-                    out.append(f'<ofd:TextObject ID="{oid}" Boundary="{left:.3f} {baseline - size:.3f} {width:.3f} {size * 1.2:.3f}" Font="3" Size="{size}">'
-                               f'<ofd:TextCode X="0" Y="{size:.3f}" DeltaX="{" ".join(runs)}">{escape(line)}</ofd:TextCode></ofd:TextObject>')
+                    out.append(
+                        f'<ofd:TextObject ID="{oid}" Boundary="{left:.3f} {baseline - size:.3f} {width:.3f} {size * 1.2:.3f}" Font="3" Size="{size}">'
+                        f'<ofd:TextCode X="0" Y="{size:.3f}" DeltaX="{" ".join(runs)}">{escape(line)}</ofd:TextCode></ofd:TextObject>'
+                    )
         if shuffle:
             rng.shuffle(out)
         return out
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("OFD.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="{_OFD_NS}" Version="1.0" DocType="OFD"><ofd:DocBody>'
-                         "<ofd:DocInfo><ofd:DocID>0C1D4F7EB5F8</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        package.writestr(
+            "OFD.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="{_OFD_NS}" Version="1.0" DocType="OFD"><ofd:DocBody>'
+            "<ofd:DocInfo><ofd:DocID>0C1D4F7EB5F8</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+        )
         page_list = "".join(f'<ofd:Page ID="{n + 1}" BaseLoc="Pages/Page_{n}/Content.xml"/>' for n in range(len(pages)))
-        package.writestr("Doc_0/Document.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{_OFD_NS}"><ofd:CommonData><ofd:MaxUnitID>9999</ofd:MaxUnitID>'
-                         '<ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>'
-                         f'<ofd:TemplatePage ID="2" BaseLoc="Tpls/Tpl_0/Content.xml"/></ofd:CommonData><ofd:Pages>{page_list}</ofd:Pages></ofd:Document>')
-        package.writestr("Doc_0/PublicRes.xml", f'<ofd:Res xmlns:ofd="{_OFD_NS}" BaseLoc="Res"><ofd:Fonts><ofd:Font ID="3" FontName="仿宋_GB2312"/></ofd:Fonts></ofd:Res>')
-        package.writestr("Doc_0/Tpls/Tpl_0/Content.xml", f'<ofd:Page xmlns:ofd="{_OFD_NS}"><ofd:Content><ofd:Layer ID="5">'
-                         '<ofd:TextObject ID="6" Boundary="60 15 90 10" Font="3" Size="8"><ofd:TextCode X="0" Y="8" DeltaX="g 7 8">中共某县纪律检查委员会</ofd:TextCode></ofd:TextObject>'
-                         "</ofd:Layer></ofd:Content></ofd:Page>")
+        package.writestr(
+            "Doc_0/Document.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{_OFD_NS}"><ofd:CommonData><ofd:MaxUnitID>9999</ofd:MaxUnitID>'
+            "<ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>"
+            f'<ofd:TemplatePage ID="2" BaseLoc="Tpls/Tpl_0/Content.xml"/></ofd:CommonData><ofd:Pages>{page_list}</ofd:Pages></ofd:Document>',
+        )
+        package.writestr(
+            "Doc_0/PublicRes.xml",
+            f'<ofd:Res xmlns:ofd="{_OFD_NS}" BaseLoc="Res"><ofd:Fonts><ofd:Font ID="3" FontName="仿宋_GB2312"/></ofd:Fonts></ofd:Res>',
+        )
+        package.writestr(
+            "Doc_0/Tpls/Tpl_0/Content.xml",
+            f'<ofd:Page xmlns:ofd="{_OFD_NS}"><ofd:Content><ofd:Layer ID="5">'
+            '<ofd:TextObject ID="6" Boundary="60 15 90 10" Font="3" Size="8"><ofd:TextCode X="0" Y="8" DeltaX="g 7 8">中共某县纪律检查委员会</ofd:TextCode></ofd:TextObject>'
+            "</ofd:Layer></ofd:Content></ofd:Page>",
+        )
         for n, lines in enumerate(pages):
-            package.writestr(f"Doc_0/Pages/Page_{n}/Content.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{_OFD_NS}"><ofd:Template TemplateID="2" ZOrder="Background"/>'
-                             f'<ofd:Content><ofd:Layer ID="{10 + n}">{"".join(objects(lines))}</ofd:Layer></ofd:Content></ofd:Page>')
+            package.writestr(
+                f"Doc_0/Pages/Page_{n}/Content.xml",
+                f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{_OFD_NS}"><ofd:Template TemplateID="2" ZOrder="Background"/>'
+                f'<ofd:Content><ofd:Layer ID="{10 + n}">{"".join(objects(lines))}</ofd:Layer></ofd:Content></ofd:Page>',
+            )
     return buffer.getvalue()
 
 
@@ -278,7 +307,11 @@ LEDGER_ROWS = [
     ("2", "落实“一岗双责”不到位", ("签订党风廉政建设责任书35份。",), "已完成"),
     ("3", "项目资金管理不规范", ("一是追回违规资金12.5万元。", "二是修订制度3项。"), "持续推进"),
 ]
-LEDGER_OPENING = ("中共某县水利局党组关于县委巡察整改进展情况的通报", "2023年6月8日,县委第二巡察组向县水利局党组反馈了巡察意见。现将整改进展情况予以公布。", "一、整改落实情况")
+LEDGER_OPENING = (
+    "中共某县水利局党组关于县委巡察整改进展情况的通报",
+    "2023年6月8日,县委第二巡察组向县水利局党组反馈了巡察意见。现将整改进展情况予以公布。",
+    "一、整改落实情况",
+)
 
 
 def ledger_docx() -> bytes:

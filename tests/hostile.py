@@ -1,5 +1,6 @@
 """Hostile inputs, built in the test (no large binary in git): each small on
 disk, each asking a reader to build something huge or to wait for ever."""
+
 from __future__ import annotations
 
 import io
@@ -7,7 +8,7 @@ import struct
 import zipfile
 import zlib
 
-from conftest import numbered_docx, ofd  # noqa: F401 (ofd is used by the tests through this module)
+from conftest import numbered_docx, ofd  # (ofd is used by the tests through this module too)
 
 BULLETIN_LINES = ["中共某县财政局党组关于巡察整改进展情况的通报", "2023年3月1日至4月30日,县委第二巡察组对县财政局党组进行了巡察。追回资金5000元。"]
 
@@ -36,7 +37,7 @@ def ofd_delta_bomb() -> bytes:
     package = ofd([BULLETIN_LINES], style="per_line")
     page = zipfile.ZipFile(io.BytesIO(package)).read(_PAGE).decode()
     start = page.index('DeltaX="') + len('DeltaX="')
-    page = page[:start] + "g 1000000000 5" + page[page.index('"', start):]
+    page = page[:start] + "g 1000000000 5" + page[page.index('"', start) :]
     return _replace_member(package, _PAGE, page.encode())
 
 
@@ -65,7 +66,9 @@ def lying_zip_member(inflated: int = 300 * 1024 * 1024, declared: int = 2048) ->
             method, crc, compressed = 8, 0, data
         offset = len(out)
         out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0, crc, len(compressed), size, len(raw), 0) + raw + compressed
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0, crc, len(compressed), size, len(raw), 0, 0, 0, 0, 0, offset) + raw
+        central += (
+            struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0, crc, len(compressed), size, len(raw), 0, 0, 0, 0, 0, offset) + raw
+        )
     start = len(out)
     out += central + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), start, 0)
     return bytes(out)
@@ -75,7 +78,11 @@ def honest_huge_docx(megabytes: int = 100) -> bytes:
     """A .docx whose document.xml honestly holds `megabytes` MB of paragraphs."""
     paragraph = "<w:p><w:r><w:t>" + "追回违规资金三万元,整改完成。" * 20 + "</w:t></w:r></w:p>"
     body = paragraph.encode() * (megabytes * 1024 * 1024 // len(paragraph.encode()))
-    document = b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>' + body + b"</w:body></w:document>"
+    document = (
+        b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+        + body
+        + b"</w:body></w:document>"
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
@@ -86,7 +93,9 @@ def honest_huge_docx(megabytes: int = 100) -> bytes:
 def merged_cells_page(cells: int = 4000) -> str:
     """A page of `cells` cells, each merged over 100 rows and 100 columns."""
     rows = "".join('<tr><td colspan="100" rowspan="100">问题</td><td>措施</td></tr>' for _ in range(cells))
-    return f"<html><body><h1>关于巡察整改进展情况的通报</h1><table><tr><td>序号</td><td>存在问题</td><td>整改措施</td></tr>{rows}</table></body></html>"
+    return (
+        f"<html><body><h1>关于巡察整改进展情况的通报</h1><table><tr><td>序号</td><td>存在问题</td><td>整改措施</td></tr>{rows}</table></body></html>"
+    )
 
 
 def many_tables_page(tables: int = 60_000) -> str:
@@ -111,5 +120,5 @@ def markup_named_part() -> bytes:
     data = bytearray(buffer.getvalue())
     info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("[/bold]")
     start = info.header_offset + 30 + len(info.filename)
-    data[start:start + 8] = b"\xff" * 8  # its deflate stream, not the archive's directory
+    data[start : start + 8] = b"\xff" * 8  # its deflate stream, not the archive's directory
     return bytes(data)

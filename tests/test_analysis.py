@@ -1,4 +1,5 @@
 """The analyst's side: dataset API, compare on full, single and empty datasets, README example."""
+
 from __future__ import annotations
 
 import re
@@ -6,11 +7,11 @@ import shutil
 
 import pandas as pd
 import pytest
+from conftest import RAW, ROOT
 from typer.testing import CliRunner
 
 import bulletin_miner as bm
 from bulletin_miner.cli import app
-from conftest import RAW, ROOT
 
 runner = CliRunner()
 

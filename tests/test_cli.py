@@ -1,16 +1,17 @@
 """The product commands: extract writes documented tables; bad input never stops the batch."""
+
 from __future__ import annotations
 
 import shutil
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from conftest import GOLD, RAW
 from typer.testing import CliRunner
 
 from bulletin_miner.cli import app
 from bulletin_miner.pipeline import build_pipeline
 from bulletin_miner.schema import TABLES
-from conftest import GOLD, RAW
 
 runner = CliRunner()
 
@@ -39,7 +40,7 @@ def test_extract_writes_documented_typed_tables(tmp_path):
     facts = pq.read_table(tmp_path / "facts.parquet").to_pylist()
     texts = {row["doc_id"]: row["text"] for row in pq.read_table(tmp_path / "texts.parquet").to_pylist()}
     for fact in facts:
-        assert texts[fact["doc_id"]][fact["char_start"]:fact["char_end"]] == fact["text"]
+        assert texts[fact["doc_id"]][fact["char_start"] : fact["char_end"]] == fact["text"]
     assert "documents" in result.output and "rectification_bulletin" in result.output
 
 

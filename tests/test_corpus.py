@@ -1,4 +1,5 @@
 """Surviving real corpora: bad input, other formats, incremental and parallel runs."""
+
 from __future__ import annotations
 
 import io
@@ -13,9 +14,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import RAW, WORD97, mhtml, ofd, typeset
 
 from bulletin_miner.api import extract_paths
-from conftest import RAW, WORD97, mhtml, ofd, typeset
 
 GOOD = sorted(RAW.glob("*.txt"))
 
@@ -79,7 +80,7 @@ def _docx_of_unknown_zip_version() -> bytes:
     """A .docx whose central directory asks for zip version 9.6, which zipfile refuses."""
     data = bytearray(_docx(["中共某县财政局党组关于巡察整改进展情况的通报"]))
     entry = data.find(b"PK\x01\x02")  # the first central-directory entry; its extract version follows at +6
-    data[entry + 6:entry + 8] = (96).to_bytes(2, "little")
+    data[entry + 6 : entry + 8] = (96).to_bytes(2, "little")
     return bytes(data)
 
 
@@ -96,13 +97,22 @@ def bad_corpus(tmp_path_factory) -> Path:
     (corpus / "truncated-utf8.txt").write_bytes(bulletin.replace("三门县", "天台县").encode()[:-1])
     (corpus / "mixed-encodings.txt").write_bytes("巡察整改情况的通报\n".encode() + "追回资金3万元。".encode("gbk") * 50)
     (corpus / "huge.txt").write_bytes(b"a" * (50 * 1024 * 1024))
-    (corpus / "scripts.html").write_text("<html><head>" + "<script>var a=1;</script>" * 2000 + "</head><body><h1>关于巡察整改进展情况的通报</h1><p>县委第一巡察组对县民政局党组进行了巡察。现将整改进展情况予以公布。</p></body></html>", encoding="utf-8")
+    (corpus / "scripts.html").write_text(
+        "<html><head>"
+        + "<script>var a=1;</script>" * 2000
+        + "</head><body><h1>关于巡察整改进展情况的通报</h1><p>县委第一巡察组对县民政局党组进行了巡察。现将整改进展情况予以公布。</p></body></html>",
+        encoding="utf-8",
+    )
     (corpus / "bomb.docx").write_bytes(_zip_bomb())
-    (corpus / "real.docx").write_bytes(_docx(["中共某县财政局党组关于巡察整改进展情况的通报", "2023年3月1日至4月30日,县委第二巡察组对县财政局党组进行了巡察。追回资金5000元。"]))
+    (corpus / "real.docx").write_bytes(
+        _docx(["中共某县财政局党组关于巡察整改进展情况的通报", "2023年3月1日至4月30日,县委第二巡察组对县财政局党组进行了巡察。追回资金5000元。"])
+    )
     (corpus / "scan.pdf").write_bytes(_pdf(None))
     (corpus / "text.pdf").write_bytes(_pdf("Rectification bulletin 2023"))
     (corpus / "pdf-named.txt").write_bytes(_pdf("Sniffed, not trusted"))
-    (corpus / "stray-byte.txt").write_bytes(bulletin.replace("三门县", "仙居县").encode().replace("巡察意见".encode(), "巡察".encode() + b"\xa9" + "意见".encode(), 1))
+    (corpus / "stray-byte.txt").write_bytes(
+        bulletin.replace("三门县", "仙居县").encode().replace("巡察意见".encode(), "巡察".encode() + b"\xa9" + "意见".encode(), 1)
+    )
     (corpus / "damaged.pdf").write_bytes(_damaged_pdf())
     os.symlink(corpus / "moved-away.txt", corpus / "broken-link.txt")  # a link to a file that is gone
     os.mkfifo(corpus / "pipe.txt")  # reading a named pipe would wait for ever
@@ -111,13 +121,15 @@ def bad_corpus(tmp_path_factory) -> Path:
     # text a reader would not see (a tracked deletion)
     shutil.copy(WORD97 / "bulletin_000.doc", corpus / "word97.doc")
     shutil.copy(WORD97 / "workbook.xls", corpus / "workbook.xls")
-    (corpus / "saved-page.mht").write_bytes(mhtml(f"<html><body><h1>关于巡察整改进展情况的通报</h1><p>{bulletin.replace('三门县', '温岭市')}</p></body></html>", "gb2312"))
+    (corpus / "saved-page.mht").write_bytes(
+        mhtml(f"<html><body><h1>关于巡察整改进展情况的通报</h1><p>{bulletin.replace('三门县', '温岭市')}</p></body></html>", "gb2312")
+    )
     (corpus / "old-word.doc").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504) + bulletin[:400].encode("utf-16-le") + bytes(2048))
     with zipfile.ZipFile(corpus / "notice.ofd", "w") as package:  # China's fixed-layout format, damaged: OFD.xml is not XML
         package.writestr("OFD.xml", "<ofd:OFD/>")
         package.writestr("Doc_0/Document.xml", "<ofd:Document/>")
     drawn = [piece for line in bulletin.replace("三门县", "玉环市").splitlines() if line.strip() for piece in typeset(line, 28)]
-    (corpus / "drawn.ofd").write_bytes(ofd([drawn[i:i + 22] for i in range(0, len(drawn), 22)]))
+    (corpus / "drawn.ofd").write_bytes(ofd([drawn[i : i + 22] for i in range(0, len(drawn), 22)]))
     (corpus / "exported.rtf").write_bytes(rb"{\rtf1\ansi\ansicpg936{\fonttbl{\f0\fcharset134 SimSun;}}\f0 \'d1\'b2\'b2\'ec\'d5\'fb\'b8\'c4\par}" * 40)
     shutil.copy(WORD97.parent / "rtf" / "tracked_000.rtf", corpus / "tracked.rtf")
     (corpus / "unknown-zip-version.docx").write_bytes(_docx_of_unknown_zip_version())
@@ -153,7 +165,17 @@ def test_bad_corpus_completes_with_each_input_reported(bad_corpus, tmp_path):
     assert stages["damaged.pdf"] == stages["unknown-zip-version.docx"] == "ingest"
     extracted = {Path(row["source_path"]).name for row in tables["documents"]}
     assert {p.name for p in GOOD} <= extracted
-    assert {"gbk.txt", "truncated-utf8.txt", "stray-byte.txt", "scripts.html", "real.docx", "text.pdf", "pdf-named.txt", "drawn.ofd", "exported.rtf"} <= extracted
+    assert {
+        "gbk.txt",
+        "truncated-utf8.txt",
+        "stray-byte.txt",
+        "scripts.html",
+        "real.docx",
+        "text.pdf",
+        "pdf-named.txt",
+        "drawn.ofd",
+        "exported.rtf",
+    } <= extracted
     # word97.doc is sample 000 as Word 97-2003: the same content under another name would be a
     # duplicate, and it is not one (other bytes); its text is the sample's plus a table, so no repost
     assert "word97.doc" in extracted and "saved-page.mht" in extracted
@@ -271,18 +293,21 @@ def test_every_configuration_writes_what_one_worker_writes(one_worker_run, tmp_p
     assert again.reused == 30 and _tables(tmp_path / "out") == expected
 
 
-@pytest.mark.parametrize(("documents", "asked", "cores", "expected"), [
-    (1, None, 2, 1),     # one document: no pool
-    (5, None, 2, 1),     # a handful
-    (40, None, 2, 1),
-    (41, None, 2, 2),
-    (1000, None, 2, 2),  # one per core
-    (1000, None, 8, 8),
-    (1000, 3, 8, 3),     # as asked
-    (1000, 1, 8, 1),
-    (60, 8, 8, 2),       # asked for more than the batch makes worth it
-    (0, None, 2, 1),
-])
+@pytest.mark.parametrize(
+    ("documents", "asked", "cores", "expected"),
+    [
+        (1, None, 2, 1),  # one document: no pool
+        (5, None, 2, 1),  # a handful
+        (40, None, 2, 1),
+        (41, None, 2, 2),
+        (1000, None, 2, 2),  # one per core
+        (1000, None, 8, 8),
+        (1000, 3, 8, 3),  # as asked
+        (1000, 1, 8, 1),
+        (60, 8, 8, 2),  # asked for more than the batch makes worth it
+        (0, None, 2, 1),
+    ],
+)
 def test_the_workers_are_chosen_from_the_batch(monkeypatch, documents, asked, cores, expected):
     from bulletin_miner.batch import corpus
 
@@ -298,8 +323,10 @@ def _reposted_corpus(folder: Path) -> Path:
         title, body = text.split("\n", 1)
         paragraphs = "".join(f"<p>{line}</p>" for line in body.splitlines() if line.strip())
         for site, published in (("县纪委", "2024-10-12"), ("市纪委", "2024-10-15")):
-            page = (f"<html><body><div>首页 > 巡察工作</div><h1>{title}</h1><div>来源:{site} 发布时间:{published} 阅读量:{len(site)}</div>"
-                    f"<div class='article'>{paragraphs}</div><div>版权所有:{site} ICP备000号</div></body></html>")
+            page = (
+                f"<html><body><div>首页 > 巡察工作</div><h1>{title}</h1><div>来源:{site} 发布时间:{published} 阅读量:{len(site)}</div>"
+                f"<div class='article'>{paragraphs}</div><div>版权所有:{site} ICP备000号</div></body></html>"
+            )
             (folder / f"{sample.stem}-{site}.html").write_text(page, encoding="utf-8")
         shutil.copy(sample, folder / sample.name)  # the plain text too: it has no metadata line
     twin = GOOD[0].read_text(encoding="utf-8").replace("16个", "17个", 1)  # one figure apart: another document
@@ -335,7 +362,9 @@ def test_a_bulletin_published_as_a_page_and_as_its_attachments_is_counted_once(t
     corpus = tmp_path / "in"
     corpus.mkdir()
     page = "".join(f"<p>{line}</p>" for line in lines[1:])
-    (corpus / "a-page.html").write_text(f"<html><head><title>{lines[0]}</title></head><body><h1>{lines[0]}</h1><div>{page}</div></body></html>", encoding="utf-8")
+    (corpus / "a-page.html").write_text(
+        f"<html><head><title>{lines[0]}</title></head><body><h1>{lines[0]}</h1><div>{page}</div></body></html>", encoding="utf-8"
+    )
     (corpus / "b-attachment.pdf").write_bytes(cjk_pdf([piece for line in lines for piece in typeset(line, 28)], 22))
     (corpus / "c-attachment.docx").write_bytes(auto_numbered_docx(lines))
     shutil.copy(WORD97 / "numbered_000.doc", corpus / "d-attachment.doc")
@@ -344,7 +373,8 @@ def test_a_bulletin_published_as_a_page_and_as_its_attachments_is_counted_once(t
     tables = _tables(tmp_path / "out")
     assert [Path(row["source_path"]).name for row in tables["documents"]] == ["a-page.html"]
     assert {Path(row["source_path"]).name: row["error_kind"] for row in tables["errors"]} == dict.fromkeys(
-        ["b-attachment.pdf", "c-attachment.docx", "d-attachment.doc", "e-saved.mht"], "E009_duplicate")
+        ["b-attachment.pdf", "c-attachment.docx", "d-attachment.doc", "e-saved.mht"], "E009_duplicate"
+    )
 
 
 def _cached_documents(out: Path) -> int:
@@ -422,11 +452,14 @@ def test_nothing_in_a_document_makes_the_program_connect_anywhere(tmp_path, monk
         '<!DOCTYPE html><html><head><script src="http://127.0.0.1:9/x.js"></script>'
         '<link rel="stylesheet" href="http://127.0.0.1:9/s.css"><meta http-equiv="refresh" content="0;url=http://127.0.0.1:9/"></head>'
         '<body onload="fetch(\'http://127.0.0.1:9/\')"><img src="http://127.0.0.1:9/i.png"><iframe src="http://127.0.0.1:9/f"></iframe>'
-        '<h1>中共某县民政局党组关于巡察整改进展情况的通报</h1><p>县委第一巡察组对县民政局党组进行了巡察。现将整改进展情况予以公布。</p>'
+        "<h1>中共某县民政局党组关于巡察整改进展情况的通报</h1><p>县委第一巡察组对县民政局党组进行了巡察。现将整改进展情况予以公布。</p>"
         '<script>require("child_process").exec("touch /tmp/pwned")</script></body></html>',
         encoding="utf-8",
     )
-    (tmp_path / "entity.html").write_text('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "http://127.0.0.1:9/e">]><html><body><p>&x;巡察整改情况</p></body></html>', encoding="utf-8")
+    (tmp_path / "entity.html").write_text(
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "http://127.0.0.1:9/e">]><html><body><p>&x;巡察整改情况</p></body></html>',
+        encoding="utf-8",
+    )
     summary = extract_paths([page, tmp_path / "entity.html"], tmp_path / "out", workers=1)
     assert summary.documents >= 1
     assert attempts == []
@@ -457,8 +490,14 @@ def test_two_runs_into_one_folder_do_not_interleave(tmp_path):
     from bulletin_miner.errors import BulletinError
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from pathlib import Path; from bulletin_miner.batch import _exclusive\nwith _exclusive(Path({str(tmp_path)!r})):\n    print('held', flush=True); input()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"from pathlib import Path; from bulletin_miner.batch import _exclusive\nwith _exclusive(Path({str(tmp_path)!r})):\n    print('held', flush=True); input()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"

@@ -1,4 +1,5 @@
 """Crawls as input: web archives read capture by capture, the first look, provenance, bad archives."""
+
 from __future__ import annotations
 
 import contextlib
@@ -15,10 +16,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import RAW
 
 from bulletin_miner.api import extract_paths
 from bulletin_miner.ingest.firstlook import may_be_inspection
-from conftest import RAW
 
 SAMPLES = sorted(RAW.glob("*.txt"))
 COMPARED = ("doc_type", "title", "agency", "inspector", "inspection_start", "feedback_date", "issues_total", "funds_recovered_cny")
@@ -85,8 +86,12 @@ def crawl(site, tmp_path_factory) -> Path:
     assert shutil.which("wget"), "wget is missing: make test installs it"
     folder = tmp_path_factory.mktemp("crawl")
     with _serving(site) as base:
-        subprocess.run(["wget", "--quiet", f"--warc-file={folder / 'site'}", "--delete-after", "--tries=1", "--no-http-keep-alive", *_urls(base)],
-                       cwd=folder, timeout=60, check=False)
+        subprocess.run(
+            ["wget", "--quiet", f"--warc-file={folder / 'site'}", "--delete-after", "--tries=1", "--no-http-keep-alive", *_urls(base)],
+            cwd=folder,
+            timeout=60,
+            check=False,
+        )
     return folder / "site.warc.gz"
 
 
@@ -105,7 +110,12 @@ def test_a_crawl_written_by_wget_extracts_as_the_files_do(crawl, tmp_path, extra
     files = {Path(r["source_path"]).name: r for r in _tables(tmp_path / "files")["documents"]}
     if not extract_all:
         assert not NO_INSPECTION & set(crawled) and "news.html" not in crawled  # the first look: no inspection named
-        assert summary.skipped == {**WGET_RECORDS, "first look: no inspection word (resources/firstlook.yml)": 3, "media image/png": 1, "status 404": 1}
+        assert summary.skipped == {
+            **WGET_RECORDS,
+            "first look: no inspection word (resources/firstlook.yml)": 3,
+            "media image/png": 1,
+            "status 404": 1,
+        }
         files = {name: row for name, row in files.items() if name not in NO_INSPECTION}
     else:
         assert "news.html" in crawled and summary.skipped == {**WGET_RECORDS, "media image/png": 1, "status 404": 1}
@@ -114,15 +124,26 @@ def test_a_crawl_written_by_wget_extracts_as_the_files_do(crawl, tmp_path, extra
         assert crawled[name]["doc_id"] == row["doc_id"]  # the same bytes: the same document
         assert crawled[name]["crawled_at"] is not None and crawled[name]["source_path"].startswith(f"{crawl}#<urn:uuid:")
     # the page in GBK, declared only by its HTTP header, reads as the sample does
-    assert crawled["gbk.html"]["agency"] == files[SAMPLES[0].name]["agency"] and crawled["gbk.html"]["feedback_date"] == files[SAMPLES[0].name]["feedback_date"]
+    assert (
+        crawled["gbk.html"]["agency"] == files[SAMPLES[0].name]["agency"]
+        and crawled["gbk.html"]["feedback_date"] == files[SAMPLES[0].name]["feedback_date"]
+    )
     assert files[SAMPLES[0].name]["source_url"] is None
 
 
 # --- records built one by one, for what real archives do -----------------------
 
 
-def _record(url: str, payload: bytes, *, compress: bool = True, status: str = "200 OK", content_type: str = "text/html; charset=utf-8",
-            headers: tuple = (), date: str | None = None) -> bytes:
+def _record(
+    url: str,
+    payload: bytes,
+    *,
+    compress: bool = True,
+    status: str = "200 OK",
+    content_type: str = "text/html; charset=utf-8",
+    headers: tuple = (),
+    date: str | None = None,
+) -> bytes:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -152,16 +173,32 @@ BAD_ARCHIVES = {
     # a download cut off inside its last record
     "truncated.warc.gz": lambda: _record("http://a/0", _page(0)) + _record("http://a/1", _page(1)) + _record("http://a/4", _page(4))[:-200],
     # a record whose Content-Length says more, and one that says less, than its block holds
-    "longer.warc": lambda: _record("http://a/0", _page(0), compress=False) + _with_length(_record("http://a/bad", _page(2), compress=False), 400)
-    + _record("http://a/1", _page(1), compress=False) + _record("http://a/4", _page(4), compress=False),
-    "shorter.warc.gz": lambda: _record("http://a/0", _page(0)) + _with_length(_record("http://a/bad", _page(2)), -300) + _record("http://a/1", _page(1))
-    + _record("http://a/4", _page(4)),
+    "longer.warc": lambda: (
+        _record("http://a/0", _page(0), compress=False)
+        + _with_length(_record("http://a/bad", _page(2), compress=False), 400)
+        + _record("http://a/1", _page(1), compress=False)
+        + _record("http://a/4", _page(4), compress=False)
+    ),
+    "shorter.warc.gz": lambda: (
+        _record("http://a/0", _page(0))
+        + _with_length(_record("http://a/bad", _page(2)), -300)
+        + _record("http://a/1", _page(1))
+        + _record("http://a/4", _page(4))
+    ),
     # a gzip member that holds no WARC record between good ones
-    "stranger.warc.gz": lambda: _record("http://a/0", _page(0)) + gzip.compress(b"GET / HTTP/1.1\r\nnot a record\r\n\r\n") + _record("http://a/1", _page(1))
-    + _record("http://a/4", _page(4)),
+    "stranger.warc.gz": lambda: (
+        _record("http://a/0", _page(0))
+        + gzip.compress(b"GET / HTTP/1.1\r\nnot a record\r\n\r\n")
+        + _record("http://a/1", _page(1))
+        + _record("http://a/4", _page(4))
+    ),
     # a payload sent gzip-encoded that inflates to 40 MB
-    "bomb.warc.gz": lambda: _record("http://a/0", _page(0)) + _record("http://a/bomb", gzip.compress(b"\x20" * (40 * 1024 * 1024)), headers=(("Content-Encoding", "gzip"),))
-    + _record("http://a/1", _page(1)) + _record("http://a/4", _page(4)),
+    "bomb.warc.gz": lambda: (
+        _record("http://a/0", _page(0))
+        + _record("http://a/bomb", gzip.compress(b"\x20" * (40 * 1024 * 1024)), headers=(("Content-Encoding", "gzip"),))
+        + _record("http://a/1", _page(1))
+        + _record("http://a/4", _page(4))
+    ),
 }
 
 
@@ -181,7 +218,10 @@ def test_a_bad_record_is_an_error_row_and_every_good_one_is_extracted(name, tmp_
 
 def test_of_a_url_captured_twice_the_latest_is_kept_and_the_older_said(tmp_path):
     archive = tmp_path / "twice.warc.gz"
-    archive.write_bytes(_record("http://a/page", _page(0), date="2024-08-01T00:00:00Z") + _record("http://a/page", _page(0) + "\n更新".encode(), date="2024-09-01T00:00:00Z"))
+    archive.write_bytes(
+        _record("http://a/page", _page(0), date="2024-08-01T00:00:00Z")
+        + _record("http://a/page", _page(0) + "\n更新".encode(), date="2024-09-01T00:00:00Z")
+    )
     extract_paths([archive], tmp_path / "out", workers=1)
     tables = _tables(tmp_path / "out")
     (kept,) = tables["documents"]

@@ -1,13 +1,13 @@
 """The Dask engine: the same rows as a local run, as a partitioned dataset that pandas and DuckDB read as one table."""
+
 from __future__ import annotations
 
-import shutil
-
 import pytest
+from conftest import RAW
 
 import bulletin_miner as bm
 from bulletin_miner.api import extract_paths
-from conftest import RAW
+
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
@@ -19,7 +19,9 @@ def corpus(tmp_path_factory):
     for i in range(3):
         for sample in sorted(RAW.glob("*.txt")):
             (folder / f"{i}-{sample.name}").write_text(sample.read_text(encoding="utf-8") + f"\n(第{i}份)", encoding="utf-8")
-    (folder / "z-repost.txt").write_text("来源:某网站\n" + (folder / f"0-{sorted(RAW.glob('*.txt'))[0].name}").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "z-repost.txt").write_text(
+        "来源:某网站\n" + (folder / f"0-{sorted(RAW.glob('*.txt'))[0].name}").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     (folder / "empty.txt").write_bytes(b"")
     return folder
 

@@ -1,8 +1,10 @@
 """The data dictionary is generated from the schemas and must not go stale."""
+
 from __future__ import annotations
 
-from bulletin_miner.schema import TABLES, data_dictionary
 from conftest import ROOT
+
+from bulletin_miner.schema import TABLES, data_dictionary
 
 
 def test_data_dictionary_is_current():

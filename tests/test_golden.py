@@ -1,12 +1,13 @@
 """Regression over the sample documents: every scored gold field must be right."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from conftest import GOLD, RAW
 
 from bulletin_miner.evaluate import same_value
-from conftest import GOLD, RAW
 
 GOLD_FILES = sorted(GOLD.glob("*.json"))
 
@@ -31,7 +32,7 @@ def test_every_filled_field_has_facts_with_exact_spans(sample_records):
             if value not in (None, []):
                 assert name in fields_with_facts, f"{record.source_path}: {name} has no fact"
         for fact in record.facts:
-            assert record.text[fact.start:fact.end] == fact.text
+            assert record.text[fact.start : fact.end] == fact.text
 
 
 def test_recovered_funds_have_one_fact_per_amount(sample_records):
@@ -140,7 +141,9 @@ def test_a_sample_served_in_traditional_script_reads_as_its_simplified_text(samp
     record = extract_text(traditional, path.name)
     simplified = sample_records[path.name]
     # values quoted as written (title, round, address) keep their own script; every other value reads as from the simplified text
-    as_written = {name: to_traditional(simplified.fields[name]) if simplified.fields[name] else None for name in ("title", "inspection_round", "address")}
+    as_written = {
+        name: to_traditional(simplified.fields[name]) if simplified.fields[name] else None for name in ("title", "inspection_round", "address")
+    }
     assert record.fields == {**simplified.fields, **as_written}
     assert record.issues == simplified.issues
     assert any(w.startswith("script:") for w in record.warnings)

@@ -5,6 +5,7 @@ Each hostile input sits beside one good bulletin; for each: the batch exits
 (or is read within its budget), the largest process stays under 1.5 GB, and
 no content of a file outside the inputs reaches any table.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,10 +17,9 @@ import sys
 import time
 from pathlib import Path
 
+import hostile
 import pyarrow.parquet as pq
 import pytest
-
-import hostile
 from conftest import RAW
 
 GOOD = RAW / "000_0c943710c0299a2d.txt"
@@ -60,7 +60,9 @@ def hostile_run(tmp_path_factory):
     (folder / "page.xhtml").write_text(hostile.XHTML_PAGE, encoding="utf-8")
     (folder / "unreadable.txt").write_text("\ufffd" * 500, encoding="utf-8")
     (folder / "markup.docx").write_bytes(hostile.markup_named_part())
-    (folder / "[bold]name[red].txt").write_text("关于巡察整改进展情况的通报\n县委第一巡察组对县教育局党组进行了巡察。现将整改进展情况予以公布。", encoding="utf-8")
+    (folder / "[bold]name[red].txt").write_text(
+        "关于巡察整改进展情况的通报\n县委第一巡察组对县教育局党组进行了巡察。现将整改进展情况予以公布。", encoding="utf-8"
+    )
     with open(os.fsencode(folder) + b"/\xb1\xa8.txt", "wb") as gbk_named:  # a name from a GBK disk: not UTF-8
         gbk_named.write("中共某县统计局党组关于巡察整改进展情况的通报\n县委第三巡察组对县统计局党组进行了巡察。".encode())
     with open(os.fsencode(folder) + b"/\xb2\xe2.bin", "wb") as gbk_named_binary:  # and one that is an error row
@@ -80,15 +82,18 @@ def test_a_hostile_folder_finishes_with_every_good_document_and_no_run_over_its_
     assert (good["agency"], good["funds_recovered_cny"], good["issues_total"]) == ("三门县民政局", 30034.0, 16)
 
 
-@pytest.mark.parametrize("name, kind", [
-    ("lying-member.docx", "E012_corrupt_file"),    # declares 2 KB, inflates to 300 MB: its real size is counted
-    ("honest-huge.docx", "E011_archive_bomb"),     # 100 MB of paragraphs: over what a member may hold
-    ("crowded.ofd", "E011_archive_bomb"),          # 18 million glyphs in 50 KB
-    ("unreadable.txt", "E005_undecodable"),        # nothing but U+FFFD is no document
-    ("markup.docx", "E012_corrupt_file"),          # a damaged part named [/bold]
-    ("passwd.txt", "E016_symbolic_link"),          # links are not followed by default
-    ("status.txt", "E016_symbolic_link"),
-])
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("lying-member.docx", "E012_corrupt_file"),  # declares 2 KB, inflates to 300 MB: its real size is counted
+        ("honest-huge.docx", "E011_archive_bomb"),  # 100 MB of paragraphs: over what a member may hold
+        ("crowded.ofd", "E011_archive_bomb"),  # 18 million glyphs in 50 KB
+        ("unreadable.txt", "E005_undecodable"),  # nothing but U+FFFD is no document
+        ("markup.docx", "E012_corrupt_file"),  # a damaged part named [/bold]
+        ("passwd.txt", "E016_symbolic_link"),  # links are not followed by default
+        ("status.txt", "E016_symbolic_link"),
+    ],
+)
 def test_each_hostile_file_has_its_coded_error_row(hostile_run, name, kind):
     assert _errors(hostile_run[3])[name] == kind
 
@@ -137,6 +142,7 @@ def test_a_link_is_read_when_asked_but_only_to_a_regular_file(tmp_path):
 
 
 # --- the engine: documents over their time, workers that die ------------------
+
 
 def _run_with(monkeypatch, tmp_path, behaviour, workers: int = 2, seconds: float = 30.0):
     """extract_paths over the samples plus trap.txt, whose extraction is `behaviour` (in the forked workers)."""
@@ -201,7 +207,7 @@ def test_a_document_stuck_where_no_signal_reaches_has_its_worker_killed(monkeypa
 
 def test_a_document_over_its_memory_is_an_error_row(monkeypatch, tmp_path):
     def greedy(_real):
-        return bytearray(8 * 1024 ** 3)  # past the cap the worker set on itself
+        return bytearray(8 * 1024**3)  # past the cap the worker set on itself
 
     summary, tables, _ = _run_with(monkeypatch, tmp_path, greedy)
     assert _errors(tables) == {"trap.txt": "E014_memory"} and summary.documents == 5
@@ -223,8 +229,11 @@ def test_workers_die_with_the_run_even_when_it_is_killed(tmp_path):
     folder.mkdir()
     shutil.copy(GOOD, folder / "good.txt")
     (folder / "many-tables.html").write_text(hostile.many_tables_page(240_000), encoding="utf-8")  # seconds of work
-    run = subprocess.Popen([sys.executable, "-m", "bulletin_miner", "extract", str(folder), "--out", str(tmp_path / "out"), "--workers", "2"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "bulletin_miner", "extract", str(folder), "--out", str(tmp_path / "out"), "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     workers: list[int] = []
     deadline = time.monotonic() + 60
     while not workers and time.monotonic() < deadline:
@@ -256,6 +265,7 @@ def _alive(pid: int) -> bool:
 
 # --- limits that used to be silent ---------------------------------------------
 
+
 def test_one_character_limit_for_every_format_says_what_it_cut(monkeypatch):
     from bulletin_miner.ingest.source import source_from_bytes
     from bulletin_miner.limits import LIMITS
@@ -275,8 +285,11 @@ def test_a_page_drawing_more_characters_than_any_page_holds_is_cut_with_a_warnin
 
     rng = random.Random(0)
     crowd = "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(MAX_GLYPHS_PER_PAGE + 5000))  # incompressible: no ratio refuses it
-    package = hostile._replace_member(hostile.ofd([hostile.BULLETIN_LINES], style="per_line"), hostile._PAGE,
-                                      f'<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="1"><ofd:TextObject ID="2" Boundary="20 20 170 250" Font="3" Size="5"><ofd:TextCode X="0" Y="5">{crowd}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>'.encode())
+    package = hostile._replace_member(
+        hostile.ofd([hostile.BULLETIN_LINES], style="per_line"),
+        hostile._PAGE,
+        f'<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="1"><ofd:TextObject ID="2" Boundary="20 20 170 250" Font="3" Size="5"><ofd:TextCode X="0" Y="5">{crowd}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>'.encode(),
+    )
     text, warnings = ofd_to_text(zipfile.ZipFile(io.BytesIO(package)), "crowded.ofd")
     assert len(text.replace("\n", "")) <= MAX_GLYPHS_PER_PAGE
     assert any("cut there" in w for w in warnings)

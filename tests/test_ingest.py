@@ -1,16 +1,18 @@
 """Ingestion: encodings detected, pages reduced to their article, offsets map back."""
+
 from __future__ import annotations
 
 import codecs
 
 import pytest
-from hypothesis import given, strategies as st
+from conftest import RAW, WORD97
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest import load_document
 from bulletin_miner.ingest.decode import decode
 from bulletin_miner.ingest.textnorm import normalize
-from conftest import RAW, WORD97
 
 TEXT = "中共三门县民政局党组关于养老领域专项巡察整改进展情况的通报\n追回多付资金3.0034万元。"
 
@@ -100,7 +102,10 @@ def test_html_page_reduced_to_article(tmp_path):
 
 def test_html_by_content_under_unknown_extension(tmp_path):
     path = tmp_path / "saved.dat"
-    path.write_text("<html><body><h1>关于巡察整改情况的通报</h1><p>正文内容足够长,县委巡察组对县民政局党组进行了巡察,现将整改情况予以公布。</p></body></html>", encoding="utf-8")
+    path.write_text(
+        "<html><body><h1>关于巡察整改情况的通报</h1><p>正文内容足够长,县委巡察组对县民政局党组进行了巡察,现将整改情况予以公布。</p></body></html>",
+        encoding="utf-8",
+    )
     assert "<p>" not in load_document(path).normalized.text
 
 
@@ -113,10 +118,11 @@ def test_missing_file_is_a_coded_error(tmp_path):
 def test_a_saved_government_page_in_gb2312():
     """Navigation, breadcrumbs, share bar, related links, footer and scripts
     around the article; metadata with full-width colons; GB2312 bytes."""
+    from conftest import ROOT
+
     from bulletin_miner.api import extract_text  # noqa: F401  (pipeline import check)
     from bulletin_miner.ingest import load_document
     from bulletin_miner.pipeline import build_pipeline, run
-    from conftest import ROOT
 
     source = load_document(ROOT / "tests" / "fixtures" / "gov_page_gb2312.htm")
     text = source.normalized.text
@@ -219,6 +225,7 @@ def test_a_bulletin_with_a_stray_byte_is_extracted_and_says_so(tmp_path):
 
 # --- the same bulletin in the page layouts sites use --------------------------
 
+
 def _page(title: str, body: list[str], layout: str) -> str:
     import html
 
@@ -232,8 +239,10 @@ def _page(title: str, body: list[str], layout: str) -> str:
     }[layout.removeprefix("layout table, ")]
     article = f"<h1>{html.escape(title)}</h1><div class='article'>{content}</div>"
     if layout.startswith("layout table"):  # older government sites: the page a table, the article a cell of a table in it
-        article = (f"<table><tr><td><table><tr><td class='title'><b>{html.escape(title)}</b></td></tr>"
-                   f"<tr><td class='content'>{content}</td></tr></table></td></tr></table>")
+        article = (
+            f"<table><tr><td><table><tr><td class='title'><b>{html.escape(title)}</b></td></tr>"
+            f"<tr><td class='content'>{content}</td></tr></table></td></tr></table>"
+        )
     navigation = "<table><tr><td><a href='/'>首页</a> | <a href='/a'>工作动态</a> | <a href='/b'>巡察工作</a></td></tr></table>"
     return f"<html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>{navigation}{article}<div>版权所有 ICP备12345678号</div></body></html>"
 
@@ -241,17 +250,36 @@ def _page(title: str, body: list[str], layout: str) -> str:
 @pytest.mark.parametrize("sample", ["000_0c943710c0299a2d.txt", "004_707284983d94a040.txt"])
 @pytest.mark.parametrize(
     "layout",
-    ["paragraphs", "line breaks", "unclosed paragraphs", "a data table inside",
-     "layout table, paragraphs", "layout table, line breaks", "layout table, a data table inside"],
+    [
+        "paragraphs",
+        "line breaks",
+        "unclosed paragraphs",
+        "a data table inside",
+        "layout table, paragraphs",
+        "layout table, line breaks",
+        "layout table, a data table inside",
+    ],
 )
 def test_a_bulletin_reads_the_same_in_any_page_layout(sample, layout):
     from bulletin_miner.ingest.source import source_from_bytes
     from bulletin_miner.pipeline import build_pipeline, run
 
-    lines = [line for line in (RAW / sample).read_text(encoding="utf-8").splitlines() if line.strip() not in ("", "|")]  # 004 opens with a scraped "|"
+    lines = [
+        line for line in (RAW / sample).read_text(encoding="utf-8").splitlines() if line.strip() not in ("", "|")
+    ]  # 004 opens with a scraped "|"
     as_text = run(load_document(RAW / sample), build_pipeline())
     as_page = run(source_from_bytes(_page(lines[0], lines[1:], layout).encode(), f"{sample}.html"), build_pipeline())
-    compared = ("title", "agency", "inspector", "inspection_start", "feedback_date", "issues_total", "issues_completed", "funds_recovered_cny", "rules_established")
+    compared = (
+        "title",
+        "agency",
+        "inspector",
+        "inspection_start",
+        "feedback_date",
+        "issues_total",
+        "issues_completed",
+        "funds_recovered_cny",
+        "rules_established",
+    )
     assert {k: as_page.fields.get(k) for k in compared} == {k: as_text.fields.get(k) for k in compared}
     assert [i["title"] for i in as_page.issues] == [i["title"] for i in as_text.issues]
     assert len(as_page.measures) == len(as_text.measures)
@@ -288,7 +316,9 @@ def test_a_saved_page_in_utf8_declared_otherwise_is_read_as_utf8(declared):
 
     from bulletin_miner.ingest.source import source_from_bytes
 
-    saved = mhtml("<html><body><h1>关于巡察整改进展情况的通报</h1><p>追回资金3万元。</p></body></html>", "utf-8").replace(b'charset="utf-8"', f'charset="{declared}"'.encode())
+    saved = mhtml("<html><body><h1>关于巡察整改进展情况的通报</h1><p>追回资金3万元。</p></body></html>", "utf-8").replace(
+        b'charset="utf-8"', f'charset="{declared}"'.encode()
+    )
     assert "追回资金3万元" in source_from_bytes(saved, "page.mht").normalized.text
 
 
@@ -298,7 +328,9 @@ def test_a_saved_page_part_whose_content_id_is_not_ascii_is_still_found():
 
     from bulletin_miner.ingest.source import source_from_bytes
 
-    saved = mhtml("<html><body><p>追回资金3万元。</p></body></html>", start=True).replace(b"Content-ID: <frame-page", b"Content-ID: <\xe9\xa1\xb5frame-page")
+    saved = mhtml("<html><body><p>追回资金3万元。</p></body></html>", start=True).replace(
+        b"Content-ID: <frame-page", b"Content-ID: <\xe9\xa1\xb5frame-page"
+    )
     assert "追回资金3万元" in source_from_bytes(saved, "page.mht").normalized.text
 
 
@@ -310,7 +342,7 @@ def test_a_saved_page_whose_base64_lost_a_character_is_a_damaged_file_not_its_en
     saved = mhtml("<html><body><p>" + "巡察整改情况" * 50 + "</p></body></html>", "utf-8", "base64")
     cut = saved.find(b"base64") + 200
     with pytest.raises(BulletinError) as raised:
-        source_from_bytes(saved[:cut] + saved[cut + 1:], "page.mht")
+        source_from_bytes(saved[:cut] + saved[cut + 1 :], "page.mht")
     assert raised.value.kind is ErrorKind.CORRUPT
 
 
@@ -364,6 +396,7 @@ def test_page_tools_and_bylines_are_chrome(page, kept):
 
 # --- PDFs: a text layer breaks every paragraph at the page's width ------------
 
+
 @pytest.mark.parametrize("width", [28, 34, 38, 45])  # 28: the official document standard's characters a line (GB/T 9704)
 @pytest.mark.parametrize("sample", ["000_0c943710c0299a2d.txt", "001_7162a60a943e85f9.txt", "004_707284983d94a040.txt"])
 def test_a_bulletin_typeset_as_a_pdf_reads_as_its_text_does(sample, width):
@@ -375,36 +408,56 @@ def test_a_bulletin_typeset_as_a_pdf_reads_as_its_text_does(sample, width):
     text = (RAW / sample).read_text(encoding="utf-8")
     lines = [line for paragraph in text.splitlines() if paragraph.strip() for line in typeset(paragraph, width)]
     # 22 lines a page (GB/T 9704), each page numbered at its foot: — 1 —
-    pages = [lines[i:i + 22] + [f"— {n} —"] for n, i in enumerate(range(0, len(lines), 22), start=1)]
+    pages = [[*lines[i : i + 22], f"— {n} —"] for n, i in enumerate(range(0, len(lines), 22), start=1)]
     pdf = cjk_pdf([line for page in pages for line in page], lines_per_page=23)
     as_text = run(load_document(RAW / sample), build_pipeline())
     as_pdf = run(source_from_bytes(pdf, f"{sample}.pdf"), build_pipeline())
-    compared = ("title", "agency", "inspector", "inspection_start", "inspection_end", "feedback_date", "issues_total", "issues_completed", "funds_recovered_cny", "rules_established", "people_talked", "published_date", "phone", "email")
+    compared = (
+        "title",
+        "agency",
+        "inspector",
+        "inspection_start",
+        "inspection_end",
+        "feedback_date",
+        "issues_total",
+        "issues_completed",
+        "funds_recovered_cny",
+        "rules_established",
+        "people_talked",
+        "published_date",
+        "phone",
+        "email",
+    )
     assert {k: as_pdf.fields.get(k) for k in compared} == {k: as_text.fields.get(k) for k in compared}
     assert [i["title"] for i in as_pdf.issues] == [i["title"] for i in as_text.issues]
     assert [m["label"] for m in as_pdf.measures] == [m["label"] for m in as_text.measures]
     assert "— " not in as_pdf.text  # page numbers are not text
 
 
-@given(st.text(alphabet=st.sampled_from(list("一二、(一)1.是关于问题。整改情况:通报来源巡察组2024年 ab") + ["\n"]), max_size=400))
+@given(st.text(alphabet=st.sampled_from([*"一二、(一)1.是关于问题。整改情况:通报来源巡察组2024年 ab", "\n"]), max_size=400))
 def test_rejoining_a_pdfs_lines_only_ever_removes_line_breaks(text):
     """Every character is kept in order; a line break is kept, removed, or
     (between two Latin letters only) becomes a space."""
-    from bulletin_miner.ingest.office import rejoin_wrapped_lines
+    from bulletin_miner.ingest.pagetext import rejoin_wrapped_lines
 
     rejoined, at = rejoin_wrapped_lines(text), 0
     for i, ch in enumerate(text):
         if ch != "\n":
             assert rejoined[at] == ch
             at += 1
-        elif rejoined[at:at + 1] == "\n":
-            at += 1
-        elif rejoined[at:at + 1] == " " and text[i - 1:i].isalpha() and text[i - 1:i].isascii() and text[i + 1:i + 2].isalpha() and text[i + 1:i + 2].isascii():
+        elif rejoined[at : at + 1] == "\n" or (
+            rejoined[at : at + 1] == " "
+            and text[i - 1 : i].isalpha()
+            and text[i - 1 : i].isascii()
+            and text[i + 1 : i + 2].isalpha()
+            and text[i + 1 : i + 2].isascii()
+        ):
             at += 1
     assert at == len(rejoined)
 
 
 # --- .docx: Word's automatic numbering ----------------------------------------
+
 
 @pytest.mark.parametrize("by_style", [False, True], ids=["numbered paragraphs", "numbered heading styles"])
 @pytest.mark.parametrize("sample", ["000_0c943710c0299a2d.txt", "001_7162a60a943e85f9.txt", "004_707284983d94a040.txt"])
@@ -417,13 +470,25 @@ def test_a_bulletin_numbered_by_word_reads_as_its_text_does(sample, by_style):
     lines = [line for line in (RAW / sample).read_text(encoding="utf-8").splitlines() if line.strip() not in ("", "|")]
     as_text = run(load_document(RAW / sample), build_pipeline())
     as_docx = run(source_from_bytes(auto_numbered_docx(lines, by_style), f"{sample}.docx"), build_pipeline())
-    compared = ("title", "agency", "inspector", "inspection_start", "feedback_date", "issues_total", "issues_completed", "funds_recovered_cny", "rules_established")
+    compared = (
+        "title",
+        "agency",
+        "inspector",
+        "inspection_start",
+        "feedback_date",
+        "issues_total",
+        "issues_completed",
+        "funds_recovered_cny",
+        "rules_established",
+    )
     assert {k: as_docx.fields.get(k) for k in compared} == {k: as_text.fields.get(k) for k in compared}
     assert [(i["path"], i["title"]) for i in as_docx.issues] == [(i["path"], i["title"]) for i in as_text.issues]
     assert [m["label"] for m in as_docx.measures] == [m["label"] for m in as_text.measures]
 
 
-def _word_list(formats: list[tuple[str, str]], paragraphs: list[tuple[str, int | None, int]], overrides: dict[int, dict[int, int]] | None = None) -> list[str]:
+def _word_list(
+    formats: list[tuple[str, str]], paragraphs: list[tuple[str, int | None, int]], overrides: dict[int, dict[int, int]] | None = None
+) -> list[str]:
     """Labels Word would draw: `formats` (numFmt, lvlText) by level; paragraphs (text, level or None, numId)."""
     import io
 
@@ -443,7 +508,11 @@ def _word_list(formats: list[tuple[str, str]], paragraphs: list[tuple[str, int |
         # a deeper level restarts under each higher one
         ([("chineseCounting", "%1、"), ("chineseCounting", "（%2）")], [0, 1, 1, 0, 1], ["一、", "（一）", "（二）", "二、", "（一）"]),
         ([("decimal", "%1."), ("decimal", "%1.%2")], [0, 1, 1, 0], ["1.", "1.1", "1.2", "2."]),
-        ([("chineseCountingThousand", "%1、")], [0] * 12, ["一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、", "十、", "十一、", "十二、"]),
+        (
+            [("chineseCountingThousand", "%1、")],
+            [0] * 12,
+            ["一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、", "十、", "十一、", "十二、"],
+        ),
         ([("decimalEnclosedCircle", "%1")], [0, 0], ["①", "②"]),
         ([("ideographTraditional", "%1.")], [0, 0], ["甲.", "乙."]),
         ([("decimalFullWidth", "%1．")], [0], ["１．"]),
@@ -567,24 +636,30 @@ def test_a_page_titled_only_in_its_head_gives_the_bulletins_title_not_the_sites(
 
     sample = RAW / "000_0c943710c0299a2d.txt"
     title, *body = [line for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
-    page = (f"<html><head><title>{page_title.format(title=title)}</title></head><body><div>首页 > 巡察工作</div>"
-            f"<div class='article'>{''.join(f'<p>{line}</p>' for line in body)}</div></body></html>")
+    page = (
+        f"<html><head><title>{page_title.format(title=title)}</title></head><body><div>首页 > 巡察工作</div>"
+        f"<div class='article'>{''.join(f'<p>{line}</p>' for line in body)}</div></body></html>"
+    )
     record = run(source_from_bytes(page.encode(), "page.html"), build_pipeline())
     assert record.fields["title"] == title
 
 
 def _standard_page(head: str, shown: str = "") -> bytes:
     title, *body = [line for line in (RAW / "000_0c943710c0299a2d.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
-    return (f"<html><head><title>{title}_三门县人民政府</title>{head}</head><body><h1>三门县人民政府门户网站</h1>{shown}"
-            f"<div class='article'>{''.join(f'<p>{line}</p>' for line in body)}</div></body></html>").encode()
+    return (
+        f"<html><head><title>{title}_三门县人民政府</title>{head}</head><body><h1>三门县人民政府门户网站</h1>{shown}"
+        f"<div class='article'>{''.join(f'<p>{line}</p>' for line in body)}</div></body></html>"
+    ).encode()
 
 
 def test_the_head_meta_tags_of_the_government_website_standard_are_read():
     from bulletin_miner.ingest.source import source_from_bytes
     from bulletin_miner.pipeline import build_pipeline, run
 
-    head = ('<meta name="ArticleTitle" content="中共三门县民政局党组关于养老领域专项巡察整改进展情况的通报">'
-            '<meta name="PubDate" content="2024-10-12 09:30"><meta name="ContentSource" content="三门县民政局">')
+    head = (
+        '<meta name="ArticleTitle" content="中共三门县民政局党组关于养老领域专项巡察整改进展情况的通报">'
+        '<meta name="PubDate" content="2024-10-12 09:30"><meta name="ContentSource" content="三门县民政局">'
+    )
     record = run(source_from_bytes(_standard_page(head), "page.html"), build_pipeline())
     assert record.fields["title"] == "中共三门县民政局党组关于养老领域专项巡察整改进展情况的通报"  # not the banner in <h1>
     assert str(record.fields["published_date"]) == "2024-10-12" and record.fields["source_site"] == "三门县民政局"
@@ -642,14 +717,17 @@ def test_a_word_bulletin_reads_its_smart_tagged_dates_and_tracked_insertions():
         assert as_docx.fields.get(name) == as_text.fields.get(name) is not None, name
 
 
-@pytest.mark.parametrize("vanish, shown", [("<w:vanish/>", False), ('<w:vanish w:val="true"/>', False), ('<w:vanish w:val="0"/>', True), ('<w:vanish w:val="false"/>', True), ("", True)])
+@pytest.mark.parametrize(
+    "vanish, shown",
+    [("<w:vanish/>", False), ('<w:vanish w:val="true"/>', False), ('<w:vanish w:val="0"/>', True), ('<w:vanish w:val="false"/>', True), ("", True)],
+)
 def test_hidden_text_in_a_word_paragraph_is_not_read(vanish, shown):
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
 
     from bulletin_miner.ingest.office import paragraph_text
 
-    paragraph = parse_xml(f'<w:p {nsdecls("w")}><w:r><w:t>追回资金3万元</w:t></w:r><w:r><w:rPr>{vanish}</w:rPr><w:t>(初稿5万元)</w:t></w:r></w:p>')
+    paragraph = parse_xml(f"<w:p {nsdecls('w')}><w:r><w:t>追回资金3万元</w:t></w:r><w:r><w:rPr>{vanish}</w:rPr><w:t>(初稿5万元)</w:t></w:r></w:p>")
     assert paragraph_text(paragraph) == "追回资金3万元" + ("(初稿5万元)" if shown else "")
 
 
@@ -668,11 +746,17 @@ def test_a_word_documents_tables_and_content_controls_are_read_where_they_stand(
     for (row, col), text in {(0, 0): "序号", (0, 1): "问题", (1, 0): "1", (1, 1): "学习不深入"}.items():
         table.cell(row, col).text = text
     document.add_paragraph("二、关于作风的问题")
-    control = parse_xml(f'<w:sdt {nsdecls("w")}><w:sdtContent><w:p><w:r><w:t>三、关于纪律的问题</w:t></w:r></w:p></w:sdtContent></w:sdt>')
+    control = parse_xml(f"<w:sdt {nsdecls('w')}><w:sdtContent><w:p><w:r><w:t>三、关于纪律的问题</w:t></w:r></w:p></w:sdtContent></w:sdt>")
     document.element.body.insert(len(document.element.body) - 1, control)  # before the section properties
     buffer = io.BytesIO()
     document.save(buffer)
-    assert docx_to_text(buffer.getvalue()).splitlines() == ["一、关于学习的问题", "| 序号 | 问题 |", "| 1 | 学习不深入 |", "二、关于作风的问题", "三、关于纪律的问题"]
+    assert docx_to_text(buffer.getvalue()).splitlines() == [
+        "一、关于学习的问题",
+        "| 序号 | 问题 |",
+        "| 1 | 学习不深入 |",
+        "二、关于作风的问题",
+        "三、关于纪律的问题",
+    ]
 
 
 def test_a_word_text_box_is_read_once_where_it_stands():
@@ -684,18 +768,23 @@ def test_a_word_text_box_is_read_once_where_it_stands():
 
     from bulletin_miner.ingest.office import docx_to_text
 
-    namespaces = " ".join(f'xmlns:{k}="{v}"' for k, v in {
-        "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
-        "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
-        "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
-        "v": "urn:schemas-microsoft-com:vml",
-    }.items())
+    namespaces = " ".join(
+        f'xmlns:{k}="{v}"'
+        for k, v in {
+            "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+            "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+            "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+            "v": "urn:schemas-microsoft-com:vml",
+        }.items()
+    )
     box = "<w:txbxContent><w:p><w:r><w:t>中共某县纪律检查委员会</w:t></w:r></w:p></w:txbxContent>"
     document = docx.Document()
-    document.add_paragraph("")._p.append(parse_xml(
-        f'<w:r {namespaces}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx>{box}</wps:txbx></w:drawing></mc:Choice>'
-        f"<mc:Fallback><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
-    ))
+    document.add_paragraph("")._p.append(
+        parse_xml(
+            f'<w:r {namespaces}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx>{box}</wps:txbx></w:drawing></mc:Choice>'
+            f"<mc:Fallback><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
+        )
+    )
     document.add_paragraph("关于巡察整改进展情况的通报")
     buffer = io.BytesIO()
     document.save(buffer)
@@ -761,8 +850,10 @@ def test_leaving_byte_ranges_out_of_runs_keeps_exactly_the_characters_outside_th
     for start, length in sorted(cuts):  # sorted and disjoint, as the CHPX runs are once merged
         if not ranges or start > ranges[-1][1]:
             ranges.append((start, start + length))
+
     def characters(runs):
         return [(ch, at + k * width) for text, at, width in runs for k, ch in enumerate(text)]
+
     assert characters(without(runs, ranges)) == [(ch, fc) for ch, fc in characters(runs) if not any(a <= fc < b for a, b in ranges)]
 
 
@@ -836,10 +927,10 @@ def test_word_97_lists_share_counters_and_restart_where_a_use_says():
 @pytest.mark.parametrize(
     "stream, text",
     [
-        ('\x13 PAGE \x145\x15\r', "5\n"),
-        ('\x13 REF a \x13 PAGE \x142\x15\x14见第2页\x15\r', "见第2页\n"),  # a field inside another's instructions
-        ('\x13 TOC \x14一、总体情况\r\x13 PAGEREF x \x143\x15\r\x15', "一、总体情况\n3\n"),  # results holding fields
-        ('\x13 EQ \x15甲\r', "甲\n"),  # a field with no result
+        ("\x13 PAGE \x145\x15\r", "5\n"),
+        ("\x13 REF a \x13 PAGE \x142\x15\x14见第2页\x15\r", "见第2页\n"),  # a field inside another's instructions
+        ("\x13 TOC \x14一、总体情况\r\x13 PAGEREF x \x143\x15\r\x15", "一、总体情况\n3\n"),  # results holding fields
+        ("\x13 EQ \x15甲\r", "甲\n"),  # a field with no result
         ("加强\x0b学习\x1e制度\x1f化\x01\x08\r", "加强\n学习-制度化\n"),  # line break, hyphens, picture and object marks
         ("\x15\x14多余的标记\r", "多余的标记\n"),  # marks with no field open are ignored
     ],
@@ -849,7 +940,7 @@ def test_word_97_field_codes_and_special_characters(stream, text):
 
     assert as_lines([(stream, 0, 1)]) == text
     # the same cut into runs anywhere: marks, fields and paragraphs go on across runs
-    assert as_lines([(stream[i:i + 1], i, 1) for i in range(len(stream))]) == text
+    assert as_lines([(stream[i : i + 1], i, 1) for i in range(len(stream))]) == text
 
 
 def test_a_word_97_list_level_naming_a_place_twice_is_drawn_once():
@@ -900,6 +991,7 @@ def test_a_damaged_word_97_file_is_a_coded_error_never_a_crash(data, fixture):
 
 # --- PDF text layers that are not text ------------------------------------------
 
+
 def _without_unicode_map(pdf: bytes) -> bytes:
     """The same PDF with its font's ToUnicode map taken away: pypdf then reads glyph numbers."""
     return pdf.replace(b" /ToUnicode 5 0 R", b"")
@@ -938,14 +1030,25 @@ def test_a_pdf_page_that_is_not_text_is_left_out_and_said_the_rest_is_read():
 @pytest.mark.parametrize(
     "foot, dropped",
     [
-        ("— 3 —", True), ("- 3 -", True), ("－ 3 －", True), ("3", True), ("3/10", True),
-        ("第3页", True), ("第 3 页 共 5 页", True), ("第3页，共5页", True), ("共5页 第3页", True),
-        ("Page 3 of 5", True), ("page 3", True), ("·3·", True),
-        ("2024年", False), ("共3个问题", False), ("3. 完善制度", False),  # text, not a page's number
+        ("— 3 —", True),
+        ("- 3 -", True),
+        ("－ 3 －", True),
+        ("3", True),
+        ("3/10", True),
+        ("第3页", True),
+        ("第 3 页 共 5 页", True),
+        ("第3页，共5页", True),
+        ("共5页 第3页", True),
+        ("Page 3 of 5", True),
+        ("page 3", True),
+        ("·3·", True),
+        ("2024年", False),
+        ("共3个问题", False),
+        ("3. 完善制度", False),  # text, not a page's number
     ],
 )
 def test_a_pdf_pages_number_at_its_foot_is_not_text(foot, dropped):
-    from bulletin_miner.ingest.office import _without_page_number
+    from bulletin_miner.ingest.pagetext import _without_page_number
 
     assert (_without_page_number(f"一是加强学习。\n{foot}") == "一是加强学习。") is dropped
 
@@ -962,7 +1065,7 @@ def test_a_bulletin_drawn_as_an_ofd_reads_as_its_text_does(sample, style):
 
     text = (RAW / sample).read_text(encoding="utf-8")
     lines = [line for paragraph in text.splitlines() if paragraph.strip() for line in typeset(paragraph, 28)]
-    pages = [lines[i:i + 22] + [f"— {n} —"] for n, i in enumerate(range(0, len(lines), 22), start=1)]
+    pages = [[*lines[i : i + 22], f"— {n} —"] for n, i in enumerate(range(0, len(lines), 22), start=1)]
     as_text = run(load_document(RAW / sample), build_pipeline())
     as_ofd = run(source_from_bytes(ofd(pages, style, shuffle=True), f"{sample}.ofd"), build_pipeline())
     assert as_ofd.fields == as_text.fields
@@ -987,15 +1090,32 @@ _ROOT = f"<ofd:OFD {_NS}><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRo
 _ONE_PAGE = f'<ofd:Document {_NS}><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>'
 
 
-@pytest.mark.parametrize("parts, kind, said", [
-    ({"OFD.xml": "<ofd:OFD/>", "Doc_0/Document.xml": "<ofd:Document/>"}, "E012_corrupt_file", "OFD"),  # a prefix with no namespace: not XML
-    ({"OFD.xml": f"<ofd:OFD {_NS}><ofd:DocBody/></ofd:OFD>"}, "E012_corrupt_file", "DocRoot"),
-    ({"OFD.xml": _ROOT}, "E012_corrupt_file", "not in the package"),
-    ({"OFD.xml": _ROOT, "Doc_0/Document.xml": _ONE_PAGE, "Doc_0/Pages/Page_0/Content.xml": f'<ofd:Page {_NS}><ofd:Content><ofd:Layer><ofd:ImageObject ID="2" ResourceID="3" Boundary="0 0 210 297"/></ofd:Layer></ofd:Content></ofd:Page>'},
-     "E007_no_text", "OCR"),
-    ({"OFD.xml": _ROOT, "Doc_0/Document.xml": _ONE_PAGE, "Doc_0/Pages/Page_0/Content.xml": f'<ofd:Page {_NS}><ofd:Content><ofd:Layer><ofd:TextObject ID="2" Boundary="a b" Size="5"><ofd:TextCode X="0" Y="5">通报</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>'},
-     "E012_corrupt_file", "ValueError"),
-])
+@pytest.mark.parametrize(
+    "parts, kind, said",
+    [
+        ({"OFD.xml": "<ofd:OFD/>", "Doc_0/Document.xml": "<ofd:Document/>"}, "E012_corrupt_file", "OFD"),  # a prefix with no namespace: not XML
+        ({"OFD.xml": f"<ofd:OFD {_NS}><ofd:DocBody/></ofd:OFD>"}, "E012_corrupt_file", "DocRoot"),
+        ({"OFD.xml": _ROOT}, "E012_corrupt_file", "not in the package"),
+        (
+            {
+                "OFD.xml": _ROOT,
+                "Doc_0/Document.xml": _ONE_PAGE,
+                "Doc_0/Pages/Page_0/Content.xml": f'<ofd:Page {_NS}><ofd:Content><ofd:Layer><ofd:ImageObject ID="2" ResourceID="3" Boundary="0 0 210 297"/></ofd:Layer></ofd:Content></ofd:Page>',
+            },
+            "E007_no_text",
+            "OCR",
+        ),
+        (
+            {
+                "OFD.xml": _ROOT,
+                "Doc_0/Document.xml": _ONE_PAGE,
+                "Doc_0/Pages/Page_0/Content.xml": f'<ofd:Page {_NS}><ofd:Content><ofd:Layer><ofd:TextObject ID="2" Boundary="a b" Size="5"><ofd:TextCode X="0" Y="5">通报</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>',
+            },
+            "E012_corrupt_file",
+            "ValueError",
+        ),
+    ],
+)
 def test_an_ofd_that_cannot_be_read_says_why(parts, kind, said):
     from bulletin_miner.errors import BulletinError
     from bulletin_miner.ingest.source import source_from_bytes
@@ -1008,12 +1128,16 @@ def test_an_ofd_that_cannot_be_read_says_why(parts, kind, said):
 def test_an_ofd_never_reads_what_its_xml_entities_point_to(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("追回资金999万元", encoding="utf-8")
-    page = (f'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY leak SYSTEM "file://{secret}">]><ofd:Page {_NS}><ofd:Content><ofd:Layer>'
-            '<ofd:TextObject ID="2" Boundary="20 30 100 8" Size="5"><ofd:TextCode X="0" Y="5" DeltaX="g 7 5">关于巡察整改的通报&leak;</ofd:TextCode></ofd:TextObject>'
-            "</ofd:Layer></ofd:Content></ofd:Page>")
+    page = (
+        f'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY leak SYSTEM "file://{secret}">]><ofd:Page {_NS}><ofd:Content><ofd:Layer>'
+        '<ofd:TextObject ID="2" Boundary="20 30 100 8" Size="5"><ofd:TextCode X="0" Y="5" DeltaX="g 7 5">关于巡察整改的通报&leak;</ofd:TextCode></ofd:TextObject>'
+        "</ofd:Layer></ofd:Content></ofd:Page>"
+    )
     from bulletin_miner.ingest.source import source_from_bytes
 
-    source = source_from_bytes(_ofd_package({"OFD.xml": _ROOT, "Doc_0/Document.xml": _ONE_PAGE, "Doc_0/Pages/Page_0/Content.xml": page}), "notice.ofd")
+    source = source_from_bytes(
+        _ofd_package({"OFD.xml": _ROOT, "Doc_0/Document.xml": _ONE_PAGE, "Doc_0/Pages/Page_0/Content.xml": page}), "notice.ofd"
+    )
     assert source.normalized.text == "关于巡察整改的通报" and source.encoding == "ofd"
 
 
@@ -1030,7 +1154,7 @@ def test_an_ofd_whose_page_will_not_inflate_is_a_damaged_file():
     package = bytearray(ofd([["关于巡察整改进展情况的通报", "一是加强学习。"] * 5]))
     page = zipfile.ZipFile(io.BytesIO(bytes(package))).getinfo("Doc_0/Pages/Page_0/Content.xml")
     data_start = page.header_offset + 30 + len(page.filename)
-    package[data_start:data_start + 8] = b"\xff" * 8  # its deflate stream, not the archive's directory
+    package[data_start : data_start + 8] = b"\xff" * 8  # its deflate stream, not the archive's directory
     with pytest.raises(BulletinError) as raised:
         source_from_bytes(bytes(package), "notice.ofd")
     assert raised.value.kind.value == "E012_corrupt_file" and "OFD" in raised.value.message
@@ -1067,10 +1191,13 @@ def normalised_text(data: bytes) -> str:
     return source_from_bytes(data, "notice.rtf").normalized.text
 
 
-@pytest.mark.parametrize("rtf", [
-    rb"{\rtf1\ansi\u99999999999999999999? x}",  # found by fuzzing: striprtf's OverflowError escaped
-    rb"{\rtf1\ansi\ansicpg936\f0 \'d1\'b2\'b2}",  # a character cut in two
-])
+@pytest.mark.parametrize(
+    "rtf",
+    [
+        rb"{\rtf1\ansi\u99999999999999999999? x}",  # found by fuzzing: striprtf's OverflowError escaped
+        rb"{\rtf1\ansi\ansicpg936\f0 \'d1\'b2\'b2}",  # a character cut in two
+    ],
+)
 def test_a_damaged_rtf_is_a_coded_error(rtf):
     from bulletin_miner.errors import BulletinError
 
@@ -1082,9 +1209,13 @@ def test_a_damaged_rtf_is_a_coded_error(rtf):
 def test_an_ofd_page_listed_but_missing_is_left_out_with_a_warning():
     from bulletin_miner.ingest.source import source_from_bytes
 
-    page = (f'<ofd:Page {_NS}><ofd:Content><ofd:Layer><ofd:TextObject ID="2" Boundary="20 30 100 8" Size="5">'
-            '<ofd:TextCode X="0" Y="5" DeltaX="g 8 5">关于巡察整改情况的通报</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>')
+    page = (
+        f'<ofd:Page {_NS}><ofd:Content><ofd:Layer><ofd:TextObject ID="2" Boundary="20 30 100 8" Size="5">'
+        '<ofd:TextCode X="0" Y="5" DeltaX="g 8 5">关于巡察整改情况的通报</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>'
+    )
     two_pages = _ONE_PAGE.replace("</ofd:Pages>", '<ofd:Page ID="2" BaseLoc="Pages/Page_1/Content.xml"/></ofd:Pages>')
-    source = source_from_bytes(_ofd_package({"OFD.xml": _ROOT, "Doc_0/Document.xml": two_pages, "Doc_0/Pages/Page_0/Content.xml": page}), "notice.ofd")
+    source = source_from_bytes(
+        _ofd_package({"OFD.xml": _ROOT, "Doc_0/Document.xml": two_pages, "Doc_0/Pages/Page_0/Content.xml": page}), "notice.ofd"
+    )
     assert source.normalized.text == "关于巡察整改情况的通报"
     assert source.warnings == ("ofd: page(s) 2 listed but not in the package; left out",)

@@ -1,11 +1,13 @@
 """The pure normalisers: phrasings in, values out; property tests for robustness."""
+
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from bulletin_miner.normalize.dates import PartialDate, parse_partial, resolve
 from bulletin_miner.normalize.money import parse_amount, percent_to_fraction
@@ -92,14 +94,18 @@ def test_written_dates_parse_back(date):
     assert parse_partial(f"{date.year}年{date.month}月{date.day}日").to_date() == date
 
 
-@given(st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2098, 12, 31)), st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2098, 12, 31)))
+@given(
+    st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2098, 12, 31)), st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2098, 12, 31))
+)
 def test_resolved_not_before_is_never_before_anchor(anchor, written):
     result, _ = resolve(PartialDate(None, written.month, written.day), anchor, not_before=True)
     assert result is None or result >= anchor
 
 
 # The outline parser and the whole pipeline never raise on arbitrary text.
-_BULLETINISH = st.text(alphabet=st.sampled_from(list("一二三四五六七八九十()、.是关于针对“”问题的整改情况12345①②\n。,:下一步追回万元年月日至巡察组")), max_size=300)
+_BULLETINISH = st.text(
+    alphabet=st.sampled_from(list("一二三四五六七八九十()、.是关于针对“”问题的整改情况12345①②\n。,:下一步追回万元年月日至巡察组")), max_size=300
+)
 
 
 @settings(deadline=None)
@@ -110,7 +116,7 @@ def test_outline_never_raises_and_paths_follow_the_tree(text):
     from bulletin_miner.stages.outline import parse_headings
 
     lines = [m.span() for m in regex.finditer(r"[^\n]+", text)]
-    headings, closing = parse_headings(text, lines)
+    headings, _ = parse_headings(text, lines)
     for heading in headings:
         parent = heading.parent
         assert parent is None or (parent.rank < heading.rank and heading.path().startswith(parent.path() + "/"))
@@ -118,8 +124,29 @@ def test_outline_never_raises_and_paths_follow_the_tree(text):
 
 # Ledger tables: rows of bars and cells, header words among them.
 _LEDGERISH = st.lists(
-    st.lists(st.sampled_from(["序号", "存在问题", "问题类别", "整改措施", "完成情况", "1", "2", "", "学习不深入", "一是学习。二是考勤。", "1.建台账;2.查", "已完成", "持续推进", "党建方面", "|", " "]), max_size=6)
-    .map(lambda cells: "| " + " | ".join(cells) + " |" if cells else "一、整改情况"),
+    st.lists(
+        st.sampled_from(
+            [
+                "序号",
+                "存在问题",
+                "问题类别",
+                "整改措施",
+                "完成情况",
+                "1",
+                "2",
+                "",
+                "学习不深入",
+                "一是学习。二是考勤。",
+                "1.建台账;2.查",
+                "已完成",
+                "持续推进",
+                "党建方面",
+                "|",
+                " ",
+            ]
+        ),
+        max_size=6,
+    ).map(lambda cells: "| " + " | ".join(cells) + " |" if cells else "一、整改情况"),
     max_size=8,
 ).map("\n".join)
 
@@ -157,7 +184,7 @@ def test_pipeline_never_raises_and_spans_stay_exact(seed_text, text):
         assert err.kind.value == "E007_no_text"
         return
     for fact in record.facts:
-        assert record.text[fact.start:fact.end] == fact.text
+        assert record.text[fact.start : fact.end] == fact.text
     assert sum(i["n_measures"] for i in record.issues) == len(record.measures)
 
 
@@ -165,9 +192,25 @@ def test_pipeline_never_raises_and_spans_stay_exact(seed_text, text):
 # swapped or pasted from another document, words cut, stray characters typed
 # in (numerals, date and money words, full-width forms, marks NFKC composes,
 # line separators, characters beyond the BMP).
-_STRAY = list("一二三四五六七八九十〇两百千万亿()（）、.．是关于针对“”问题的整改情况0123456789０１２①⑳\t 　。,，:：;下一步追回元余多年月日号至-—/巡察组X") + ["\u0301", "\ufb01", "ㄱ", "ㅏ", "㈠", "\u2028", "\x1f", "😀", "𠀀"]
+_STRAY = [
+    *"一二三四五六七八九十〇两百千万亿()（）、.．是关于针对“”问题的整改情况0123456789０１２①⑳\t 　。,，:：;下一步追回元余多年月日号至-—/巡察组X",
+    "\u0301",
+    "\ufb01",
+    "ㄱ",
+    "ㅏ",
+    "㈠",
+    "\u2028",
+    "\x1f",
+    "😀",
+    "𠀀",
+]
 _EDITS = st.lists(
-    st.tuples(st.sampled_from(["drop", "repeat", "swap", "paste", "type", "cut", "end"]), st.integers(0, 10**4), st.integers(0, 10**4), st.text(alphabet=st.sampled_from(_STRAY), min_size=1, max_size=8)),
+    st.tuples(
+        st.sampled_from(["drop", "repeat", "swap", "paste", "type", "cut", "end"]),
+        st.integers(0, 10**4),
+        st.integers(0, 10**4),
+        st.text(alphabet=st.sampled_from(_STRAY), min_size=1, max_size=8),
+    ),
     max_size=6,
 )
 
@@ -192,9 +235,9 @@ def damaged_bulletins(draw) -> str:
             other = samples[j % len(samples)].split("\n")
             lines.insert(i, other[j % len(other)])
         elif edit == "type":
-            lines[i] = lines[i][: j % (len(lines[i]) + 1)] + typed + lines[i][j % (len(lines[i]) + 1):]
+            lines[i] = lines[i][: j % (len(lines[i]) + 1)] + typed + lines[i][j % (len(lines[i]) + 1) :]
         elif edit == "cut":
-            lines[i] = lines[i][: j % (len(lines[i]) + 1)] + lines[i][j % (len(lines[i]) + 1) + len(typed):]
+            lines[i] = lines[i][: j % (len(lines[i]) + 1)] + lines[i][j % (len(lines[i]) + 1) + len(typed) :]
         else:  # the page ends early
             del lines[i:]
     return "\n".join(lines)
@@ -212,7 +255,7 @@ def test_damaged_real_bulletins_never_raise_and_every_value_stays_sound(text):
         assert err.kind.value in ("E003_empty", "E004_binary", "E007_no_text")
         return
     for fact in record.facts:
-        assert record.text[fact.start:fact.end] == fact.text
+        assert record.text[fact.start : fact.end] == fact.text
         if isinstance(fact.value, dt.date):  # written years are 1949-2100; a carried-over one may step a year past
             assert 1949 <= fact.value.year <= 2101, fact
         elif isinstance(fact.value, (int, float, Decimal)) and not isinstance(fact.value, bool):
@@ -233,7 +276,7 @@ def test_every_normalised_character_maps_back_to_its_source(source):
     norm = normalize(source)
     offsets = norm.source_offsets
     assert len(offsets) == len(norm.text)
-    for ch, src in zip(norm.text, offsets):
+    for ch, src in zip(norm.text, offsets, strict=True):
         if ch in " \n":
             continue
         assert ch == source[src] or ch in unicodedata.normalize("NFKC", source[src])
@@ -292,9 +335,22 @@ def test_every_space_nfkc_leaves_in_a_line_is_one_the_fast_path_looks_for():
 
 
 _PLACE_STRINGS = [
-    "中共三门县民政局党组", "沧州市残疾人联合会", "徐州市新城区汉风路1号西综合区F603室", "浙江省台州市三门县交通路499号",
-    "沧州市运河区北京路", "市民政局党委", "县民政局", "县委", "公开原则", "合作", "朝阳区人民政府", "吉林省长春市朝阳区",
-    "某县财政局", "台州市", "XX县", "中共XX市委巡察办",
+    "中共三门县民政局党组",
+    "沧州市残疾人联合会",
+    "徐州市新城区汉风路1号西综合区F603室",
+    "浙江省台州市三门县交通路499号",
+    "沧州市运河区北京路",
+    "市民政局党委",
+    "县民政局",
+    "县委",
+    "公开原则",
+    "合作",
+    "朝阳区人民政府",
+    "吉林省长春市朝阳区",
+    "某县财政局",
+    "台州市",
+    "XX县",
+    "中共XX市委巡察办",
 ]
 
 
@@ -398,7 +454,11 @@ def test_threads_sharing_the_keyword_scan_each_get_their_own_documents_words():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["反馈", "会", "会议", "意见", "了", "于", "2024年", "十二月", "3月", "三十一日", "21日", "甲乙", "。", "\n"]), max_size=40).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(["反馈", "会", "会议", "意见", "了", "于", "2024年", "十二月", "3月", "三十一日", "21日", "甲乙", "。", "\n"]), max_size=40
+    ).map("".join)
+)
 # the farthest a feedback phrase reaches from its 反馈, on either side
 @example("二〇二四年十二月三十一日" + "甲" * 40 + "反馈了")
 @example("反馈会议" + "甲" * 12 + "于二〇二四年十二月三十一日")
@@ -411,7 +471,7 @@ def test_feedback_phrases_found_near_their_keyword_are_all_there_are(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("2024年3月21日至4月19日号〇二零一十三.-/ 是第,。元万余") + ["\n"]), max_size=90))
+@given(st.text(alphabet=st.sampled_from([*"2024年3月21日至4月19日号〇二零一十三.-/ 是第,。元万余", "\n"]), max_size=90))
 # the longest each can be, so a reach too short for them fails here
 @example("于二〇二四年十二月三十一日反馈,2024年12月31日、2023.12.31、3.0034万元")
 @example("追回资金一千五百万余元")
@@ -425,7 +485,11 @@ def test_dates_and_amounts_found_near_their_keywords_are_all_there_are(text):
         assert windowed == [m.span() for m in vocab.pattern(resource, key).finditer(text)]
 
 
-@given(st.lists(st.sampled_from(["来源", "文章来源", ":", ":", " ", "发布时间", "索引号", "文号", "发文字号", "巡察", "\n", "。"]), max_size=30).map("".join))
+@given(
+    st.lists(st.sampled_from(["来源", "文章来源", ":", ":", " ", "发布时间", "索引号", "文号", "发文字号", "巡察", "\n", "。"]), max_size=30).map(
+        "".join
+    )
+)
 def test_the_repost_check_finds_the_metadata_labels_the_metadata_pattern_finds(text):
     from bulletin_miner import vocab
     from bulletin_miner.batch import _label_line
@@ -434,7 +498,12 @@ def test_the_repost_check_finds_the_metadata_labels_the_metadata_pattern_finds(t
 
 
 @settings(deadline=None)
-@given(st.lists(st.sampled_from(["&nbsp;", "&ldquo;", "&rdquo;", "&amp;", "&#12288;", "&#x33;", "&bogus;", "&", ";", "巡察", "一、", "\n", " ", "ａ"]), max_size=40).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(["&nbsp;", "&ldquo;", "&rdquo;", "&amp;", "&#12288;", "&#x33;", "&bogus;", "&", ";", "巡察", "一、", "\n", " ", "ａ"]),
+        max_size=40,
+    ).map("".join)
+)
 def test_a_character_reference_maps_back_to_the_reference(source):
     import html
     import unicodedata
@@ -442,8 +511,8 @@ def test_a_character_reference_maps_back_to_the_reference(source):
     from bulletin_miner.ingest.textnorm import normalize
 
     norm = normalize(source)
-    for ch, src in zip(norm.text, norm.source_offsets):
+    for ch, src in zip(norm.text, norm.source_offsets, strict=True):
         if ch in " \n" or ch == source[src] or ch in unicodedata.normalize("NFKC", source[src]):
             continue
-        reference = source[src:source.index(";", src) + 1]  # the '&' of a reference: what it names holds the character
+        reference = source[src : source.index(";", src) + 1]  # the '&' of a reference: what it names holds the character
         assert source[src] == "&" and ch in unicodedata.normalize("NFKC", html.unescape(reference))

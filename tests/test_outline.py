@@ -1,12 +1,13 @@
 """The outline stage: problems and measures as issues/measures rows."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from conftest import GOLD, LEDGER_HEADER, LEDGER_OPENING, LEDGER_ROWS, RAW, WORD97, cases, ledger_docx
 
 from bulletin_miner.api import extract_text
-from conftest import GOLD, LEDGER_HEADER, LEDGER_OPENING, LEDGER_ROWS, RAW, WORD97, cases, ledger_docx
 
 HEAD = "中共某县民政局党组关于巡察整改进展情况的通报\n"
 
@@ -20,7 +21,7 @@ def test_outline_fragments(case):
     if "statuses" in case:
         assert [i["status"] for i in record.issues] == case["statuses"]
     for issue in record.issues:
-        assert record.text[issue["title_start"]:issue["title_end"]] == issue["title"]
+        assert record.text[issue["title_start"] : issue["title_end"]] == issue["title"]
 
 
 @pytest.mark.parametrize("path", sorted(GOLD.glob("*.json")), ids=lambda p: p.stem[:3])
@@ -50,7 +51,10 @@ def test_measures_have_labels_and_their_values_are_keyed_to_them(sample_records)
 
 
 def test_recovered_amount_inside_a_measure_is_traceable_to_its_problem():
-    text = HEAD + "一、关于“资金监管不到位”问题的整改进展情况\n1.针对“多付资金”问题的整改进展情况。\n一是追回资金。追回多付资金3.0034万元。二是建立内审制度。"
+    text = (
+        HEAD
+        + "一、关于“资金监管不到位”问题的整改进展情况\n1.针对“多付资金”问题的整改进展情况。\n一是追回资金。追回多付资金3.0034万元。二是建立内审制度。"
+    )
     record = extract_text(text)
     amount = next(f for f in record.facts if f.field == "funds_recovered_cny")
     assert (amount.issue_seq, amount.measure_seq) == (1, 1)
@@ -58,13 +62,16 @@ def test_recovered_amount_inside_a_measure_is_traceable_to_its_problem():
 
 
 def test_status_stated_at_the_start_of_a_problems_account():
-    text = HEAD + "一、关于“工程建设管理不规范”问题的整改情况\n1.关于“资金拨付滞后”的问题。已完成整改。通过加快审核流程,资金已全部拨付。\n2.关于“验收不严”的问题\n整改情况:正在整改。一是开展检查,已完成12个项目复查。"
+    text = (
+        HEAD
+        + "一、关于“工程建设管理不规范”问题的整改情况\n1.关于“资金拨付滞后”的问题。已完成整改。通过加快审核流程,资金已全部拨付。\n2.关于“验收不严”的问题\n整改情况:正在整改。一是开展检查,已完成12个项目复查。"
+    )
     statuses = [i["status"] for i in extract_text(text).issues]
     assert statuses == ["completed", "in_progress"]
 
 
 def _windows(text: str, width: int = 28, step: int = 7) -> list[str]:
-    return [text[i:i + width] for i in range(0, max(len(text) - width, 0) + 1, step)]
+    return [text[i : i + width] for i in range(0, max(len(text) - width, 0) + 1, step)]
 
 
 def test_the_label_segmenter_cuts_where_jieba_cuts_at_every_han_character():
@@ -74,10 +81,10 @@ def test_the_label_segmenter_cuts_where_jieba_cuts_at_every_han_character():
 
     import jieba
     import regex
+    from conftest import RAW
 
     from bulletin_miner.ingest import load_document
     from bulletin_miner.stages.outline import _segmenter
-    from conftest import RAW
 
     jieba.setLogLevel(logging.WARNING)
     han = regex.compile(r"\p{Han}")
@@ -113,13 +120,15 @@ def test_measure_labels_are_what_jieba_would_cut(sample_records):
 
 
 def test_a_ledgers_cells_give_each_problem_its_aspect_status_and_measures():
-    text = HEAD + "\n".join([
-        "截至目前,巡察反馈的2方面3个问题,已完成整改2个。",
-        "| 序号 | 问题类别 | 存在问题 | 整改措施 | 整改进展 |",
-        "| 1 | 党的建设方面 | 组织生活不规范 | 一是制定计划。二是追回违规发放补贴2.5万元。 | 已完成 |",
-        "| 2 | 三会一课落实不到位 | (1)建立台账 (2)开展检查 | 持续推进 |",
-        "| 3 | 作风建设方面 | 文山会海问题突出 | 精简会议 | 长期坚持 |",
-    ])
+    text = HEAD + "\n".join(
+        [
+            "截至目前,巡察反馈的2方面3个问题,已完成整改2个。",
+            "| 序号 | 问题类别 | 存在问题 | 整改措施 | 整改进展 |",
+            "| 1 | 党的建设方面 | 组织生活不规范 | 一是制定计划。二是追回违规发放补贴2.5万元。 | 已完成 |",
+            "| 2 | 三会一课落实不到位 | (1)建立台账 (2)开展检查 | 持续推进 |",
+            "| 3 | 作风建设方面 | 文山会海问题突出 | 精简会议 | 长期坚持 |",
+        ]
+    )
     record = extract_text(text)
     got = [(i["path"], i["aspect"], i["title"], i["status"], i["n_measures"]) for i in record.issues]
     assert got == [
@@ -128,13 +137,16 @@ def test_a_ledgers_cells_give_each_problem_its_aspect_status_and_measures():
         ("3", "作风建设方面", "文山会海问题突出", "long_term", 0),
     ]
     assert [(m["issue_seq"], m["ordinal"], m["text"]) for m in record.measures] == [
-        (1, "一", "制定计划。"), (1, "二", "追回违规发放补贴2.5万元。"), (2, "(1)", "建立台账"), (2, "(2)", "开展检查"),
+        (1, "一", "制定计划。"),
+        (1, "二", "追回违规发放补贴2.5万元。"),
+        (2, "(1)", "建立台账"),
+        (2, "(2)", "开展检查"),
     ]
     amount = next(f for f in record.facts if f.field == "funds_recovered_cny")
     assert (amount.value, amount.issue_seq, amount.measure_seq) == (25000, 1, 2)
     for issue in record.issues:
-        assert record.text[issue["title_start"]:issue["title_end"]] == issue["title"]
-        assert record.text[issue["char_start"]:issue["char_end"]].startswith("|")
+        assert record.text[issue["title_start"] : issue["title_end"]] == issue["title"]
+        assert record.text[issue["char_start"] : issue["char_end"]].startswith("|")
     assert not [w for w in record.warnings if w.startswith("outline:")]  # 3 stated, 3 listed
 
 
@@ -148,7 +160,11 @@ LEDGER_ISSUES = [
 def _ledger_page() -> bytes:
     # as Word saves a table as a web page: every cell's text in paragraphs of its own
     def row(cells):
-        return "<tr>" + "".join("<td>" + "".join(f"<p class=MsoNormal>{p}</p>" for p in ((c,) if isinstance(c, str) else c)) + "</td>" for c in cells) + "</tr>"
+        return (
+            "<tr>"
+            + "".join("<td>" + "".join(f"<p class=MsoNormal>{p}</p>" for p in ((c,) if isinstance(c, str) else c)) + "</td>" for c in cells)
+            + "</tr>"
+        )
 
     body = "".join(f"<p>{line}</p>" for line in LEDGER_OPENING[1:])
     title = f"<tr><td colspan={len(LEDGER_HEADER)}><p class=MsoNormal>巡察整改落实情况台账</p></td></tr>"  # a row across the table
@@ -156,10 +172,15 @@ def _ledger_page() -> bytes:
     return f"<html><head><meta charset='utf-8'><title>通报</title></head><body><div class=article><h1>{LEDGER_OPENING[0]}</h1>{body}{table}<p>欢迎广大干部群众监督。</p></div></body></html>".encode()
 
 
-@pytest.mark.parametrize("name, make", [
-    ("ledger.html", _ledger_page), ("ledger.docx", ledger_docx), ("ledger.doc", lambda: (WORD97 / "ledger.doc").read_bytes()),
-    ("ledger.rtf", lambda: (WORD97.parent / "rtf" / "ledger.rtf").read_bytes()),
-])
+@pytest.mark.parametrize(
+    "name, make",
+    [
+        ("ledger.html", _ledger_page),
+        ("ledger.docx", ledger_docx),
+        ("ledger.doc", lambda: (WORD97 / "ledger.doc").read_bytes()),
+        ("ledger.rtf", lambda: (WORD97.parent / "rtf" / "ledger.rtf").read_bytes()),
+    ],
+)
 def test_a_ledger_saved_as_a_web_page_or_a_word_file_lists_its_problems(name, make):
     from bulletin_miner.ingest import source_from_bytes
     from bulletin_miner.pipeline import build_pipeline, run
@@ -170,18 +191,21 @@ def test_a_ledger_saved_as_a_web_page_or_a_word_file_lists_its_problems(name, ma
 
 
 def test_a_ledger_problem_merged_over_rows_has_each_rows_measures():
-    text = HEAD + "\n".join([
-        "| 序号 | 存在问题 | 整改措施 | 完成情况 |",
-        "| 1 | 制度不健全 | 修订财务制度 | 已完成 |",
-        "| 制定采购办法,追回资金3万元 | 已完成 |",
-        "| 2 | 作风不实 | 开展作风整顿 | 持续推进 |",
-    ])
+    text = HEAD + "\n".join(
+        [
+            "| 序号 | 存在问题 | 整改措施 | 完成情况 |",
+            "| 1 | 制度不健全 | 修订财务制度 | 已完成 |",
+            "| 制定采购办法,追回资金3万元 | 已完成 |",
+            "| 2 | 作风不实 | 开展作风整顿 | 持续推进 |",
+        ]
+    )
     record = extract_text(text)
     assert [(m["issue_seq"], m["ordinal"], m["marker"], m["text"]) for m in record.measures] == [
-        (1, "", "", "修订财务制度"), (1, "", "", "制定采购办法,追回资金3万元"),
+        (1, "", "", "修订财务制度"),
+        (1, "", "", "制定采购办法,追回资金3万元"),
     ]
     first = record.issues[0]
-    assert record.text[first["char_start"]:first["char_end"]].endswith("| 制定采购办法,追回资金3万元 | 已完成 |")  # both its rows
+    assert record.text[first["char_start"] : first["char_end"]].endswith("| 制定采购办法,追回资金3万元 | 已完成 |")  # both its rows
     amount = next(f for f in record.facts if f.field == "funds_recovered_cny")
     assert (amount.value, amount.issue_seq, amount.measure_seq) == (30000, 1, 2)
 
@@ -220,12 +244,14 @@ def test_a_ledger_in_word_with_merged_cells_gives_each_row_its_columns():
     for line in LEDGER_OPENING:
         document.add_paragraph(line)
     table = document.add_table(rows=4, cols=6)
-    for r, cells in enumerate([
-        ("序号", "问题类别", "存在问题", "整改措施", "", "完成情况"),
-        ("1", "党的建设方面", "组织生活不规范", "修订制度", "", "已完成"),
-        ("2", "", "", "开展检查", "追回资金3万元", "已完成"),
-        ("3", "", "学习不深入", "制定计划", "", "持续推进"),
-    ]):
+    for r, cells in enumerate(
+        [
+            ("序号", "问题类别", "存在问题", "整改措施", "", "完成情况"),
+            ("1", "党的建设方面", "组织生活不规范", "修订制度", "", "已完成"),
+            ("2", "", "", "开展检查", "追回资金3万元", "已完成"),
+            ("3", "", "学习不深入", "制定计划", "", "持续推进"),
+        ]
+    ):
         for c, value in enumerate(cells):
             table.cell(r, c).text = value
     table.cell(0, 3).merge(table.cell(0, 4))  # 整改措施 across two columns (w:gridSpan)

@@ -1,13 +1,14 @@
 """Whole-pipeline behaviour on short real phrasings (tests/cases/*.yml)."""
+
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
+from conftest import cases
 
 from bulletin_miner.api import extract_text
-from conftest import cases
 
 HEAD = "中共某县民政局党组关于巡察整改进展情况的通报\n"
 
@@ -57,7 +58,7 @@ def test_money_recovered(case):
         # one fact per amount summed, each pointing at its span
         for fact in record.facts:
             if fact.field == "funds_recovered_cny":
-                assert record.text[fact.start:fact.end] == fact.text
+                assert record.text[fact.start : fact.end] == fact.text
 
 
 @pytest.mark.parametrize("case", cases("inspectors"))
@@ -112,14 +113,26 @@ def test_look_alikes_are_classified_and_get_nothing_they_do_not_state(text, doc_
 # notice, a launch announcement, a round summary and a meeting's news each
 # give their team, period, feedback date, modes and round.
 STATED_WHATEVER_THE_TYPE = [
-    ("3月6日,市委第二巡察组巡察市水利局党组工作动员会召开。根据市委统一部署,2023年3月6日至5月6日,市委第二巡察组对市水利局党组开展常规巡察。",
-     "feedback_notice", {"inspector": "市委第二巡察组", "inspection_start": "2023-03-06", "inspection_end": "2023-05-06", "inspection_modes": ["常规"]}),
-    ("根据县委统一安排,县委第二巡察组于2020年5月10日至7月30日对县人大机关等14个单位开展巡察。现公告如下:\n一、巡察主要任务",
-     "feedback_notice", {"inspector": "县委第二巡察组", "inspection_start": "2020-05-10", "inspection_end": "2020-07-30"}),
-    ("十九届中央第五轮巡视整改进展情况开始公布\n根据党中央统一部署,十九届中央第五轮巡视对35个中央和国家机关单位党组织开展常规巡视。",
-     "round_summary", {"inspection_round": "十九届中央第五轮", "inspection_kind": "巡视", "inspection_modes": ["常规"]}),
-    ("2025年1月22日下午,区委第二巡察组向区民政局党组反馈上下联动巡察暨“回头看”情况。局长主持会议并作表态发言。",
-     "feedback_notice", {"inspector": "区委第二巡察组", "feedback_date": "2025-01-22", "inspection_modes": ["联动", "回头看"]}),
+    (
+        "3月6日,市委第二巡察组巡察市水利局党组工作动员会召开。根据市委统一部署,2023年3月6日至5月6日,市委第二巡察组对市水利局党组开展常规巡察。",
+        "feedback_notice",
+        {"inspector": "市委第二巡察组", "inspection_start": "2023-03-06", "inspection_end": "2023-05-06", "inspection_modes": ["常规"]},
+    ),
+    (
+        "根据县委统一安排,县委第二巡察组于2020年5月10日至7月30日对县人大机关等14个单位开展巡察。现公告如下:\n一、巡察主要任务",
+        "feedback_notice",
+        {"inspector": "县委第二巡察组", "inspection_start": "2020-05-10", "inspection_end": "2020-07-30"},
+    ),
+    (
+        "十九届中央第五轮巡视整改进展情况开始公布\n根据党中央统一部署,十九届中央第五轮巡视对35个中央和国家机关单位党组织开展常规巡视。",
+        "round_summary",
+        {"inspection_round": "十九届中央第五轮", "inspection_kind": "巡视", "inspection_modes": ["常规"]},
+    ),
+    (
+        "2025年1月22日下午,区委第二巡察组向区民政局党组反馈上下联动巡察暨“回头看”情况。局长主持会议并作表态发言。",
+        "feedback_notice",
+        {"inspector": "区委第二巡察组", "feedback_date": "2025-01-22", "inspection_modes": ["联动", "回头看"]},
+    ),
 ]
 
 
@@ -137,7 +150,9 @@ def test_bulletin_without_year_anywhere_leaves_dates_empty():
 
 
 def test_agency_takes_the_city_from_the_address():
-    record = extract_text("市民政局党委关于巡察整改情况的通报\n2022年4月15日至6月8日,市委第二巡察组对市民政局党委进行了巡察。\n邮政信箱:徐州市新城区汉风路1号西综合区F603室。")
+    record = extract_text(
+        "市民政局党委关于巡察整改情况的通报\n2022年4月15日至6月8日,市委第二巡察组对市民政局党委进行了巡察。\n邮政信箱:徐州市新城区汉风路1号西综合区F603室。"
+    )
     assert (record.fields["agency"], record.fields["province"], record.fields["city"]) == ("徐州市民政局", "江苏省", "徐州市")
     agency_fact = next(f for f in record.facts if f.field == "agency")
     assert agency_fact.status.value == "inferred" and agency_fact.text == "市民政局"
@@ -210,7 +225,6 @@ def test_bare_unit_takes_its_city_from_the_phone_area_code():
 
 def _known_failures():
     import yaml
-
     from conftest import CASES
 
     rows = yaml.safe_load((CASES / "known_failures.yml").read_text(encoding="utf-8")) or []

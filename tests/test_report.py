@@ -1,4 +1,5 @@
 """The HTML report: self-contained, and its charts really draw in a browser."""
+
 from __future__ import annotations
 
 import json
@@ -7,10 +8,10 @@ import shutil
 import subprocess
 
 import pytest
+from conftest import RAW
 
 import bulletin_miner as bm
 from bulletin_miner.report import CHARTS, write_report
-from conftest import RAW
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # make test installs Debian's chromium; outside it, the browser check is skipped unless in CI
@@ -19,8 +20,19 @@ needs_browser = pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), re
 
 def _render_dom(page, tmp_path) -> str:
     assert CHROMIUM, "chromium is missing: make test installs Debian's chromium package"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+    ]
     result = subprocess.run([CHROMIUM, *flags, page.as_uri()], capture_output=True, text=True, timeout=120)
     return result.stdout
 

@@ -1,4 +1,5 @@
 """Every vocabulary loads and every pattern compiles (and none matches the empty string)."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,11 +25,14 @@ def test_a_pattern_matching_nothing_but_the_empty_string_is_refused():
         vocab.compile_pattern("(?:a)?", {}, "test")
 
 
-@pytest.mark.parametrize("entry", [
-    {"name": "r", "pattern": "a+", "near": "a", "reach": 0},
-    {"name": "r", "pattern": "a+", "near": "a", "reach": "far"},
-    {"name": "r", "pattern": "a+", "reach": 80},
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"name": "r", "pattern": "a+", "near": "a", "reach": 0},
+        {"name": "r", "pattern": "a+", "near": "a", "reach": "far"},
+        {"name": "r", "pattern": "a+", "reach": 80},
+    ],
+)
 def test_a_rule_reach_must_be_a_positive_number_beside_a_keyword(entry, monkeypatch):
     monkeypatch.setattr(vocab, "load", lambda resource: {"rules": [entry]})
     vocab.rules.cache_clear()
@@ -73,18 +77,22 @@ def _inside_docstring(path, number) -> bool:
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Module, ast.AsyncFunctionDef)):
             doc = node.body[0] if node.body else None
-            if isinstance(doc, ast.Expr) and isinstance(getattr(doc, "value", None), ast.Constant) and isinstance(doc.value.value, str):
-                if doc.lineno <= number <= doc.end_lineno:
-                    return True
+            if (
+                isinstance(doc, ast.Expr)
+                and isinstance(getattr(doc, "value", None), ast.Constant)
+                and isinstance(doc.value.value, str)
+                and doc.lineno <= number <= doc.end_lineno
+            ):
+                return True
     return False
 
 
 def _texts() -> list[str]:
     """The samples and every phrase case: what keyword tests run over."""
     import yaml
+    from conftest import CASES, RAW
 
     from bulletin_miner.ingest import load_document
-    from conftest import CASES, RAW
 
     texts = [load_document(p).normalized.text for p in sorted(RAW.glob("*"))]
     return texts + [row["text"] for p in sorted(CASES.glob("*.yml")) for row in yaml.safe_load(p.read_text(encoding="utf-8")) or []]
@@ -110,7 +118,9 @@ def test_a_rule_keyword_only_narrows_where_the_rule_runs(resource, key):
     for text in _texts():
         windowed = [(rule.name, m.span()) for rule, m in matches(resource, text, key=key)]
         # (a rule matched backwards finds its matches last first: compared in reading order)
-        everywhere = [(rule.name, m.span()) for rule in vocab.rules(resource, key) for m in sorted(rule.pattern.finditer(text), key=lambda m: m.start())]
+        everywhere = [
+            (rule.name, m.span()) for rule in vocab.rules(resource, key) for m in sorted(rule.pattern.finditer(text), key=lambda m: m.start())
+        ]
         assert windowed == everywhere, text[:40]
 
 

@@ -1,17 +1,17 @@
 """A document as a page: every value highlighted and labelled with its field, warnings on top, the outline beside."""
+
 from __future__ import annotations
 
 import collections
 import html.parser
 
 import pytest
-
-import bulletin_miner as bm
-from bulletin_miner.show import record_page
 from conftest import RAW
 from typer.testing import CliRunner
 
+import bulletin_miner as bm
 from bulletin_miner.cli import app
+from bulletin_miner.show import record_page
 
 
 class _Marks(html.parser.HTMLParser):
@@ -66,7 +66,7 @@ def test_the_page_puts_warnings_first_and_the_outline_beside(sample_records):
     record = sample_records["004_707284983d94a040.txt"]
     page = record_page(record)
     assert record.warnings and all(w in html.unescape(page) for w in record.warnings)
-    assert page.index("class=\"warnings\"") < page.index("class=\"text\"") < page.index("class='outline'")
+    assert page.index('class="warnings"') < page.index('class="text"') < page.index("class='outline'")
     for issue in record.issues:
         assert html.escape(issue["title"]) in page
 
@@ -78,7 +78,7 @@ def test_a_dataset_shows_a_document_from_its_tables(tmp_path):
         page = ds.show(doc_id)
         text = ds.texts.loc[ds.texts["doc_id"] == doc_id, "text"].iloc[0]
         facts = ds.facts[ds.facts["doc_id"] == doc_id]
-        assert collections.Counter(_drawn(page).fields) == _expected(text, zip(facts["field"], facts["char_start"], facts["char_end"]))
+        assert collections.Counter(_drawn(page).fields) == _expected(text, zip(facts["field"], facts["char_start"], facts["char_end"], strict=True))
         assert page._repr_html_() == str(page)  # a notebook shows it as a page
     with pytest.raises(KeyError):
         ds.show("no-such-document")
@@ -88,4 +88,4 @@ def test_inspect_writes_the_page(tmp_path):
     out = tmp_path / "page.html"
     result = CliRunner().invoke(app, ["inspect", str(RAW / "000_0c943710c0299a2d.txt"), "--html", str(out)])
     assert result.exit_code == 0, result.output
-    assert "data-field=\"funds_recovered_cny\"" in out.read_text(encoding="utf-8")
+    assert 'data-field="funds_recovered_cny"' in out.read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ few hundred Chinese area codes only, so they are written out once from the
 installed phonenumbers, as data; tests/test_resources.py checks the table
 still equals what phonenumbers says (run this again when it does not).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

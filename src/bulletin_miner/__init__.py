@@ -5,13 +5,14 @@ r"""bulletin_miner: structured records from Chinese inspection-rectification bul
 >>> record.fields["inspector"], str(record.fields["inspection_end"])
 ('市委第一巡察组', '2023-04-30')
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from bulletin_miner.config import PIPELINE_VERSION
 
-__all__ = ["PIPELINE_VERSION", "extract_text", "extract_paths", "read_dataset", "compare", "Dataset"]
+__all__ = ["PIPELINE_VERSION", "Dataset", "compare", "extract_paths", "extract_text", "read_dataset"]
 __version__ = "0.1.0"
 
 

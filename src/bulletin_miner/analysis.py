@@ -14,11 +14,12 @@
 >>> int(row["documents"]), int(row["problems_found"]), int(row["problems_listed"])
 (1, 28, 27)
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -49,8 +50,15 @@ class Dataset:
         cases = self.case_table.copy()
         docs = self.documents_with_keys().set_index("doc_id")
         first_doc = [
-            next(iter([*(b or []), *(f or []), *(l or []), *(p or []), *(s or [])]), None)
-            for b, f, l, p, s in zip(cases["bulletin_doc_ids"], cases["feedback_doc_ids"], cases["launch_doc_ids"], cases["plan_doc_ids"], cases["summary_doc_ids"])
+            next(iter([*(b or []), *(f or []), *(la or []), *(p or []), *(s or [])]), None)
+            for b, f, la, p, s in zip(
+                cases["bulletin_doc_ids"],
+                cases["feedback_doc_ids"],
+                cases["launch_doc_ids"],
+                cases["plan_doc_ids"],
+                cases["summary_doc_ids"],
+                strict=True,
+            )
         ]
         cases["year"] = [docs["year"].get(d, pd.NA) if d is not None else pd.NA for d in first_doc]
         cases["bulletin_published"] = [len(b) > 0 for b in cases["bulletin_doc_ids"]]
@@ -87,11 +95,25 @@ class Dataset:
         row = {k: (None if _missing(v) else v) for k, v in document.iloc[0].items()}
         text = self.texts.loc[self.texts["doc_id"] == doc_id, "text"].iloc[0]
         facts = self.facts[self.facts["doc_id"] == doc_id]
-        highlights = [Highlight(f, int(s), int(e), str(v)) for f, s, e, v in zip(facts["field"], facts["char_start"], facts["char_end"], facts["value"])]
-        records = lambda frame: [{k: (None if _missing(v) else v) for k, v in r.items()} for r in frame[frame["doc_id"] == doc_id].to_dict("records")]
-        fields = {k: v for k, v in row.items() if k not in ("doc_id", "warnings")}
-        page = document_page(title=str(row.get("title") or row.get("source_path")), source=f"{row.get('source_path')} ({doc_id})", text=text,
-                             highlights=highlights, fields=fields, warnings=list(row.get("warnings") or []), issues=records(self.issues), measures=records(self.measures))
+        highlights = [
+            Highlight(f, int(s), int(e), str(v))
+            for f, s, e, v in zip(facts["field"], facts["char_start"], facts["char_end"], facts["value"], strict=True)
+        ]
+
+        def records(frame: pd.DataFrame) -> list[dict]:
+            return [{k: (None if _missing(v) else v) for k, v in r.items()} for r in frame[frame["doc_id"] == doc_id].to_dict("records")]
+
+        fields = {str(k): v for k, v in row.items() if k not in ("doc_id", "warnings")}
+        page = document_page(
+            title=str(row.get("title") or row.get("source_path")),
+            source=f"{row.get('source_path')} ({doc_id})",
+            text=text,
+            highlights=highlights,
+            fields=fields,
+            warnings=list(row.get("warnings") or []),
+            issues=records(self.issues),
+            measures=records(self.measures),
+        )
         return _Page(page)
 
     def span_text(self, doc_id: str, start: int, end: int) -> str:
@@ -146,8 +168,17 @@ def _year(docs: pd.DataFrame) -> pd.Series:
     return year
 
 
-FIGURES = ["problems_found", "problems_listed", "completion_rate", "measures_stated", "measures_listed", "funds_recovered_cny",
-           "rules_established", "people_talked", "people_disciplined"]
+FIGURES = [
+    "problems_found",
+    "problems_listed",
+    "completion_rate",
+    "measures_stated",
+    "measures_listed",
+    "funds_recovered_cny",
+    "rules_established",
+    "people_talked",
+    "people_disciplined",
+]
 SUMMARY_TYPES = ("round_summary", "work_summary")
 
 
@@ -156,7 +187,18 @@ def _with_counts(dataset: Dataset, docs: pd.DataFrame) -> pd.DataFrame:
     listed = dataset.issues.groupby("doc_id").size().rename("problems_listed")
     enumerated = dataset.measures.groupby("doc_id").size().rename("measures_listed")
     docs = docs.join(listed, on="doc_id").join(enumerated, on="doc_id") if len(docs) else docs.assign(problems_listed=None, measures_listed=None)
-    numeric = ["issues_total", "issues_refined", "issues_completed", "measures_total", "funds_recovered_cny", "rules_established", "people_talked", "people_disciplined", "problems_listed", "measures_listed"]
+    numeric = [
+        "issues_total",
+        "issues_refined",
+        "issues_completed",
+        "measures_total",
+        "funds_recovered_cny",
+        "rules_established",
+        "people_talked",
+        "people_disciplined",
+        "problems_listed",
+        "measures_listed",
+    ]
     for column in numeric:
         docs[column] = pd.to_numeric(docs[column].astype("object"), errors="coerce")
     # completed counts refer to the refined items when the unit split the problems finer
@@ -207,15 +249,22 @@ def compare(dataset: Dataset, by: Sequence[str] = ("city",)) -> pd.DataFrame:
     cases, from the feedback to the first bulletin.
     """
     keys = _check_keys(by)
-    columns = keys + ["inspections", "with_bulletin", "documents", *FIGURES, "days_feedback_to_report"]
+    columns = [*keys, "inspections", "with_bulletin", "documents", *FIGURES, "days_feedback_to_report"]
     cases = dataset.cases()
     if cases.empty:
         return pd.DataFrame(columns=columns)
     docs = _with_counts(dataset, dataset.documents_with_keys()).set_index("doc_id")
     # each case is grouped and counted by its latest bulletin, else by the first document it has
     counted = [
-        latest if isinstance(latest, str) else next(iter([*(f or []), *(l or []), *(p or []), *(s or [])]), None)
-        for latest, f, l, p, s in zip(cases["latest_bulletin_doc_id"].astype("object"), cases["feedback_doc_ids"], cases["launch_doc_ids"], cases["plan_doc_ids"], cases["summary_doc_ids"])
+        latest if isinstance(latest, str) else next(iter([*(f or []), *(la or []), *(p or []), *(s or [])]), None)
+        for latest, f, la, p, s in zip(
+            cases["latest_bulletin_doc_id"].astype("object"),
+            cases["feedback_doc_ids"],
+            cases["launch_doc_ids"],
+            cases["plan_doc_ids"],
+            cases["summary_doc_ids"],
+            strict=True,
+        )
     ]
     rows = docs.reindex(counted).reset_index(drop=True)
     for key in ("admin_level", "province", "city", "sector"):  # the unit's, where the case knows it (a listed unit's news has none)
@@ -223,20 +272,34 @@ def compare(dataset: Dataset, by: Sequence[str] = ("city",)) -> pd.DataFrame:
         rows[key] = rows[key].astype("object").where(~known, cases[key].astype("object").to_numpy())
     has_bulletin = cases["latest_bulletin_doc_id"].notna().to_numpy()
     figures = list(_figures(rows.groupby(lambda _: 0)).keys())  # the columns the bulletins give
-    for column in ["issues_total", "issues_refined", "issues_completed", "measures_total", "funds_recovered_cny", "rules_established", "people_talked",
-                   "people_disciplined", "problems_listed", "measures_listed", "_found_with_completion", "_completed_with_found"]:
+    for column in [
+        "issues_total",
+        "issues_refined",
+        "issues_completed",
+        "measures_total",
+        "funds_recovered_cny",
+        "rules_established",
+        "people_talked",
+        "people_disciplined",
+        "problems_listed",
+        "measures_listed",
+        "_found_with_completion",
+        "_completed_with_found",
+    ]:
         rows[column] = rows[column].where(has_bulletin)  # a case without a bulletin adds no counts
     rows["_bulletin"] = has_bulletin.astype(int)
     rows["_days"] = pd.to_numeric(cases["days_feedback_to_first_bulletin"].astype("object"), errors="coerce").to_numpy()
     rows = _unknown_as_label(rows, keys)
     grouped = rows.groupby(keys, dropna=False)
-    out = pd.DataFrame({
-        "inspections": grouped.size(),
-        "with_bulletin": grouped["_bulletin"].sum(),
-        "documents": grouped["_bulletin"].sum(),
-        **_figures(grouped),
-        "days_feedback_to_report": grouped["_days"].median(),
-    }).reset_index()
+    out = pd.DataFrame(
+        {
+            "inspections": grouped.size(),
+            "with_bulletin": grouped["_bulletin"].sum(),
+            "documents": grouped["_bulletin"].sum(),
+            **_figures(grouped),
+            "days_feedback_to_report": grouped["_days"].median(),
+        }
+    ).reset_index()
     del figures
     return out[columns].sort_values(keys).reset_index(drop=True)
 
@@ -247,7 +310,7 @@ def compare_summaries(dataset: Dataset, by: Sequence[str] = ("city",)) -> pd.Dat
     keys = _check_keys(by)
     docs = dataset.documents_with_keys()
     docs = docs[docs["doc_type"].astype("object").isin(SUMMARY_TYPES)]
-    columns = keys + ["documents", *FIGURES]
+    columns = [*keys, "documents", *FIGURES]
     if docs.empty:
         return pd.DataFrame(columns=columns)
     docs = _unknown_as_label(_with_counts(dataset, docs.copy()), keys)

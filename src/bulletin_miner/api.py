@@ -4,13 +4,15 @@
 >>> record.fields["funds_recovered_cny"]
 Decimal('30034.0000')
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from bulletin_miner.batch import Budget, ExtractionSummary, extract_corpus, input_files
 from bulletin_miner.errors import BulletinError, ErrorKind
+from bulletin_miner.ingest.warc import Source
 from bulletin_miner.records import DocumentRecord
 
 # The pipeline (spaCy and every table: most of a second) is imported by the
@@ -41,7 +43,7 @@ def extract_paths(
     workers: int | None = None,
     force: bool = False,
     budget: Budget = Budget(),
-    on_progress: Callable[[Path], None] | None = None,
+    on_progress: Callable[[Source], None] | None = None,
     extract_all: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
@@ -60,10 +62,21 @@ def extract_paths(
     if engine == "dask":
         from bulletin_miner.batch.dask_engine import extract_on_dask
 
-        return extract_on_dask(files, Path(out_dir), scheduler=scheduler, workers=workers, budget=budget, initial_errors=errors, on_progress=on_progress, extract_all=extract_all)
+        return extract_on_dask(
+            files,
+            Path(out_dir),
+            scheduler=scheduler,
+            workers=workers,
+            budget=budget,
+            initial_errors=errors,
+            on_progress=on_progress,
+            extract_all=extract_all,
+        )
     if engine != "local":
         raise BulletinError(ErrorKind.UNSUPPORTED, f"no engine {engine!r}: local or dask")
-    return extract_corpus(files, Path(out_dir), workers=workers, force=force, budget=budget, initial_errors=errors, on_progress=on_progress, extract_all=extract_all)
+    return extract_corpus(
+        files, Path(out_dir), workers=workers, force=force, budget=budget, initial_errors=errors, on_progress=on_progress, extract_all=extract_all
+    )
 
 
 def extract_records(paths: Sequence[Path | str]) -> tuple[list[DocumentRecord], list[BulletinError]]:

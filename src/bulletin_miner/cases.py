@@ -21,12 +21,14 @@ another kind is about no one inspection and joins no case; nor does news
 that names no unit. A bulletin whose unit could not be read is a case of
 its own (one inspection, counted once, linked to nothing).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from bulletin_miner import vocab
 from bulletin_miner.ingest.textnorm import to_simplified
@@ -67,7 +69,9 @@ class Case:
         self.documents.append(doc)
         for key in INSPECTION_KEYS:
             # the first value stated, or one that says more (中央第二巡视组 after 中央巡视组)
-            if doc.get(key) is not None and (self.values.get(key) is None or agree(key, doc[key], doc[key]) and agree(key, self.values[key], self.values[key]) is None):
+            if doc.get(key) is not None and (
+                self.values.get(key) is None or (agree(key, doc[key], doc[key]) and agree(key, self.values[key], self.values[key]) is None)
+            ):
                 self.values[key] = doc[key]
         self.links.append(f"{doc['doc_id']} {role}: {', '.join(matched)}")
 
@@ -100,7 +104,10 @@ def _order(doc: dict) -> tuple:
 
 def _same_place(case: Case, places: dict) -> bool:
     """No level of the two places disagrees."""
-    return all(getattr(case, level) is None or places.get(level) is None or getattr(case, level) == places.get(level) for level in ("province", "city", "county"))
+    return all(
+        getattr(case, level) is None or places.get(level) is None or getattr(case, level) == places.get(level)
+        for level in ("province", "city", "county")
+    )
 
 
 def _matches(case: Case, doc: dict, role: str) -> list[str] | None:
@@ -169,7 +176,7 @@ def listed_unit(listed: str, doc: dict) -> tuple[str, dict[str, str | None]] | N
 
 def link_cases(documents: Iterable[dict]) -> list[dict]:
     """The cases.parquet rows of a run's documents (rows of documents.parquet)."""
-    docs = sorted((d for d in documents if role_of(d)), key=_order)
+    docs = sorted(((d, role) for d in documents if (role := role_of(d)) is not None), key=lambda pair: _order(pair[0]))
     cases: list[Case] = []
     by_unit: dict[str, list[Case]] = {}
 
@@ -195,8 +202,7 @@ def link_cases(documents: Iterable[dict]) -> list[dict]:
         cases.append(new_case)
         by_unit.setdefault(unit, []).append(new_case)
 
-    for doc in docs:
-        role = role_of(doc)
+    for doc, role in docs:
         if doc.get("agency"):
             unit = doc["agency"]
             place(doc, role, unit, Case(unit, doc.get("province"), doc.get("city"), doc.get("county")))
@@ -229,8 +235,10 @@ def link_cases(documents: Iterable[dict]) -> list[dict]:
 
 
 def _row(case: Case) -> dict:
-    bulletins = sorted((d for d in case.documents if case.roles.get("bulletin") and d["doc_id"] in case.roles["bulletin"]),
-                       key=lambda d: (d.get("published_date") or dt.date.max, d["doc_id"]))
+    bulletins = sorted(
+        (d for d in case.documents if case.roles.get("bulletin") and d["doc_id"] in case.roles["bulletin"]),
+        key=lambda d: (d.get("published_date") or dt.date.max, d["doc_id"]),
+    )
     feedback = case.values.get("feedback_date")
     first = next((d.get("published_date") for d in bulletins if d.get("published_date")), None)
     modes: list[str] = []

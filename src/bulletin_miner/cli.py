@@ -1,8 +1,9 @@
 """The command line: a thin typer layer over the library functions of the same name."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -31,18 +32,38 @@ def _system_allocator_for_arrow() -> None:
 
 @app.command()
 def extract(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (searched recursively). Default: data/raw")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (searched recursively). Default: data/raw")] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder the Parquet tables are written to")] = DEFAULT_PROCESSED_DIR,
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Most worker processes (default: one per core; a small batch uses fewer, one per 40 documents)")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Most worker processes (default: one per core; a small batch uses fewer, one per 40 documents)"),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-extract every document, ignoring the cache")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero if any input could not be read or processed")] = False,
-    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds one document may take; over it, an error row (E013)")] = Budget.seconds,
-    memory_limit: Annotated[int, typer.Option("--memory-limit", min=64, help="MB one document may take beyond the loaded pipeline; over it, an error row (E014)")] = Budget.memory_mb,
-    max_chars: Annotated[int, typer.Option("--max-chars", min=1000, help="Characters of text kept from one document, whatever its format (a longer one is cut, with a warning)")] = Budget.max_chars,
-    follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Read symbolic links to regular files (by default a link is an error row, E016)")] = False,
-    extract_all: Annotated[bool, typer.Option("--all", help="Extract every page of a web archive, also those the first look finds no inspection word in")] = False,
-    engine: Annotated[str, typer.Option("--engine", help="local (processes on this machine) or dask (a Dask cluster; each task writes its own Parquet parts)")] = "local",
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="With --engine dask: the scheduler's address (tcp://host:8786); none: a local cluster")] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds one document may take; over it, an error row (E013)")
+    ] = Budget.seconds,
+    memory_limit: Annotated[
+        int, typer.Option("--memory-limit", min=64, help="MB one document may take beyond the loaded pipeline; over it, an error row (E014)")
+    ] = Budget.memory_mb,
+    max_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-chars", min=1000, help="Characters of text kept from one document, whatever its format (a longer one is cut, with a warning)"
+        ),
+    ] = Budget.max_chars,
+    follow_symlinks: Annotated[
+        bool, typer.Option("--follow-symlinks", help="Read symbolic links to regular files (by default a link is an error row, E016)")
+    ] = False,
+    extract_all: Annotated[
+        bool, typer.Option("--all", help="Extract every page of a web archive, also those the first look finds no inspection word in")
+    ] = False,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local (processes on this machine) or dask (a Dask cluster; each task writes its own Parquet parts)")
+    ] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="With --engine dask: the scheduler's address (tcp://host:8786); none: a local cluster")
+    ] = None,
 ) -> None:
     """Extract every document under PATHS into documents/facts/texts/issues/measures/errors tables in OUT."""
     _system_allocator_for_arrow()
@@ -55,14 +76,31 @@ def extract(
     files, _ = input_files(targets, follow_symlinks)
     budget = Budget(seconds=time_limit, memory_mb=memory_limit, max_chars=max_chars, follow_symlinks=follow_symlinks)
     try:
-        with Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[name]}", markup=False), console=console, transient=True) as progress:
+        with Progress(
+            TextColumn("[bold]extracting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[name]}", markup=False),
+            console=console,
+            transient=True,
+        ) as progress:
             # a web archive's captures are counted as they are read: no total to show then
             task = progress.add_task("", total=None if any(is_archive(f) for f in files) else len(files), name="")
-            summary = extract_paths(targets, out, workers=workers, force=force, budget=budget, extract_all=extract_all, engine=engine, scheduler=scheduler,
-                                    on_progress=lambda p: progress.update(task, advance=1, name=shown(p.name)))
+            summary = extract_paths(
+                targets,
+                out,
+                workers=workers,
+                force=force,
+                budget=budget,
+                extract_all=extract_all,
+                engine=engine,
+                scheduler=scheduler,
+                on_progress=lambda p: progress.update(task, advance=1, name=shown(p.name)),
+            )
     except BulletinError as err:  # the run as a whole could not start
         console.print(f"✗ {err}", style="red", markup=False)
-        raise typer.Exit(code=2)
+        raise typer.Exit(code=2) from err
     _print_summary(summary, out)
     if strict and summary.errors:
         raise typer.Exit(code=1)
@@ -97,7 +135,7 @@ def _print_summary(summary, out: Path) -> None:
 def evaluate(
     gold: Annotated[Path, typer.Option("--gold", help="Folder of gold JSON files")] = Path("tests/gold"),
     out: Annotated[Path, typer.Option("--out", help="Folder holding documents.parquet")] = DEFAULT_PROCESSED_DIR,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures and every difference to this JSON file")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures and every difference to this JSON file")] = None,
 ) -> None:
     """Per-field precision, recall and F1 of extracted documents against gold files;
     fields right, filled values right, and problem rows right over them all."""
@@ -106,7 +144,6 @@ def evaluate(
     import pyarrow.parquet as pq
 
     from bulletin_miner.evaluate import documents_by_name, load_gold, score, score_issues, score_rows, summarize
-
     from bulletin_miner.schema import arrow_schema
     from bulletin_miner.store import table_source
 
@@ -135,9 +172,14 @@ def evaluate(
         f"filled values right: {summary.filled_right}/{summary.filled} ({summary.filled_precision:.3f})"
     )
     report: dict = {
-        "fields_right": summary.fields_right, "filled_precision": summary.filled_precision,
-        "scored": summary.scored, "filled": summary.filled,
-        "per_field": {name: {"precision": s.precision, "recall": s.recall, "f1": s.f1, "tp": s.tp, "fp": s.fp, "fn": s.fn, "errors": s.errors} for name, s in scores.items()},
+        "fields_right": summary.fields_right,
+        "filled_precision": summary.filled_precision,
+        "scored": summary.scored,
+        "filled": summary.filled,
+        "per_field": {
+            name: {"precision": s.precision, "recall": s.recall, "f1": s.f1, "tp": s.tp, "fp": s.fp, "fn": s.fn, "errors": s.errors}
+            for name, s in scores.items()
+        },
     }
     issues_path = table_source(out, "issues")
     if issues_path is not None:
@@ -154,7 +196,14 @@ def evaluate(
         )
         for line in diffs:
             console.print(f"  ✗ {line}", markup=False, style="red")
-        report.update(rows_precision=rows.precision, rows_recall=rows.recall, rows_exact=rows.exact, rows_predicted=rows.predicted, rows_gold=rows.gold, issue_diffs=diffs)
+        report.update(
+            rows_precision=rows.precision,
+            rows_recall=rows.recall,
+            rows_exact=rows.exact,
+            rows_predicted=rows.predicted,
+            rows_gold=rows.gold,
+            issue_diffs=diffs,
+        )
     if json_out:
         json_out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
 
@@ -163,7 +212,10 @@ def evaluate(
 def inspect(
     file: Annotated[Path, typer.Argument(help="One document to show")],
     measures: Annotated[bool, typer.Option("--measures/--no-measures", help="List each problem's measures")] = True,
-    html_out: Annotated[Optional[Path], typer.Option("--html", help="Also write the document as a page: its text with every value highlighted and labelled, warnings, outline")] = None,
+    html_out: Annotated[
+        Path | None,
+        typer.Option("--html", help="Also write the document as a page: its text with every value highlighted and labelled, warnings, outline"),
+    ] = None,
 ) -> None:
     """Show one document as a tree: fields with their evidence, the outline, the warnings."""
     from rich.tree import Tree
@@ -176,7 +228,7 @@ def inspect(
         record = api.inspect(file)
     except BulletinError as err:
         console.print(f"✗ {err}", style="red", markup=False)
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=1) from err
     if html_out is not None:
         from bulletin_miner.show import record_page
 
@@ -194,7 +246,11 @@ def inspect(
         shown = ", ".join(map(canonical, value)) if isinstance(value, list) else canonical(value)
         branch = fields.add(f"[cyan]{name}[/cyan] = [bold]{shown}[/bold]")
         for fact in by_field.get(name, []):
-            flags = "" if fact.status.value == "stated" and fact.exactness.value == "exact" else f" [yellow]({fact.status.value}, {fact.exactness.value})[/yellow]"
+            flags = (
+                ""
+                if fact.status.value == "stated" and fact.exactness.value == "exact"
+                else f" [yellow]({fact.status.value}, {fact.exactness.value})[/yellow]"
+            )
             branch.add(f"«{fact.text}» @{fact.start}-{fact.end} [dim]{fact.stage}/{fact.rule}[/dim]{flags}")
     if record.issues:
         outline = root.add(f"[bold]outline[/bold]: {len(record.issues)} problems, {len(record.measures)} measures")
@@ -222,13 +278,16 @@ def _print_frame(frame, by: list[str], title: str) -> None:
 
 @app.command()
 def compare(
-    by: Annotated[list[str], typer.Option("--by", help="Group by (repeatable): admin_level, province, city, sector, year, inspector_level, doc_type")] = ["city"],
+    by: Annotated[
+        list[str], typer.Option("--by", help="Group by (repeatable): admin_level, province, city, sector, year, inspector_level, doc_type")
+    ] = ["city"],  # noqa: B006  (typer takes the default from the signature; click passes the function a new list, and this one is never changed)
     data: Annotated[Path, typer.Option("--data", help="Folder holding the extracted tables")] = DEFAULT_PROCESSED_DIR,
-    csv: Annotated[Optional[Path], typer.Option("--csv", help="Also write the comparison as CSV")] = None,
-    parquet: Annotated[Optional[Path], typer.Option("--parquet", help="Also write the comparison as Parquet")] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the comparison as CSV")] = None,
+    parquet: Annotated[Path | None, typer.Option("--parquet", help="Also write the comparison as Parquet")] = None,
 ) -> None:
     """Compare groups of inspections (each unit's inspection once, by its latest bulletin), and apart, round and work summaries."""
-    from bulletin_miner.analysis import GROUP_KEYS, compare as compare_groups, compare_summaries, read_dataset
+    from bulletin_miner.analysis import GROUP_KEYS, compare_summaries, read_dataset
+    from bulletin_miner.analysis import compare as compare_groups
 
     bad = [key for key in by if key not in GROUP_KEYS]
     if bad:
@@ -241,7 +300,9 @@ def compare(
     _print_frame(frame, by, f"{inspections} inspections in {data} ({with_bulletin} with a bulletin: the figures rest on those), by {', '.join(by)}")
     summaries = compare_summaries(dataset, by)
     if len(summaries):
-        _print_frame(summaries, by, f"and apart, {int(summaries['documents'].sum())} round and work summaries (totals of many units each), by {', '.join(by)}")
+        _print_frame(
+            summaries, by, f"and apart, {int(summaries['documents'].sum())} round and work summaries (totals of many units each), by {', '.join(by)}"
+        )
     for target, write in ((csv, lambda p: frame.to_csv(p, index=False)), (parquet, lambda p: frame.to_parquet(p, index=False))):
         if target:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
 """One domain exception with coded kinds, so a batch can report and go on."""
+
 from __future__ import annotations
 
 from enum import Enum
@@ -19,11 +20,11 @@ class ErrorKind(str, Enum):
     EXTRACTION = "E010_extraction_failed"
     ARCHIVE_BOMB = "E011_archive_bomb"
     CORRUPT = "E012_corrupt_file"
-    TIMEOUT = "E013_timeout"            # over the time a document may take (--time-limit)
-    MEMORY = "E014_memory"              # over the memory a document may take (--memory-limit)
-    WORKER_DIED = "E015_worker_died"    # the process extracting it was killed, twice
-    SYMLINK = "E016_symbolic_link"      # a link, not followed unless asked (--follow-symlinks)
-    SUPERSEDED = "E017_older_capture"   # a crawl captured the URL again later: the latest is kept
+    TIMEOUT = "E013_timeout"  # over the time a document may take (--time-limit)
+    MEMORY = "E014_memory"  # over the memory a document may take (--memory-limit)
+    WORKER_DIED = "E015_worker_died"  # the process extracting it was killed, twice
+    SYMLINK = "E016_symbolic_link"  # a link, not followed unless asked (--follow-symlinks)
+    SUPERSEDED = "E017_older_capture"  # a crawl captured the URL again later: the latest is kept
     RESOURCE = "E100_bad_resource"
 
 

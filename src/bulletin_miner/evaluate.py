@@ -3,14 +3,16 @@
 A field absent from a gold file is not scored; a field present as null is:
 filling it is a false positive. An empty list counts as empty.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from bulletin_miner.schema import DOCUMENT_FIELDS
 
@@ -123,10 +125,10 @@ class Summary:
     """The figures a field test reports: how many scored fields are right, and
     how many filled values are right (a wrong value counts against both)."""
 
-    scored: int          # fields the gold files score (null included)
-    right: int           # of those, the ones extracted right (empty where gold is null)
-    filled: int          # fields the extractor filled, among the scored
-    filled_right: int    # of those, the ones that are right
+    scored: int  # fields the gold files score (null included)
+    right: int  # of those, the ones extracted right (empty where gold is null)
+    filled: int  # fields the extractor filled, among the scored
+    filled_right: int  # of those, the ones that are right
 
     @property
     def fields_right(self) -> float:

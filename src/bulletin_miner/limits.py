@@ -4,13 +4,18 @@ A worker sets these once, from the run's options (batch.Budget); the
 defaults are the documented ones. Every reader bounds what a file can make
 it build by these, never by a number written in the file.
 """
+
 from __future__ import annotations
 
 import os
 import stat
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bulletin_miner.errors import BulletinError, ErrorKind
+
+if TYPE_CHECKING:
+    from bulletin_miner.ingest.warc import Capture
 
 
 @dataclass
@@ -30,19 +35,19 @@ class Limits:
 LIMITS = Limits()
 
 
-def shown(path: object) -> str:
+def shown(path: str | os.PathLike[str] | Capture) -> str:
     """A file name as tables and messages hold it: any bytes that are not
     UTF-8 (a name from a GBK or Windows disk) escaped, never a crash.
 
     >>> shown("通报.txt"), shown(os.fsdecode(b"\\xb1\\xa8.txt"))
     ('通报.txt', '\\\\xb1\\\\xa8.txt')
     """
-    if hasattr(path, "source_path"):  # a capture in a web archive: archive#record
-        return str(getattr(path, "source_path"))
+    if not isinstance(path, (str, os.PathLike)):  # a capture in a web archive: archive#record
+        return str(path.source_path)
     return os.fsencode(os.fspath(path)).decode("utf-8", "backslashreplace")
 
 
-def open_regular(path: object, follow_symlinks: bool | None = None) -> int:
+def open_regular(path: str | os.PathLike[str], follow_symlinks: bool | None = None) -> int:
     """A descriptor for a regular file, checked on the descriptor itself: a
     link is not followed (unless asked), and a pipe, device or socket put in
     a file's place is refused, never waited on (opened without blocking)."""
@@ -50,12 +55,14 @@ def open_regular(path: object, follow_symlinks: bool | None = None) -> int:
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     name = shown(path)
     try:
-        fd = os.open(path, flags)  # type: ignore[arg-type]
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise BulletinError(ErrorKind.NOT_FOUND, "the file does not exist (or vanished)", path=name) from None
     except OSError as err:
-        if not follow and os.path.islink(path):  # type: ignore[arg-type]
-            raise BulletinError(ErrorKind.SYMLINK, "a symbolic link: not followed (--follow-symlinks reads links to regular files)", path=name) from None
+        if not follow and os.path.islink(path):
+            raise BulletinError(
+                ErrorKind.SYMLINK, "a symbolic link: not followed (--follow-symlinks reads links to regular files)", path=name
+            ) from None
         raise BulletinError(ErrorKind.UNREADABLE, f"cannot open: {err.strerror}", path=name) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
@@ -63,7 +70,7 @@ def open_regular(path: object, follow_symlinks: bool | None = None) -> int:
     return fd
 
 
-def read_regular(path: object, max_bytes: int) -> bytes:
+def read_regular(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     """A regular file's bytes (see open_regular), refused over `max_bytes`."""
     fd = open_regular(path)
     name = shown(path)

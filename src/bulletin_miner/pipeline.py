@@ -1,4 +1,5 @@
 """Building the spaCy pipeline from `pipelines/bulletin.cfg` and running it on one document."""
+
 from __future__ import annotations
 
 import functools
@@ -76,7 +77,9 @@ def annotate(
     return _run_stages(nlp, nlp.make_doc(text), text, source_path, skip, timings)
 
 
-def _run_stages(nlp: Language, doc: Doc, text: str, source_path: str, skip: tuple[str, ...], timings: dict[str, float] | None, written: str = "") -> Doc:
+def _run_stages(
+    nlp: Language, doc: Doc, text: str, source_path: str, skip: tuple[str, ...], timings: dict[str, float] | None, written: str = ""
+) -> Doc:
     doc._.bm = stages.DocState(text=text, written=written, text_length=len(text), source_path=source_path)
     for name, component in nlp.pipeline:
         if name in skip:

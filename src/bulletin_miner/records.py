@@ -1,18 +1,20 @@
 """Facts (a value beside the span it came from) and the records built from them."""
+
 from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from bulletin_miner.schema import EXTRACTED_COLUMNS, Combine
 
 
 class Status(str, Enum):
-    STATED = "stated"      # the text writes the value
+    STATED = "stated"  # the text writes the value
     INFERRED = "inferred"  # completed from context (a carried-over year, a place prefix)
 
 

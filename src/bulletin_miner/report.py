@@ -6,6 +6,7 @@ Chinese, each with the column it shows beside it (resources/report.yml), and
 the page names a CJK font stack, so glyphs draw wherever such a font is
 installed.
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,7 +32,12 @@ def _words() -> dict:
 
 def _empty(title: str) -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(title=title, annotations=[{"text": _words()["empty"], "showarrow": False, "font": {"size": 16}}], xaxis={"visible": False}, yaxis={"visible": False})
+    fig.update_layout(
+        title=title,
+        annotations=[{"text": _words()["empty"], "showarrow": False, "font": {"size": 16}}],
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+    )
     return fig
 
 
@@ -71,26 +77,64 @@ def figures(ds: Dataset) -> list[go.Figure]:
     found = _numeric(docs, "issues_refined").where(_numeric(docs, "issues_refined").notna(), _numeric(docs, "issues_total"))
     rate = _numeric(docs, "issues_completed") / found
     data = pd.DataFrame({"unit": docs["unit"], "completion": rate, "found": found}).dropna(subset=["completion"])
-    figs.append(px.bar(data.sort_values("completion"), x="completion", y="unit", orientation="h", hover_data=["found"], title=title["completion"],
-                       labels={"completion": axis["completion"], "unit": axis["unit"], "found": axis["found"]}, range_x=[0, max(1.0, float(data["completion"].max()))])
-                if len(data) else _empty(title["completion"]))
+    figs.append(
+        px.bar(
+            data.sort_values("completion"),
+            x="completion",
+            y="unit",
+            orientation="h",
+            hover_data=["found"],
+            title=title["completion"],
+            labels={"completion": axis["completion"], "unit": axis["unit"], "found": axis["found"]},
+            range_x=[0, max(1.0, float(data["completion"].max()))],
+        )
+        if len(data)
+        else _empty(title["completion"])
+    )
 
     # 2. funds recovered by year and place
-    data = pd.DataFrame({"year": docs["year"].astype("string"), "place": _labels(docs["city"]), "yuan": _numeric(docs, "funds_recovered_cny")}).dropna(subset=["yuan", "year"])
-    fig = (px.bar(data.groupby(["year", "place"], as_index=False)["yuan"].sum(), x="year", y="yuan", color="place", barmode="group", title=title["funds"],
-                  labels={"year": axis["year"], "place": axis["place"], "yuan": axis["yuan"]}) if len(data) else _empty(title["funds"]))
+    data = pd.DataFrame(
+        {"year": docs["year"].astype("string"), "place": _labels(docs["city"]), "yuan": _numeric(docs, "funds_recovered_cny")}
+    ).dropna(subset=["yuan", "year"])
+    fig = (
+        px.bar(
+            data.groupby(["year", "place"], as_index=False)["yuan"].sum(),
+            x="year",
+            y="yuan",
+            color="place",
+            barmode="group",
+            title=title["funds"],
+            labels={"year": axis["year"], "place": axis["place"], "yuan": axis["yuan"]},
+        )
+        if len(data)
+        else _empty(title["funds"])
+    )
     fig.update_xaxes(type="category")  # years are labels, not a continuous scale
     figs.append(fig)
 
     # 3. problems per aspect
     issues = ds.issues_with_documents()
     if len(issues):
-        per_aspect = issues.assign(aspect=_labels(issues["aspect"]), agency=_labels(issues["agency"])).groupby(["aspect", "agency"]).size().reset_index(name="problems")
+        per_aspect = (
+            issues.assign(aspect=_labels(issues["aspect"]), agency=_labels(issues["agency"]))
+            .groupby(["aspect", "agency"])
+            .size()
+            .reset_index(name="problems")
+        )
         top = per_aspect.groupby("aspect")["problems"].sum().nlargest(20).index
         per_aspect = per_aspect[per_aspect["aspect"].isin(top)]
         per_aspect["aspect"] = per_aspect["aspect"].str.slice(0, 30)
-        figs.append(px.bar(per_aspect, x="problems", y="aspect", color="agency", orientation="h", title=title["aspects"],
-                           labels={"problems": axis["problems"], "aspect": axis["aspect"], "agency": axis["unit"]}))
+        figs.append(
+            px.bar(
+                per_aspect,
+                x="problems",
+                y="aspect",
+                color="agency",
+                orientation="h",
+                title=title["aspects"],
+                labels={"problems": axis["problems"], "aspect": axis["aspect"], "agency": axis["unit"]},
+            )
+        )
     else:
         figs.append(_empty(title["aspects"]))
 
@@ -98,21 +142,49 @@ def figures(ds: Dataset) -> list[go.Figure]:
     end = pd.to_datetime(docs["inspection_end"].astype("object"), errors="coerce")
     feedback = pd.to_datetime(docs["feedback_date"].astype("object"), errors="coerce")
     published = pd.to_datetime(docs["published_date"].astype("object"), errors="coerce")
-    stages = pd.DataFrame({
-        "unit": docs["unit"],
-        words["intervals"]["end_to_feedback"]: (feedback - end).dt.days,
-        words["intervals"]["feedback_to_report"]: (published - feedback).dt.days,
-    }).melt(id_vars="unit", var_name="interval", value_name="days").dropna(subset=["days"])
-    figs.append(px.bar(stages, x="days", y="unit", color="interval", orientation="h", title=title["intervals"],
-                       labels={"days": axis["days"], "unit": axis["unit"], "interval": axis["interval"]}) if len(stages) else _empty(title["intervals"]))
+    stages = (
+        pd.DataFrame(
+            {
+                "unit": docs["unit"],
+                words["intervals"]["end_to_feedback"]: (feedback - end).dt.days,
+                words["intervals"]["feedback_to_report"]: (published - feedback).dt.days,
+            }
+        )
+        .melt(id_vars="unit", var_name="interval", value_name="days")
+        .dropna(subset=["days"])
+    )
+    figs.append(
+        px.bar(
+            stages,
+            x="days",
+            y="unit",
+            color="interval",
+            orientation="h",
+            title=title["intervals"],
+            labels={"days": axis["days"], "unit": axis["unit"], "interval": axis["interval"]},
+        )
+        if len(stages)
+        else _empty(title["intervals"])
+    )
 
     # 5. problems by category and the unit's level: each inspection once, by its latest bulletin
     listed = issues[issues["doc_id"].astype(str).isin(counted)] if len(issues) else issues
     if len(listed):
-        data = pd.DataFrame({"category": _named(listed["category"], category_names), "admin_level": _named(listed["admin_level"], words["admin_levels"])})
+        data = pd.DataFrame(
+            {"category": _named(listed["category"], category_names), "admin_level": _named(listed["admin_level"], words["admin_levels"])}
+        )
         data = data.groupby(["category", "admin_level"]).size().reset_index(name="problems")
-        figs.append(px.bar(data, x="problems", y="category", color="admin_level", orientation="h", title=title["categories"],
-                           labels={"problems": axis["problems"], "category": axis["category"], "admin_level": axis["admin_level"]}))
+        figs.append(
+            px.bar(
+                data,
+                x="problems",
+                y="category",
+                color="admin_level",
+                orientation="h",
+                title=title["categories"],
+                labels={"problems": axis["problems"], "category": axis["category"], "admin_level": axis["admin_level"]},
+            )
+        )
     else:
         figs.append(_empty(title["categories"]))
 
@@ -125,8 +197,17 @@ def figures(ds: Dataset) -> list[go.Figure]:
     if len(measures) and counted:
         data = pd.DataFrame({"category": _named(measures["category"], category_names), "kind": _named(measures["kind"], kind_names)})
         data = data.groupby(["category", "kind"]).size().reset_index(name="measures")
-        figs.append(px.bar(data, x="measures", y="category", color="kind", orientation="h", title=title["kinds"],
-                           labels={"measures": axis["measures"], "category": axis["category"], "kind": axis["kind"]}))
+        figs.append(
+            px.bar(
+                data,
+                x="measures",
+                y="category",
+                color="kind",
+                orientation="h",
+                title=title["kinds"],
+                labels={"measures": axis["measures"], "category": axis["category"], "kind": axis["kind"]},
+            )
+        )
     else:
         figs.append(_empty(title["kinds"]))
 
@@ -136,19 +217,38 @@ def figures(ds: Dataset) -> list[go.Figure]:
         data = pd.DataFrame({"unit": _labels(cases["agency"]), "days": days}).dropna(subset=["days"])
     else:
         data = pd.DataFrame()
-    figs.append(px.bar(data.sort_values("days"), x="days", y="unit", orientation="h", title=title["delay"], labels={"days": axis["days"], "unit": axis["unit"]})
-                if len(data) else _empty(title["delay"]))
+    figs.append(
+        px.bar(
+            data.sort_values("days"), x="days", y="unit", orientation="h", title=title["delay"], labels={"days": axis["days"], "unit": axis["unit"]}
+        )
+        if len(data)
+        else _empty(title["delay"])
+    )
 
     # 8. inspections fed back with no bulletin yet, by feedback date
     if len(cases):
-        waiting = cases[[bool(len(f)) and not len(b) for f, b in zip(cases["feedback_doc_ids"], cases["bulletin_doc_ids"])]]
-        data = pd.DataFrame({"unit": _labels(waiting["agency"]), "feedback_date": pd.to_datetime(waiting["feedback_date"].astype("object"), errors="coerce"),
-                             "inspector": _labels(waiting["inspector"])}).dropna(subset=["feedback_date"])
+        waiting = cases[[bool(len(f)) and not len(b) for f, b in zip(cases["feedback_doc_ids"], cases["bulletin_doc_ids"], strict=True)]]
+        data = pd.DataFrame(
+            {
+                "unit": _labels(waiting["agency"]),
+                "feedback_date": pd.to_datetime(waiting["feedback_date"].astype("object"), errors="coerce"),
+                "inspector": _labels(waiting["inspector"]),
+            }
+        ).dropna(subset=["feedback_date"])
     else:
         data = pd.DataFrame()
-    figs.append(px.scatter(data, x="feedback_date", y="unit", color="inspector", title=title["waiting"],
-                           labels={"feedback_date": axis["feedback_date"], "unit": axis["unit"], "inspector": axis["inspector"]})
-                if len(data) else _empty(title["waiting"]))
+    figs.append(
+        px.scatter(
+            data,
+            x="feedback_date",
+            y="unit",
+            color="inspector",
+            title=title["waiting"],
+            labels={"feedback_date": axis["feedback_date"], "unit": axis["unit"], "inspector": axis["inspector"]},
+        )
+        if len(data)
+        else _empty(title["waiting"])
+    )
     for fig in figs:
         fig.update_layout(font_family=FONT_STACK)
     return figs
@@ -165,7 +265,9 @@ def _table(frame: pd.DataFrame, keep_float: tuple[str, ...]) -> str:
         if column == "admin_level":
             values = _named(values, words["admin_levels"])
         elif column in keep_float:
-            values = pd.to_numeric(values, errors="coerce").map(lambda v: "—" if pd.isna(v) else (f"{v:.0%}" if column == "completion_rate" else f"{v:,.0f}"))
+            values = pd.to_numeric(values, errors="coerce").map(
+                lambda v, column=column: "—" if pd.isna(v) else (f"{v:.0%}" if column == "completion_rate" else f"{v:,.0f}")
+            )
         elif pd.api.types.is_numeric_dtype(values):
             values = pd.to_numeric(values, errors="coerce").map(lambda v: "—" if pd.isna(v) else f"{int(v):,}")
         shown[words["columns"].get(column, column)] = values.astype("object")
@@ -180,8 +282,7 @@ def render(ds: Dataset) -> str:
     summaries = compare_summaries(ds, by=["admin_level"])
     apart = f"<h2>{html.escape(words['titles']['summaries'])}</h2>{_table(summaries, keep_float)}" if len(summaries) else ""
     charts = "\n".join(
-        f'<section class="chart">{fig.to_html(full_html=False, include_plotlyjs=False, default_height="420px")}</section>'
-        for fig in figures(ds)
+        f'<section class="chart">{fig.to_html(full_html=False, include_plotlyjs=False, default_height="420px")}</section>' for fig in figures(ds)
     )
     counts = words["counts"].format(documents=len(ds.documents), inspections=len(ds.case_table), problems=len(ds.issues), measures=len(ds.measures))
     return f"""<!DOCTYPE html>
@@ -189,11 +290,11 @@ def render(ds: Dataset) -> str:
 <style>body{{font-family:{FONT_STACK};margin:2em;max-width:1100px}} table.summary{{border-collapse:collapse;font-size:13px}}
 table.summary td,table.summary th{{border:1px solid #ccc;padding:3px 6px}} section.chart{{margin:2em 0}}</style>
 <script type="text/javascript">{plotly.offline.get_plotlyjs()}</script></head>
-<body><h1>{html.escape(words['heading'])}: {html.escape(counts)}</h1>
-<h2>{html.escape(words['titles']['summary'])}</h2>{summary}
+<body><h1>{html.escape(words["heading"])}: {html.escape(counts)}</h1>
+<h2>{html.escape(words["titles"]["summary"])}</h2>{summary}
 {apart}
 {charts}
-<p><small>{html.escape(words['errors'].format(errors=len(ds.errors)))}</small></p>
+<p><small>{html.escape(words["errors"].format(errors=len(ds.errors)))}</small></p>
 </body></html>"""
 
 

@@ -3,6 +3,7 @@
 Arrow schemas (with descriptions in the field metadata), the gold-scored field
 list and the data dictionary are all generated from the tables below.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,10 +17,10 @@ class Combine(str, Enum):
 
     AGREE = "agree"  # every mention must state the same value, else empty + warning
     FIRST = "first"  # the first fact in document order wins (titles, contacts)
-    SUM = "sum"      # amounts are added up (money recovered)
+    SUM = "sum"  # amounts are added up (money recovered)
     SUM_IN_SENTENCE = "sum_in_sentence"  # one sentence's enumeration is added up; sentences must agree
-    LIST = "list"    # each distinct value is kept, in document order (modes)
-    NONE = "none"    # not built from facts (bookkeeping columns)
+    LIST = "list"  # each distinct value is kept, in document order (modes)
+    NONE = "none"  # not built from facts (bookkeeping columns)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,12 @@ DOCUMENT_FIELDS: tuple[Column, ...] = (
     _f("county", STR, "county-level place of the unit (full official name), empty for a city- or higher-level unit", Combine.FIRST),
     _f("inspector", STR, "the inspecting body normalised as level + ordinal + kind + 组, e.g. 县委第一巡察组", Combine.FIRST),
     _f("inspection_kind", STR, "巡视 (central/provincial) or 巡察 (city/county/internal)", Combine.FIRST),
-    _f("inspection_modes", pa.list_(pa.string()), "modes named for this inspection: 常规, 专项, 机动, 回头看, 提级, 联动, 交叉; empty when none is named", Combine.LIST),
+    _f(
+        "inspection_modes",
+        pa.list_(pa.string()),
+        "modes named for this inspection: 常规, 专项, 机动, 回头看, 提级, 联动, 交叉; empty when none is named",
+        Combine.LIST,
+    ),
     _f("inspection_theme", STR, "the field of a 专项 inspection, e.g. 养老领域", Combine.FIRST),
     _f("inspection_round", STR, "the round as written, e.g. 十届市委第一轮", Combine.FIRST),
     _f("inspection_start", DATE, "first day of the on-site inspection (year carried over from context when omitted)"),
@@ -70,8 +76,20 @@ DOCUMENT_FIELDS: tuple[Column, ...] = (
     _f("issues_long_term", INT, "number stated as needing long-term effort", unit="problems"),
     _f("completion_rate", FLOAT, "stated completion rate as a fraction (96% -> 0.96)", unit="fraction"),
     _f("measures_total", INT, "number of rectification measures stated (整改措施N条)", unit="measures"),
-    _f("funds_recovered_cny", FLOAT, "sum of every stated amount recovered, refunded or clawed back (追回, 收回, 清退, 退还, 追缴, 挽回经济损失), in yuan, each distinct amount once, not what is owed or under way (应追回, 正在追缴) nor the parts listed after 其中; where a total is stated (累计追回…), that total: amounts in other sentences may be parts of it and are not added (empty when they come to more than it; warnings say which)", Combine.SUM, unit="CNY"),
-    _f("rules_established", INT, "number of rules/systems/mechanisms stated as made or revised (新制定…5项、修订…3项 in one sentence: 8; what 其中 lists after a number is part of it, not added)", Combine.SUM_IN_SENTENCE, unit="rules"),
+    _f(
+        "funds_recovered_cny",
+        FLOAT,
+        "sum of every stated amount recovered, refunded or clawed back (追回, 收回, 清退, 退还, 追缴, 挽回经济损失), in yuan, each distinct amount once, not what is owed or under way (应追回, 正在追缴) nor the parts listed after 其中; where a total is stated (累计追回…), that total: amounts in other sentences may be parts of it and are not added (empty when they come to more than it; warnings say which)",
+        Combine.SUM,
+        unit="CNY",
+    ),
+    _f(
+        "rules_established",
+        INT,
+        "number of rules/systems/mechanisms stated as made or revised (新制定…5项、修订…3项 in one sentence: 8; what 其中 lists after a number is part of it, not added)",
+        Combine.SUM_IN_SENTENCE,
+        unit="rules",
+    ),
     _f("people_talked", INT, "person-times of reminder/admonition talks (谈话提醒, 提醒谈话)", Combine.SUM_IN_SENTENCE, unit="person-times"),
     _f("people_disciplined", INT, "people given discipline, admonishment or organisational handling, when one number is stated", unit="people"),
     _f("phone", STR, "public supervision phone with its area code, as written", Combine.FIRST),
@@ -82,21 +100,50 @@ DOCUMENT_FIELDS: tuple[Column, ...] = (
 
 DOCUMENT_COLUMNS: tuple[Column, ...] = (
     Column("doc_id", STR, "stable identifier: first 16 hex digits of the SHA-256 of the file's bytes"),
-    Column("source_path", STR, "the input path as given on the command line; for a capture in a web archive, the archive and the record (crawl.warc.gz#<urn:uuid:…>)"),
+    Column(
+        "source_path",
+        STR,
+        "the input path as given on the command line; for a capture in a web archive, the archive and the record (crawl.warc.gz#<urn:uuid:…>)",
+    ),
     Column("source_url", STR, "the URL a web archive captured the document from (WARC-Target-URI); empty for a file"),
     Column("crawled_at", pa.timestamp("s"), "when the crawl captured it (WARC-Date, UTC)"),
     Column("http_last_modified", pa.timestamp("s"), "the Last-Modified date the web server sent with it (UTC)"),
     *DOCUMENT_FIELDS,
-    Column("units_listed", pa.list_(pa.string()), "units a round's news or summary lists together as inspected or fed back to (分别向县民政局党组、县教育局党委反馈), each without its party body, as written; empty for a bulletin and where fewer than two are listed", combine=Combine.LIST),
+    Column(
+        "units_listed",
+        pa.list_(pa.string()),
+        "units a round's news or summary lists together as inspected or fed back to (分别向县民政局党组、县教育局党委反馈), each without its party body, as written; empty for a bulletin and where fewer than two are listed",
+        combine=Combine.LIST,
+    ),
     Column("source_site", STR, "the site a saved page names as its source (来源)", combine=Combine.FIRST),
-    Column("adcode", STR, "6-digit administrative division code of the unit's deepest place (county, else city, else province)", combine=Combine.FIRST),
-    Column("place_evidence", STR, "what decided the place: agency (the unit's own name), title, unit_mention, address or phone_area_code", combine=Combine.FIRST),
+    Column(
+        "adcode", STR, "6-digit administrative division code of the unit's deepest place (county, else city, else province)", combine=Combine.FIRST
+    ),
+    Column(
+        "place_evidence",
+        STR,
+        "what decided the place: agency (the unit's own name), title, unit_mention, address or phone_area_code",
+        combine=Combine.FIRST,
+    ),
     Column("admin_level", STR, "level of the inspected unit: central, province, city, county or township", combine=Combine.FIRST),
-    Column("sector", STR, "sector of the inspected unit from its name (civil_affairs, education, university, health, soe, township …)", combine=Combine.FIRST),
-    Column("funds_recovered_lower_bound", pa.bool_(), "true when an amount summed into funds_recovered_cny is a lower bound (余/多) or approximate (约/近)"),
+    Column(
+        "sector",
+        STR,
+        "sector of the inspected unit from its name (civil_affairs, education, university, health, soe, township …)",
+        combine=Combine.FIRST,
+    ),
+    Column(
+        "funds_recovered_lower_bound",
+        pa.bool_(),
+        "true when an amount summed into funds_recovered_cny is a lower bound (余/多) or approximate (约/近)",
+    ),
     Column("text_length", INT, "characters in the normalised text", unit="chars"),
     Column("pipeline_version", STR, "version of the extraction pipeline that produced the row"),
-    Column("warnings", pa.list_(pa.string()), "problems noticed while reading and extracting: bytes read as U+FFFD, values left out beside one, NUL padding cut off, what pypdf repaired in a PDF, PDF pages whose text layer is not text, conflicting mentions, stated counts that disagree, unresolved places"),
+    Column(
+        "warnings",
+        pa.list_(pa.string()),
+        "problems noticed while reading and extracting: bytes read as U+FFFD, values left out beside one, NUL padding cut off, what pypdf repaired in a PDF, PDF pages whose text layer is not text, conflicting mentions, stated counts that disagree, unresolved places",
+    ),
 )
 
 FACT_COLUMNS: tuple[Column, ...] = (
@@ -120,16 +167,28 @@ FACT_COLUMNS: tuple[Column, ...] = (
 TEXT_COLUMNS: tuple[Column, ...] = (
     Column("doc_id", STR, "document identifier (joins documents.doc_id)"),
     Column("text", STR, "the normalised text every char_start/char_end points into"),
-    Column("offset_runs", pa.list_(pa.int32()), "map back to the decoded source text: flat triples (text start, source start, length) of runs where both advance together"),
+    Column(
+        "offset_runs",
+        pa.list_(pa.int32()),
+        "map back to the decoded source text: flat triples (text start, source start, length) of runs where both advance together",
+    ),
 )
 
 ISSUE_COLUMNS: tuple[Column, ...] = (
     Column("doc_id", STR, "document the problem belongs to (joins documents.doc_id)"),
     Column("seq", INT, "problem number within the document, in reading order from 1"),
-    Column("path", STR, "outline numbers leading to the problem, joined by / (e.g. 一/(一)/1); for a ledger's row, those of the heading above the table and the row's 序号 (or its place in the table)"),
+    Column(
+        "path",
+        STR,
+        "outline numbers leading to the problem, joined by / (e.g. 一/(一)/1); for a ledger's row, those of the heading above the table and the row's 序号 (or its place in the table)",
+    ),
     Column("aspect", STR, "title of the aspect (方面) the problem is grouped under"),
     Column("heading", STR, "title of the heading directly above the problem, when it is not the aspect"),
-    Column("category", STR, "what kind of problem it is, from the codebook (docs/codebook.md): policy, ideology, responsibility, conduct, integrity, finance, personnel, grassroots, earlier_rectification or public_service; empty when no cue in its title or the headings above decides (facts field issue_category holds the cue)"),
+    Column(
+        "category",
+        STR,
+        "what kind of problem it is, from the codebook (docs/codebook.md): policy, ideology, responsibility, conduct, integrity, finance, personnel, grassroots, earlier_rectification or public_service; empty when no cue in its title or the headings above decides (facts field issue_category holds the cue)",
+    ),
     Column("title", STR, "the problem's name without quotation marks and frame words (针对, 关于, 问题的整改进展情况)"),
     Column("status", STR, "completed, in_progress or long_term when the text states one beside the problem"),
     Column("n_measures", INT, "enumerated measures (一是, 二是 …) given under the problem; 0 for prose only", unit="measures"),
@@ -147,7 +206,11 @@ MEASURE_COLUMNS: tuple[Column, ...] = (
     Column("marker", STR, "the marker the measure opens with, as written (一是, ①); empty where no ordinal is written"),
     Column("label", STR, "the short phrase the measure opens with, e.g. 加强宣传力度"),
     Column("text", STR, "the measure's full text"),
-    Column("kind", STR, "what the measure does, from the codebook (docs/codebook.md): rules, accountability, money, training, checks, organisation or service; empty when no cue in it decides (facts field measure_kind holds the cue)"),
+    Column(
+        "kind",
+        STR,
+        "what the measure does, from the codebook (docs/codebook.md): rules, accountability, money, training, checks, organisation or service; empty when no cue in it decides (facts field measure_kind holds the cue)",
+    ),
     Column("char_start", INT, "start of the measure (at its 一是 marker) in the normalised text", unit="chars"),
     Column("char_end", INT, "end of the measure in the normalised text", unit="chars"),
 )
@@ -156,7 +219,9 @@ LIST_STR, LIST_DATE, LIST_INT = pa.list_(pa.string()), pa.list_(pa.date32()), pa
 
 CASE_COLUMNS: tuple[Column, ...] = (
     Column("case_id", STR, "stable identifier of the case: the unit and its first document"),
-    Column("agency", STR, "the inspected unit: a document's agency, or as a list names it (units_listed) where no document about it alone is in the run"),
+    Column(
+        "agency", STR, "the inspected unit: a document's agency, or as a list names it (units_listed) where no document about it alone is in the run"
+    ),
     Column("province", STR, "province of the unit, as its documents place it"),
     Column("city", STR, "city of the unit"),
     Column("county", STR, "county of the unit"),
@@ -181,7 +246,11 @@ CASE_COLUMNS: tuple[Column, ...] = (
     Column("issues_total_by_bulletin", LIST_INT, "issues_total as each bulletin states it, parallel to bulletin_doc_ids", unit="problems"),
     Column("issues_completed_by_bulletin", LIST_INT, "issues_completed as each bulletin states it, parallel to bulletin_doc_ids", unit="problems"),
     Column("latest_bulletin_doc_id", STR, "the last bulletin published: the one comparisons count"),
-    Column("links", LIST_STR, "for each document linked: its doc_id, its role and what matched (the unit, stated values both give, or days from the feedback to its publication)"),
+    Column(
+        "links",
+        LIST_STR,
+        "for each document linked: its doc_id, its role and what matched (the unit, stated values both give, or days from the feedback to its publication)",
+    ),
     Column("notes", LIST_STR, "what kept a document from a case it might belong to (it fits several: none is guessed)"),
 )
 

@@ -6,11 +6,14 @@ Used by `bulletin-miner inspect FILE --html OUT` (from a fresh record) and by
 `Dataset.show(doc_id)` in a notebook (from the tables): both come to
 `document_page`, so what is drawn is what the tables hold.
 """
+
 from __future__ import annotations
 
 import html
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 # displaCy's span templates, each span start also marked with its field (data-field)
 # and its value on hover, so a page can be checked (and tested) span by span.
@@ -25,10 +28,32 @@ _SPAN = """<span style="font-weight: bold; display: inline-block; position: rela
 # One colour a kind of field, so a page reads by kind: the unit and place,
 # the inspection, dates, counts, money, outcomes, contacts, the codebook.
 COLOURS = {
-    ("agency", "party_body", "province", "city", "county", "adcode", "admin_level", "sector", "place_evidence", "units_listed", "source_site"): "#d7c7f2",
+    (
+        "agency",
+        "party_body",
+        "province",
+        "city",
+        "county",
+        "adcode",
+        "admin_level",
+        "sector",
+        "place_evidence",
+        "units_listed",
+        "source_site",
+    ): "#d7c7f2",
     ("inspector", "inspection_kind", "inspection_modes", "inspection_theme", "inspection_round", "doc_type", "title", "doc_number"): "#c7dcf2",
     ("inspection_start", "inspection_end", "feedback_date", "published_date", "measure_date"): "#bfe3f7",
-    ("issue_aspects", "issues_total", "issues_refined", "issues_completed", "issues_in_progress", "issues_long_term", "completion_rate", "measures_total", "measure_count"): "#c9efc4",
+    (
+        "issue_aspects",
+        "issues_total",
+        "issues_refined",
+        "issues_completed",
+        "issues_in_progress",
+        "issues_long_term",
+        "completion_rate",
+        "measures_total",
+        "measure_count",
+    ): "#c9efc4",
     ("funds_recovered_cny", "measure_amount"): "#ffd8a8",
     ("rules_established", "people_talked", "people_disciplined"): "#f7d2c4",
     ("phone", "email", "postcode", "address"): "#e0e0e0",
@@ -60,7 +85,7 @@ def _line_docs(text: str, highlights: Sequence[Highlight]) -> Iterable[tuple[Any
         at = end + 1
         inside = [h for h in highlights if h.start < end and h.end > start] if line else []
         cuts = sorted({start, end, *(max(start, min(end, p)) for h in inside for p in (h.start, h.end))})
-        pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a] or [(start, end)]
+        pieces = [(a, b) for a, b in itertools.pairwise(cuts) if b > a] or [(start, end)]
         words = [text[a:b] for a, b in pieces] if line else [" "]
         doc = Doc(vocab, words=words, spaces=[False] * len(words))
         index = {a: i for i, (a, _) in enumerate(pieces)}
@@ -75,7 +100,8 @@ def text_html(text: str, highlights: Sequence[Highlight]) -> str:
     from spacy.tokens import Span
 
     options = {
-        "spans_key": "bm", "colors": {h.field: COLOUR_OF.get(h.field, OTHER_COLOUR) for h in highlights},
+        "spans_key": "bm",
+        "colors": {h.field: COLOUR_OF.get(h.field, OTHER_COLOUR) for h in highlights},
         "template": {"span": _SPAN, "slice": _SLICE, "start": _START},
     }
     lines = []
@@ -109,15 +135,27 @@ def outline_html(issues: Sequence[dict], measures: Sequence[dict]) -> str:
     return "<ol class='outline'>" + "".join(items) + "</ol>"
 
 
-def document_page(*, title: str, source: str, text: str, highlights: Sequence[Highlight], fields: dict[str, Any],
-                  warnings: Sequence[str], issues: Sequence[dict], measures: Sequence[dict]) -> str:
+def document_page(
+    *,
+    title: str,
+    source: str,
+    text: str,
+    highlights: Sequence[Highlight],
+    fields: dict[str, Any],
+    warnings: Sequence[str],
+    issues: Sequence[dict],
+    measures: Sequence[dict],
+) -> str:
     """The whole page, self-contained (no script, no fetch)."""
     filled = "".join(
         f"<tr><th>{html.escape(name)}</th><td>{html.escape(', '.join(map(str, value)) if isinstance(value, (list, tuple)) else str(value))}</td></tr>"
-        for name, value in fields.items() if value not in (None, [], "")
+        for name, value in fields.items()
+        if value not in (None, [], "")
     )
     warned = "".join(f"<li>{html.escape(w)}</li>" for w in warnings) or "<li class='none'>none</li>"
-    legend = "".join(f"<span class='key' style='background:{colour}'>{html.escape(' '.join(fields_[:3]))}…</span>" for fields_, colour in COLOURS.items())
+    legend = "".join(
+        f"<span class='key' style='background:{colour}'>{html.escape(' '.join(fields_[:3]))}…</span>" for fields_, colour in COLOURS.items()
+    )
     return f"""<!DOCTYPE html>
 <html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>
@@ -141,5 +179,13 @@ def record_page(record) -> str:
     """The page of a DocumentRecord (what `bulletin-miner inspect --html` writes)."""
     highlights = [Highlight(f.field, f.start, f.end, f.canonical) for f in record.facts]
     title = str(record.fields.get("title") or record.source_path)
-    return document_page(title=title, source=f"{record.source_path} ({record.doc_id})", text=record.text, highlights=highlights,
-                         fields=record.fields, warnings=record.warnings, issues=record.issues, measures=record.measures)
+    return document_page(
+        title=title,
+        source=f"{record.source_path} ({record.doc_id})",
+        text=record.text,
+        highlights=highlights,
+        fields=record.fields,
+        warnings=record.warnings,
+        issues=record.issues,
+        measures=record.measures,
+    )

@@ -5,14 +5,16 @@ written to a temporary file and renamed into place when the run completes,
 so an interrupted run leaves the previous tables as they were. Each row
 group is also kept as a cache segment (SegmentCache) for the runs after.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import os
 from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import pandas  # noqa: F401  (see below)
 import pyarrow as pa
@@ -89,7 +91,7 @@ def record_columns(record: DocumentRecord) -> dict[str, Columns]:
     doc_id, text, facts = record.doc_id, record.text, record.facts
     # facts are tuples: their columns in one transposition, not a pass per column
     field, value, start, end, fact_text, stage, rule, status, exactness, issue_seq, measure_seq = (
-        map(list, zip(*facts)) if facts else ([] for _ in Fact._fields)
+        map(list, zip(*facts, strict=True)) if facts else ([] for _ in Fact._fields)
     )
     return {
         "documents": {name: [value] for name, value in document_row(record).items()},
@@ -124,6 +126,7 @@ def rows_as_columns(table: str, rows: Iterable[dict[str, Any]], **constant: Any)
 
 
 # --- the cache: Arrow IPC segments, one per row group -----------------------
+
 
 class SegmentCache:
     """Rows of documents already extracted, for runs that follow.
@@ -179,7 +182,10 @@ class SegmentCache:
             target = self.directory / f"{segment}.{table}{self.SUFFIX}"
             tmp = target.with_name(f".{target.name}.tmp")
             try:
-                with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, self.schemas[table], options=self.FAST_OPTIONS if table in FAST_COMPRESSION else self.OPTIONS) as writer:
+                with (
+                    pa.OSFile(str(tmp), "wb") as sink,
+                    pa.ipc.new_file(sink, self.schemas[table], options=self.FAST_OPTIONS if table in FAST_COMPRESSION else self.OPTIONS) as writer,
+                ):
                     writer.write_table(tables[table])
                 os.replace(tmp, target)
             except BaseException:
@@ -242,7 +248,10 @@ class TableWriter:
         # unreadable to the analysts the folder is shared with.
         self.tmp = out_dir / f".{table}.{os.getpid()}.parquet.tmp"
         self.writer = pq.ParquetWriter(
-            self.tmp, self.schema, compression=FAST_COMPRESSION.get(table, COMPRESSION), use_dictionary=USE_DICTIONARY,
+            self.tmp,
+            self.schema,
+            compression=FAST_COMPRESSION.get(table, COMPRESSION),
+            use_dictionary=USE_DICTIONARY,
             write_statistics=[name for name in self.schema.names if name not in RUNNING_TEXT],
         )
         self.pieces: list[pa.Table] = []
@@ -273,7 +282,9 @@ class TableWriter:
         self._seal()
         # one chunk: a record batch per cached document would be compressed
         # (and read) one by one, and the segment would come out 7 times larger
-        group = pa.concat_tables(self.pieces).combine_chunks() if len(self.pieces) > 1 else self.pieces[0] if self.pieces else self.schema.empty_table()
+        group = (
+            pa.concat_tables(self.pieces).combine_chunks() if len(self.pieces) > 1 else self.pieces[0] if self.pieces else self.schema.empty_table()
+        )
         if group.num_rows:
             self.writer.write_table(group)
         self.rows += group.num_rows

@@ -4,6 +4,7 @@ A resource may declare `define:` fragments that its patterns use as
 `<<name>>`. Every pattern is compiled and checked when loaded: an empty
 group or a pattern that matches the empty string fails loudly.
 """
+
 from __future__ import annotations
 
 import functools
@@ -49,7 +50,7 @@ class Rule:
 _METACHARACTERS = regex.compile(r"[\\.^$*+?{}\[\]()]")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def literal_words(source: str) -> tuple[str, ...] | None:
     """The words of an alternation of plain words, or None if it has any regex syntax.
 
@@ -96,7 +97,7 @@ def compile_pattern(template: str, defines: dict[str, str], resource: str = "?")
 def alternation(words: list[str] | str, resource: str = "?") -> str:
     """A vocabulary group as one regex alternation (longest first)."""
     if isinstance(words, str):
-        words = [w for w in words.split("|")]
+        words = list(words.split("|"))
     words = [w.strip() for w in words if w and w.strip()]
     if not words:
         raise _bad(resource, "a vocabulary group is empty")
@@ -108,7 +109,7 @@ def alternation(words: list[str] | str, resource: str = "?") -> str:
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(resource: str) -> dict[str, Any]:
     """The raw content of `resources/<resource>.yml`."""
     path = RESOURCES_DIR / f"{resource}.yml"
@@ -130,7 +131,7 @@ def defines(resource: str) -> dict[str, str]:
     return {name: expand(value, out, resource) for name, value in out.items()}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rules(resource: str, key: str = "rules") -> tuple[Rule, ...]:
     """The ordered, named rules of a resource."""
     data = load(resource)
@@ -159,7 +160,7 @@ def rules(resource: str, key: str = "rules") -> tuple[Rule, ...]:
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pattern(resource: str, key: str) -> regex.Pattern:
     """One pattern (a string, or a list of alternatives) under `key`."""
     value = load(resource).get(key)
@@ -169,7 +170,7 @@ def pattern(resource: str, key: str) -> regex.Pattern:
     return compile_pattern(source, defines(resource), resource)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def patterns(resource: str, key: str) -> tuple[regex.Pattern, ...]:
     """Each entry of a list under `key` as its own pattern."""
     value = load(resource).get(key)
@@ -179,11 +180,12 @@ def patterns(resource: str, key: str) -> tuple[regex.Pattern, ...]:
     return tuple(compile_pattern(str(v), fragments, resource) for v in value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def words(resource: str, key: str) -> tuple[str, ...]:
     """Plain words under `key`, for literal search: a list (each item taken as
     written, `.` included) or `完成|销号` (words without regex syntax)."""
     value = load(resource).get(key)
+    found: tuple[str, ...] | None
     if isinstance(value, list):
         found = tuple(str(v) for v in value if str(v))
     else:
@@ -193,7 +195,7 @@ def words(resource: str, key: str) -> tuple[str, ...]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reach(resource: str, key: str, default: int) -> int:
     """How far from its keyword a pattern's match may run (`default` when unset)."""
     value = load(resource).get(key, default)

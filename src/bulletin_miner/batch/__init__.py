@@ -22,6 +22,7 @@ never losing work.
 A run whose inputs and pipeline are those of the last run, over tables
 still as that run wrote them (`manifest`), writes nothing.
 """
+
 import importlib
 from typing import Any
 
@@ -29,11 +30,18 @@ from typing import Any
 # are read when the command line starts, and the writers' pyarrow need not be.
 _WHERE = {
     "Budget": "budget",
-    "CACHE_DIR_NAME": "corpus", "DOCS_PER_ROW_GROUP": "corpus", "RECORD_TABLES": "corpus",
-    "ExtractionSummary": "corpus", "_exclusive": "corpus", "extract_corpus": "corpus", "pipeline_fingerprint": "corpus",
+    "CACHE_DIR_NAME": "corpus",
+    "DOCS_PER_ROW_GROUP": "corpus",
+    "RECORD_TABLES": "corpus",
+    "ExtractionSummary": "corpus",
+    "_exclusive": "corpus",
+    "extract_corpus": "corpus",
+    "pipeline_fingerprint": "corpus",
     "process_file": "engine",
-    "content_hash": "inputs", "input_files": "inputs",
-    "_label_line": "reposts", "text_fingerprint": "reposts",
+    "content_hash": "inputs",
+    "input_files": "inputs",
+    "_label_line": "reposts",
+    "text_fingerprint": "reposts",
 }
 __all__ = sorted(_WHERE)
 

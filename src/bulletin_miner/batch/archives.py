@@ -6,11 +6,12 @@ given the first look (ingest/firstlook.py) unless the run extracts all; a
 worker reads the capture again by its offset. Of several captures of one URL
 the latest is kept, and the older ones say so in the errors table.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.firstlook import may_be_inspection
@@ -60,13 +61,14 @@ def older_captures(planned: list[tuple[object, str]]) -> list[tuple[Capture, Cap
             held = latest.get(source.url)
             if held is None or (source.crawled_at or _EPOCH) >= (held.crawled_at or _EPOCH):
                 latest[source.url] = source
-    return [(source, latest[source.url]) for source, _ in planned
-            if isinstance(source, Capture) and source.url and latest[source.url] is not source]
+    return [(source, latest[source.url]) for source, _ in planned if isinstance(source, Capture) and source.url and latest[source.url] is not source]
 
 
 def superseded(older: Capture, kept: Capture) -> BulletinError:
     when = f" of {older.crawled_at:%Y-%m-%d %H:%M:%S}" if older.crawled_at else ""
     return BulletinError(
-        ErrorKind.SUPERSEDED, f"an older capture{when} of {older.url}; the latest ({kept.source_path}) is kept", path=older.source_path, stage="ingest",
+        ErrorKind.SUPERSEDED,
+        f"an older capture{when} of {older.url}; the latest ({kept.source_path}) is kept",
+        path=older.source_path,
+        stage="ingest",
     )
-

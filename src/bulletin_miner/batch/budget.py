@@ -4,6 +4,7 @@ A document over its budget becomes an error row (E013_timeout, E014_memory)
 and the batch goes on. The limits are options of `extract` with these
 defaults; a worker applies them to itself when it starts.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -77,5 +78,5 @@ def stop_clock() -> None:
     signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _timed_out(signum, frame):  # noqa: ARG001 (a signal handler's signature)
+def _timed_out(signum, frame):  # a signal handler's signature (neither is used)
     raise DocumentTimeout()

@@ -1,6 +1,7 @@
 """The driver of a run: plan what needs work, stream every document's rows
 out in input order, keep the cache and the manifest (see the package's
 docstring)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -10,9 +11,9 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pyarrow as pa
 
@@ -23,18 +24,34 @@ from bulletin_miner.batch.manifest import inputs_digest, tables_unchanged, write
 from bulletin_miner.batch.reposts import reposted, text_fingerprint
 from bulletin_miner.config import PACKAGE_DIR, PIPELINE_CONFIG, PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError, ErrorKind
-from bulletin_miner.ingest.warc import Capture, Skipped, is_archive
+from bulletin_miner.ingest.warc import Capture, Skipped, Source, is_archive
 from bulletin_miner.limits import shown
 from bulletin_miner.store import BATCH_ROWS, Columns, SegmentCache, TableWriter, error_row
 
-Source = Path | Capture  # an input: a file, or a capture in a web archive
 CACHE_DIR_NAME = ".cache"
 RECORD_TABLES = ("documents", "facts", "texts", "issues", "measures")
 TABLES = (*RECORD_TABLES, "errors")
 OUTPUT_TABLES = (*TABLES, "cases")  # cases.parquet is made from the documents table once it is written
 # What cases are linked from (cases.py reads nothing else).
-CASE_INPUTS = ["doc_id", "doc_type", "agency", "province", "city", "county", "units_listed", "inspector", "inspection_round", "inspection_kind",
-               "inspection_modes", "inspection_start", "inspection_end", "feedback_date", "published_date", "issues_total", "issues_completed"]
+CASE_INPUTS = [
+    "doc_id",
+    "doc_type",
+    "agency",
+    "province",
+    "city",
+    "county",
+    "units_listed",
+    "inspector",
+    "inspection_round",
+    "inspection_kind",
+    "inspection_modes",
+    "inspection_start",
+    "inspection_end",
+    "feedback_date",
+    "published_date",
+    "issues_total",
+    "issues_completed",
+]
 # Documents per row group and cache segment: what the writers hold in memory,
 # whatever the corpus size, and the most a killed run can lose. 128, not 64:
 # each row group and segment costs a fixed set-up per table and column, and
@@ -53,8 +70,8 @@ class ExtractionSummary:
     """What a run produced (aggregates only: the corpus itself is on disk)."""
 
     documents: int = 0
-    processed: int = 0          # extracted in this run
-    reused: int = 0             # taken from the cache unchanged
+    processed: int = 0  # extracted in this run
+    reused: int = 0  # taken from the cache unchanged
     by_type: dict[str, int] = field(default_factory=dict)
     fields_filled: dict[str, list[int]] = field(default_factory=dict)
     warnings: int = 0
@@ -102,7 +119,7 @@ def _extract_corpus(
     force: bool = False,
     budget: Budget = Budget(),
     initial_errors: Sequence[BulletinError] = (),
-    on_progress: Callable[[Path], None] | None = None,
+    on_progress: Callable[[Source], None] | None = None,
     extract_all: bool = False,
 ) -> ExtractionSummary:
     with tempfile.TemporaryDirectory(prefix="bm-wacz-") as unpacked:  # a .wacz's WARCs, read by the workers too
@@ -115,7 +132,7 @@ def plan_inputs(
     extract_all: bool,
     unpacked: Path,
     summary: ExtractionSummary,
-    on_progress: Callable[[Path], None] | None = None,
+    on_progress: Callable[[Source], None] | None = None,
 ) -> list[tuple[Source, str, int]]:
     """(file or capture, doc_id, size in bytes) of every input to extract, in
     input order: each capture of a web archive is one; what cannot be read,
@@ -162,7 +179,7 @@ def _run(
     force: bool,
     budget: Budget,
     initial_errors: Sequence[BulletinError],
-    on_progress: Callable[[Path], None] | None,
+    on_progress: Callable[[Source], None] | None,
     extract_all: bool,
     unpacked: Path,
 ) -> ExtractionSummary:
@@ -191,7 +208,7 @@ def _run(
     run_id = f"{time.time_ns():x}-{os.getpid()}"
     segments: list[str] = []  # this run's, in order
     grouped = 0  # documents in the row group being filled
-    same_text: dict[bytes, Path] = {}  # text fingerprint (16 bytes) -> the first document with it, in input order
+    same_text: dict[bytes, Source] = {}  # text fingerprint (16 bytes) -> the first document with it, in input order
     engine = Engine(workers, budget) if todo else None
     try:
         queue = iter([(i, source) for i, (source, _) in enumerate(planned) if source in todo])
@@ -310,7 +327,12 @@ def _where_from(source: Source) -> dict[str, object]:
     """The columns that say where a document was read, not what it says: a
     cached row of the same content takes this run's."""
     if isinstance(source, Capture):
-        return {"source_path": source.source_path, "source_url": source.url, "crawled_at": source.crawled_at, "http_last_modified": source.last_modified}
+        return {
+            "source_path": source.source_path,
+            "source_url": source.url,
+            "crawled_at": source.crawled_at,
+            "http_last_modified": source.last_modified,
+        }
     return {"source_path": shown(source), "source_url": None, "crawled_at": None, "http_last_modified": None}
 
 
@@ -345,7 +367,9 @@ def _tally(summary: ExtractionSummary, row: dict) -> None:
     summary.warnings += len(row.get("warnings") or [])
 
 
-def _summary_of_tables(out_dir: Path, summary: ExtractionSummary, planned: list[tuple[Path, str]], on_progress: Callable[[Path], None] | None) -> ExtractionSummary:
+def _summary_of_tables(
+    out_dir: Path, summary: ExtractionSummary, planned: list[tuple[Source, str]], on_progress: Callable[[Source], None] | None
+) -> ExtractionSummary:
     """The summary of a run that wrote nothing, read from the tables it kept."""
     import pyarrow.parquet as pq
 

@@ -17,17 +17,22 @@ local cache is not used: every document is extracted. A document's time
 limit is not enforced on Dask (the worker's thread cannot be interrupted by
 an alarm); its character limit is.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from bulletin_miner.batch.budget import Budget
 from bulletin_miner.errors import BulletinError
 from bulletin_miner.limits import shown
+
+if TYPE_CHECKING:
+    from bulletin_miner.ingest.warc import Source
 
 DOCS_PER_TASK = 64
 PARTS_DIR = ".parts"
@@ -123,12 +128,12 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
     run_parts = out_dir / PARTS_DIR / f"{time.time_ns():x}"
     # a file goes to a worker as its path's string, a capture as itself (process_file takes either)
     inputs = [(i, source if isinstance(source, Capture) else str(source)) for i, (source, _, _) in enumerate(planned)]
-    tasks = [inputs[start:start + DOCS_PER_TASK] for start in range(0, len(inputs), DOCS_PER_TASK)]
+    tasks = [inputs[start : start + DOCS_PER_TASK] for start in range(0, len(inputs), DOCS_PER_TASK)]
     client, cluster = _client(scheduler, workers)
     try:
         futures = [client.submit(extract_part, k, task, str(run_parts), budget.max_chars, pure=False) for k, task in enumerate(tasks)]
         results = []
-        for future, task in zip(futures, tasks):  # in input order
+        for future, task in zip(futures, tasks, strict=True):  # in input order
             results.append(future.result())
             if on_progress:
                 for _, source in task:
@@ -140,7 +145,7 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
 
     # across tasks, in input order: the same bulletin on two pages is written once
     sources = {i: source for i, (source, _, _) in enumerate(planned)}
-    same_text: dict = {}
+    same_text: dict[bytes, Source] = {}
     dropped: dict[int, set[str]] = {}
     for k, result in enumerate(results):
         for index, doc_id, fingerprint, row in result["documents"]:

@@ -13,6 +13,7 @@ happens to a worker happens to that document only:
   document a retry, alone, in a fresh worker; a second death is its error row.
 Workers die with the driver, even when it is killed with kill -9.
 """
+
 from __future__ import annotations
 
 import collections
@@ -28,9 +29,10 @@ from bulletin_miner.batch.reposts import text_fingerprint
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.warc import Capture
 from bulletin_miner.limits import shown
-from bulletin_miner.store import Columns, record_columns
+from bulletin_miner.store import record_columns
 
-Result = tuple[str, "dict[str, Columns] | None", "BulletinError | None"]
+# (doc_id, each table's columns and the text's "fingerprint" (bytes), the error)
+Result = tuple[str, "dict[str, Any] | None", "BulletinError | None"]
 Task = tuple[int, "str | Capture", int]  # (index, path or capture, size in bytes)
 
 # How long past its budget a worker may stay silent before it is killed:
@@ -38,7 +40,7 @@ Task = tuple[int, "str | Capture", int]  # (index, path or capture, size in byte
 GRACE_SECONDS = 5.0
 
 
-def process_file(path: "str | Capture") -> Result:
+def process_file(path: str | Capture) -> Result:
     """Extract one file, or one capture of a web archive: (doc_id, its rows as
     columns, None) or ("", None, the error). Never raises. The rows come with
     the text's fingerprint (for the driver's reposts check, computed here, in
@@ -52,7 +54,7 @@ def process_file(path: "str | Capture") -> Result:
             source = load_document(path)
         else:  # read again from its archive, here, so its bytes never wait in the driver
             source = source_from_bytes(read_capture(path), path.source_path, path.charset)
-        rows: dict = record_columns(run(source, build_pipeline()))
+        rows: dict[str, Any] = record_columns(run(source, build_pipeline()))
         rows["fingerprint"] = text_fingerprint(source.normalized.text)
         return source.doc_id, rows, None
     except BulletinError as err:
@@ -89,7 +91,11 @@ def _worker(conn: multiprocessing.connection.Connection, budget: Budget) -> None
             result = ("", None, _timeout(path, budget))
             replace_me = True  # the clock may have stopped a library mid-way
         except MemoryError:
-            result = ("", None, BulletinError(ErrorKind.MEMORY, "over the memory a document may take (--memory-limit)", path=shown(path), stage="pipeline"))
+            result = (
+                "",
+                None,
+                BulletinError(ErrorKind.MEMORY, "over the memory a document may take (--memory-limit)", path=shown(path), stage="pipeline"),
+            )
             replace_me = True
         finally:
             stop_clock()
@@ -99,7 +105,9 @@ def _worker(conn: multiprocessing.connection.Connection, budget: Budget) -> None
         try:
             conn.send((index, result, replace_me))
         except (MemoryError, ValueError, OSError):
-            conn.send((index, ("", None, BulletinError(ErrorKind.MEMORY, "its rows are too large to send back", path=shown(path), stage="pipeline")), True))
+            conn.send(
+                (index, ("", None, BulletinError(ErrorKind.MEMORY, "its rows are too large to send back", path=shown(path), stage="pipeline")), True)
+            )
             replace_me = True
         if replace_me:
             return  # a worker that ran out of memory or was interrupted is replaced, not trusted
@@ -155,7 +163,7 @@ class Engine:
         child.close()
         return _Worker(process, parent)
 
-    def submit(self, index: int, path: str, size: int = 0) -> None:
+    def submit(self, index: int, path: str | Capture, size: int = 0) -> None:
         self.queue.append((index, path, size))
         self._dispatch()
 
@@ -239,9 +247,16 @@ class Engine:
             if index in self.retried:
                 code = worker.process.exitcode
                 how = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with {code}"
-                self.done[index] = ("", None, BulletinError(
-                    ErrorKind.WORKER_DIED, f"the process extracting it died twice ({how}; the kernel's out-of-memory killer does this)", path=shown(path), stage="pipeline",
-                ))
+                self.done[index] = (
+                    "",
+                    None,
+                    BulletinError(
+                        ErrorKind.WORKER_DIED,
+                        f"the process extracting it died twice ({how}; the kernel's out-of-memory killer does this)",
+                        path=shown(path),
+                        stage="pipeline",
+                    ),
+                )
             else:
                 self.retried.add(index)
                 self.alone.append(task)

@@ -2,13 +2,14 @@
 file, hashed as it is read. A link is not followed unless asked; a pipe, a
 device or a socket is named in an error row, never opened; a name in any
 byte encoding is carried through (shown escaped)."""
+
 from __future__ import annotations
 
 import hashlib
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from bulletin_miner.config import MAX_INPUT_BYTES
 from bulletin_miner.errors import BulletinError, ErrorKind

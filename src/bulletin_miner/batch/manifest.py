@@ -1,27 +1,33 @@
 """The manifest: what the last run read and wrote. A run whose inputs (paths,
 contents, what could not be read) and pipeline are the last run's, over
 tables still as that run wrote them, writes nothing."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING
 
 from bulletin_miner.config import PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError
 from bulletin_miner.store import error_row
 
+if TYPE_CHECKING:
+    from bulletin_miner.ingest.warc import Source
+
 MANIFEST = "manifest.json"
 
 
-def inputs_digest(fingerprint: str, planned: list[tuple[Path, str]], errors: list[BulletinError]) -> str:
+def inputs_digest(fingerprint: str, planned: list[tuple[Source, str]], errors: list[BulletinError]) -> str:
     """What decides the tables: the pipeline, each input's path and content, what could not be read."""
     digest = hashlib.sha256(fingerprint.encode())
     for path, doc_id in planned:
-        name = getattr(path, "source_path", None)  # a capture in a web archive: archive#record
-        digest.update((name.encode() if name else os.fsencode(path)) + f"\0{doc_id}\n".encode())  # a name's bytes, whatever their encoding
+        # a name's bytes, whatever their encoding; a capture in a web archive: archive#record
+        name = os.fsencode(path) if isinstance(path, os.PathLike) else path.source_path.encode()
+        digest.update(name + f"\0{doc_id}\n".encode())
     for err in errors:
         digest.update(json.dumps(error_row(err), sort_keys=True).encode())
     return digest.hexdigest()

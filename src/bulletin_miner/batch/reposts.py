@@ -1,17 +1,21 @@
 """One bulletin served by two pages (a city's site and a county's) is one
 document: what they share is their analysed text (page chrome is gone
 already) less their metadata lines."""
+
 from __future__ import annotations
 
 import functools
 import hashlib
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bulletin_miner import vocab
-from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.config import MAX_LABEL_LINE_CHARS
+from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.limits import shown
+
+if TYPE_CHECKING:
+    from bulletin_miner.ingest.warc import Source
 
 
 def text_fingerprint(text: str) -> bytes | None:
@@ -42,7 +46,7 @@ def _label_line() -> re.Pattern:
     return re.compile(vocab.pattern("metadata", "label_line").pattern, re.MULTILINE)
 
 
-def reposted(fingerprint: bytes | None, path: Path, same_text: dict[bytes, Path], errors: list[BulletinError]) -> bool:
+def reposted(fingerprint: bytes | None, path: Source, same_text: dict[bytes, Source], errors: list[BulletinError]) -> bool:
     """Whether an earlier document has this text (by its text_fingerprint): then
     it is reported, not written; else it is remembered."""
     if fingerprint is None:
@@ -50,7 +54,12 @@ def reposted(fingerprint: bytes | None, path: Path, same_text: dict[bytes, Path]
     first = same_text.setdefault(fingerprint, path)
     if first == path:
         return False
-    errors.append(BulletinError(
-        ErrorKind.DUPLICATE, f"same text as {shown(first)} but for page chrome and metadata lines (the bulletin on another page); not counted twice", path=shown(path), stage="write",
-    ))
+    errors.append(
+        BulletinError(
+            ErrorKind.DUPLICATE,
+            f"same text as {shown(first)} but for page chrome and metadata lines (the bulletin on another page); not counted twice",
+            path=shown(path),
+            stage="write",
+        )
+    )
     return True

@@ -5,6 +5,7 @@ with a coded kind for anything it cannot read. The names below load on
 first use, and each reader when its format is met: a batch of plain text
 never imports the web-page, Word, PDF or OFD readers.
 """
+
 import importlib
 from typing import Any
 

@@ -3,6 +3,7 @@
 GB18030/GBK and UTF-16 files are common among scraped bulletins; the
 encoding is detected (charset-normalizer), never assumed.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -10,7 +11,6 @@ import re
 from typing import NamedTuple
 
 import regex
-
 from charset_normalizer import from_bytes
 
 from bulletin_miner.errors import BulletinError, ErrorKind
@@ -43,7 +43,7 @@ class Decoded(NamedTuple):
     text: str
     encoding: str
     invalid_sequences: int = 0  # byte sequences read as U+FFFD (lenient UTF-8 only)
-    padding: int = 0            # NUL characters after the text, cut off
+    padding: int = 0  # NUL characters after the text, cut off
 
 
 # A page's own charset declaration, in its first bytes (<meta charset="gbk">, content="text/html; charset=gb2312").
@@ -90,7 +90,7 @@ def decode(data: bytes, path: str | None = None, declared: list[str] | tuple[str
             return decode(text_bytes, path)._replace(padding=len(data) - len(text_bytes))
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _checked(_decode_as(data[len(bom):], encoding, path), encoding, path)
+            return _checked(_decode_as(data[len(bom) :], encoding, path), encoding, path)
     try:
         return _checked(data.decode("utf-8"), "utf-8", path)
     except UnicodeDecodeError as err:

@@ -8,6 +8,7 @@ be one, and is counted instead of extracted. The look costs a few byte
 searches, a small part of a millisecond. A PDF, Word, OFD or RTF file keeps
 its text compressed or escaped, so it always goes on to the pipeline.
 """
+
 from __future__ import annotations
 
 import functools

@@ -7,6 +7,7 @@ meta tags stand in for the lines a page does not show. Layout tables are
 read as blocks first. Nothing is fetched: trafilatura is given the page's
 own string.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -37,7 +38,47 @@ LAYOUT_CELL_CHARS = 200
 MAX_GRID_CELL_CHARS = 1000
 _TABLE_PARTS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 # Elements that begin a line of their own where a page is drawn.
-_LINE_TAGS = frozenset("address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td th thead tfoot tr ul".split())
+_LINE_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tfoot",
+        "tr",
+        "ul",
+    ]
+)
 # A cell holding one of these (a table included) holds blocks: it is layout.
 _BLOCKS = "|".join(f".//{tag}" for tag in sorted(_LINE_TAGS.difference(_TABLE_PARTS) | {"table"}))
 
@@ -87,20 +128,35 @@ def html_to_text(html: str, path: str | None = None) -> str:
     label_line = vocab.pattern("metadata", "label_line")
     for line in (" ".join(raw.split()) for raw in _text_lines(tree)):
         # labels are matched as the analysed text will read them (NFKC: ：-> :; 發佈時間 is 发布时间)
-        if line and len(line) <= MAX_LABEL_LINE_CHARS and label_line.search(to_simplified(unicodedata.normalize("NFKC", line))) and line not in header and line not in article:
+        if (
+            line
+            and len(line) <= MAX_LABEL_LINE_CHARS
+            and label_line.search(to_simplified(unicodedata.normalize("NFKC", line)))
+            and line not in header
+            and line not in article
+        ):
             header.append(line)
-    header += _meta_lines(tree, "\n".join(header + [article]))
-    text = "\n".join(header + [article]).strip()
+    header += _meta_lines(tree, "\n".join([*header, article]))
+    text = "\n".join([*header, article]).strip()
     if not text:
         raise BulletinError(ErrorKind.NO_TEXT, "the page holds no article text", path=path)
     return text
 
 
 def _extract(html: str, favor_recall: bool, fast: bool = False) -> str:
-    return trafilatura.extract(
-        html, output_format="txt", include_comments=False, include_tables=True,
-        favor_recall=favor_recall, deduplicate=False, with_metadata=False, fast=fast,
-    ) or ""
+    return (
+        trafilatura.extract(
+            html,
+            output_format="txt",
+            include_comments=False,
+            include_tables=True,
+            favor_recall=favor_recall,
+            deduplicate=False,
+            with_metadata=False,
+            fast=fast,
+        )
+        or ""
+    )
 
 
 def _text_lines(tree) -> list[str]:
@@ -224,7 +280,7 @@ def _is_grid(table) -> bool:
     """
     if table.xpath(".//table") or any(len(c.text_content()) > MAX_GRID_CELL_CHARS for c in table.iter("td", "th")):
         return False
-    widths = [len([c for c in row.iterchildren("td", "th")]) for row in table.iter("tr")]
+    widths = [len(list(row.iterchildren("td", "th"))) for row in table.iter("tr")]
     while widths and widths[0] == 1:  # a title row across the table (巡察整改台账), a note under it
         widths.pop(0)
     while widths and widths[-1] == 1:

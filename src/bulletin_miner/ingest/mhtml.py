@@ -7,6 +7,7 @@ own charset. Read as text, it was MIME headers and encoded markup: a
 quoted-printable page gave no article at all, a base64 one a "document" of
 base64. The standard library's email parser unpacks it.
 """
+
 from __future__ import annotations
 
 import email
@@ -46,10 +47,14 @@ def mhtml_page(data: bytes, path: str | None = None) -> Decoded:
     start = message.get_param("start")
     # str(): a header holding bytes that are not ASCII comes as an email.header.Header
     root = next((p for p in parts if start and str(p.get("Content-ID", "")).strip() == str(start).strip()), parts[0] if parts else None)
-    page = root if root is not None and root.get_content_type() == "text/html" else next((p for p in parts if p.get_content_type() == "text/html"), None)
+    page = (
+        root if root is not None and root.get_content_type() == "text/html" else next((p for p in parts if p.get_content_type() == "text/html"), None)
+    )
     if page is None:
         raise BulletinError(ErrorKind.NO_TEXT, "a saved web page (MHTML) that holds no HTML page", path=path)
-    body = page.get_payload(decode=True) or b""
+    body = page.get_payload(decode=True)
+    if not isinstance(body, bytes):  # None: an empty part
+        body = b""
     # base64 that lost or gained a character: the parser hands back the encoded
     # text itself, and every byte after the damage would be read shifted
     if any(isinstance(defect, _SHIFTED_BASE64) for defect in page.defects):

@@ -15,9 +15,11 @@ no label: the text stays as python-docx gives it, and nothing is guessed.
 The counting (`Lists`) knows no file format: ListNumbering fills it from a
 .docx's numbering.xml, ingest/worddoc.py from a .doc's list tables.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, overload
 
 import cn2an
 from docx.oxml.ns import qn
@@ -71,7 +73,21 @@ def _letters(n: int) -> str | None:
     return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else None
 
 
-_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+_ROMAN = (
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
+)
 
 
 def _roman(n: int) -> str | None:
@@ -93,6 +109,10 @@ def _val(element: Any, tag: str, default: str | None = None) -> str | None:
     return child.get(qn("w:val"), default) if child is not None else default
 
 
+@overload
+def _int(value: str | None, default: int) -> int: ...
+@overload
+def _int(value: str | None, default: None = None) -> int | None: ...
 def _int(value: str | None, default: int | None = None) -> int | None:
     """A number attribute, or `default` where a damaged file holds something else."""
     try:
@@ -104,9 +124,9 @@ def _int(value: str | None, default: int | None = None) -> int | None:
 class Level(NamedTuple):
     """One level of a list as Word keeps it, in either file format."""
 
-    start: int | None    # the first number (None: unreadable, so its numbers are unknown)
-    fmt: str             # the number format, by its .docx name (decimal, chineseCounting …)
-    text: str            # the level text, %1 … %9 standing for each level's number
+    start: int | None  # the first number (None: unreadable, so its numbers are unknown)
+    fmt: str  # the number format, by its .docx name (decimal, chineseCounting …)
+    text: str  # the level text, %1 … %9 standing for each level's number
     legal: bool = False  # isLgl: the other levels' numbers in figures
 
 
@@ -117,9 +137,9 @@ class Lists:
 
     def __init__(self, levels: dict[str, dict[int, Level]], nums: dict[str, tuple[str, dict[int, int]]]):
         self.levels = levels  # list (abstractNumId) -> ilvl -> Level
-        self.nums = nums      # numbering (numId) -> (its list, start overrides by level)
+        self.nums = nums  # numbering (numId) -> (its list, start overrides by level)
         self.counters: dict[str, list[int | None]] = {}  # list -> each level's last number
-        self.started: set[str] = set()                   # numberings whose start overrides were applied
+        self.started: set[str] = set()  # numberings whose start overrides were applied
 
     def draw(self, num_id: str, ilvl: int) -> str:
         """The number Word draws before the next paragraph of this numbering and level ('' if none, or one not drawn here)."""
@@ -180,7 +200,9 @@ class ListNumbering(Lists):
                     start, level = _int(_val(override, "w:startOverride")), _int(override.get(qn("w:ilvl")), 0)
                     if start is not None and level is not None:
                         overrides[level] = start
-                nums[num.get(qn("w:numId"))] = (_val(num, "w:abstractNumId"), overrides)
+                abstract_id = _val(num, "w:abstractNumId")
+                if abstract_id is not None:  # a numbering of no list draws nothing
+                    nums[num.get(qn("w:numId"))] = (abstract_id, overrides)
         super().__init__(levels, nums)
 
     def label(self, paragraph: Any) -> str:
@@ -194,7 +216,12 @@ class ListNumbering(Lists):
 
 def _level(lvl: Any) -> Level:
     # absent, a level starts at 0 (ECMA-376 17.9.26); unreadable, its numbers are unknown
-    return Level(_int(_val(lvl, "w:start", "0")), _val(lvl, "w:numFmt", "decimal") or "decimal", _val(lvl, "w:lvlText", "") or "", lvl.find(qn("w:isLgl")) is not None)
+    return Level(
+        _int(_val(lvl, "w:start", "0")),
+        _val(lvl, "w:numFmt", "decimal") or "decimal",
+        _val(lvl, "w:lvlText", "") or "",
+        lvl.find(qn("w:isLgl")) is not None,
+    )
 
 
 def _num_pr(paragraph: Any) -> tuple[str, int] | None:

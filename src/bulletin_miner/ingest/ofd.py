@@ -10,7 +10,7 @@ standing for three steps of 5.6. Converters from Word write one object a
 character as often as one a line, in no particular order, so the page's
 lines are rebuilt from where each character stands: by baseline, then left
 to right. Then, as for a PDF, page numbers go and the lines the page's width
-broke are rejoined (office.rejoin_wrapped_lines).
+broke are rejoined (pagetext.rejoin_wrapped_lines).
 
 No maintained Python package reads OFD's text (ofdreader 0.1.0's wheel holds
 no code); the parts are read with lxml, entities and network access off.
@@ -18,6 +18,7 @@ Only the pages' own content is read: templates (letterheads shared by
 pages), annotations and seals are parts of their own, not the document's
 text. A package's first document is read (a second is rare).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -25,12 +26,13 @@ import math
 import posixpath
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import lxml.etree
 
 from bulletin_miner.errors import BulletinError, ErrorKind
+from bulletin_miner.ingest.pagetext import pages_to_text
 from bulletin_miner.limits import LIMITS
 
 # Pages read from one document at most (as for a PDF).
@@ -52,9 +54,9 @@ _PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd
 
 @dataclass(frozen=True)
 class Glyph:
-    x: float        # left edge, mm from the page's left
+    x: float  # left edge, mm from the page's left
     baseline: float  # mm from the page's top
-    size: float     # font size, mm
+    size: float  # font size, mm
     char: str
 
 
@@ -64,8 +66,6 @@ class _Damaged(Exception):
 
 def ofd_to_text(archive: zipfile.ZipFile, path: str | None = None) -> tuple[str, tuple[str, ...]]:
     """The text of an OFD package's first document (its pages' lines, rejoined), and what reading it noticed."""
-    from bulletin_miner.ingest.office import pages_to_text
-
     names = set(archive.namelist())
     try:
         root = _xml(archive, "OFD.xml")
@@ -77,7 +77,7 @@ def ofd_to_text(archive: zipfile.ZipFile, path: str | None = None) -> tuple[str,
             raise _Damaged(f"the document {doc_root} is not in the package")
         document = _xml(archive, document_path)
         pages = [_resolve(posixpath.dirname(document_path), page.get("BaseLoc", "")) for page in document.iter("{*}Page") if page.get("BaseLoc")]
-        read = pages[:LIMITS.max_pages]
+        read = pages[: LIMITS.max_pages]
         missing = [n for n, page in enumerate(read, start=1) if page not in names]
         crowded: list[int] = []
         lines_by_page = []
@@ -88,7 +88,18 @@ def ofd_to_text(archive: zipfile.ZipFile, path: str | None = None) -> tuple[str,
             if len(glyphs) > MAX_GLYPHS_PER_PAGE:
                 crowded.append(number)
             lines_by_page.append(page_lines(iter(glyphs[:MAX_GLYPHS_PER_PAGE])))
-    except (_Damaged, lxml.etree.XMLSyntaxError, ValueError, KeyError, zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, RuntimeError) as err:  # RuntimeError: a member encrypted
+    except (
+        _Damaged,
+        lxml.etree.XMLSyntaxError,
+        ValueError,
+        KeyError,
+        zipfile.BadZipFile,
+        EOFError,
+        OSError,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+    ) as err:  # RuntimeError: a member encrypted
         raise BulletinError(ErrorKind.CORRUPT, f"the OFD document cannot be read: {type(err).__name__}: {err}", path=path) from None
     if not any(line.strip() for lines in lines_by_page for line in lines):
         raise BulletinError(ErrorKind.NO_TEXT, "the OFD document draws no text (a scan?); OCR is not attempted", path=path)
@@ -192,7 +203,7 @@ def page_lines(glyphs: Iterator[Glyph]) -> list[str]:
                 continue  # drawn twice, a little apart: fake bold
             kept.append(glyph)
         text = []
-        for previous, glyph in zip([None, *kept], kept):
+        for previous, glyph in zip([None, *kept], kept, strict=False):  # each glyph after the one before it (none before the first)
             if previous is not None:
                 advance = previous.size * (0.5 if previous.char.isascii() else 1.0)
                 if glyph.x - (previous.x + advance) > WORD_GAP * glyph.size:

@@ -10,6 +10,7 @@ What striprtf does not leave out is text struck out by a tracked change
 (\\deleted) and hidden text (\\v): read, `追回资金{\\deleted 5.1}3.0034万元`
 would give 130,034 yuan. A file holding either is not read.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """What format a file's bytes are, whatever its name says: sniffed before
 any reader (and its libraries) is loaded."""
+
 from __future__ import annotations
 
 from bulletin_miner.ingest.mhtml import is_mhtml

@@ -1,4 +1,5 @@
 """One input file as a normalised text with its identity."""
+
 from __future__ import annotations
 
 import hashlib
@@ -93,7 +94,7 @@ def source_from_bytes(data: bytes, source_path: str, charset: str | None = None)
     # one limit for every format: what is kept of a document's text, said when it cuts
     if len(text) > LIMITS.max_chars:
         warnings = (*warnings, f"text: {len(text)} characters; only the first {LIMITS.max_chars} are read (--max-chars)")
-        text = text[:LIMITS.max_chars]
+        text = text[: LIMITS.max_chars]
     normalized = normalize(text)
     if not normalized.text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "no text is left after removing page chrome", path=source_path)
@@ -119,7 +120,9 @@ def _markup_cut(page: str) -> tuple[str, ...]:
 def _decode_warnings(decoded: Decoded) -> tuple[str, ...]:
     warnings = []
     if decoded.invalid_sequences:
-        warnings.append(f"decode: {decoded.invalid_sequences} byte sequence(s) are not UTF-8 and read as U+FFFD; numbers and dates beside one are left out")
+        warnings.append(
+            f"decode: {decoded.invalid_sequences} byte sequence(s) are not UTF-8 and read as U+FFFD; numbers and dates beside one are left out"
+        )
     if decoded.padding:
         warnings.append(f"decode: {decoded.padding} NUL characters after the text (padding) left out")
     return tuple(warnings)

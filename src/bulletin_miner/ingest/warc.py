@@ -18,14 +18,16 @@ inflates past the input limit.
 hashes them and takes its first look); a worker reads one capture again by
 its offset (`read_capture`), so payloads never wait in the driver's memory.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from bulletin_miner.config import ARCHIVE_SUFFIXES, DOCUMENT_MEDIA_TYPES, MAX_INPUT_BYTES
 from bulletin_miner.errors import BulletinError, ErrorKind
@@ -40,15 +42,15 @@ _FAILURES = (zlib.error, EOFError, ValueError, OSError, IndexError, KeyError, Ty
 class Capture:
     """One captured page or document: where it is in its archive, and what the crawl says of it."""
 
-    archive: str         # the archive's path (a .wacz's WARC: where it was unpacked)
-    shown_archive: str   # the archive as the user named it
-    offset: int          # where its record starts in the archive file
+    archive: str  # the archive's path (a .wacz's WARC: where it was unpacked)
+    shown_archive: str  # the archive as the user named it
+    offset: int  # where its record starts in the archive file
     record_id: str
     url: str | None
-    crawled_at: dt.datetime | None       # WARC-Date
-    last_modified: dt.datetime | None    # the HTTP Last-Modified header
+    crawled_at: dt.datetime | None  # WARC-Date
+    last_modified: dt.datetime | None  # the HTTP Last-Modified header
     media_type: str
-    charset: str | None                  # declared in the HTTP Content-Type
+    charset: str | None  # declared in the HTTP Content-Type
 
     @property
     def source_path(self) -> str:
@@ -60,6 +62,9 @@ class Capture:
 
     def __str__(self) -> str:
         return self.source_path
+
+
+Source = Path | Capture  # an input to extract: a file, or a capture in a web archive
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ def _warc_time(value: str | None) -> dt.datetime | None:
     if not value:
         return None
     try:
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC).replace(tzinfo=None)
     except ValueError:
         return None
 
@@ -90,7 +95,7 @@ def _http_time(value: str | None) -> dt.datetime | None:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+    return parsed.astimezone(dt.UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
 def _media(content_type: str | None) -> tuple[str, str | None]:
@@ -135,8 +140,15 @@ def _capture_or_skip(record, archive: str, shown_archive: str, offset: int) -> C
     if media_type not in DOCUMENT_MEDIA_TYPES and not (media_type in ("application/octet-stream", "") and _document_url(url)):
         return Skipped(f"media {media_type or '(none)'}")
     return Capture(
-        archive, shown_archive, offset, record.rec_headers.get_header("WARC-Record-ID") or f"@{offset}", url,
-        _warc_time(record.rec_headers.get_header("WARC-Date")), _http_time(http.get_header("Last-Modified")), media_type, charset,
+        archive,
+        shown_archive,
+        offset,
+        record.rec_headers.get_header("WARC-Record-ID") or f"@{offset}",
+        url,
+        _warc_time(record.rec_headers.get_header("WARC-Date")),
+        _http_time(http.get_header("Last-Modified")),
+        media_type,
+        charset,
     )
 
 
@@ -177,14 +189,16 @@ def scan(archive: Path, shown_archive: str | None = None) -> Iterator[tuple[Capt
                         if misframed or not compressed:
                             resume = _next_record(fh, offset + 1, compressed)
                             break
-                    elif isinstance(found, Capture):
-                        yield found, payload
-                    else:
+                    elif isinstance(found, Skipped):
                         yield found
+                    elif payload is not None:  # a capture's payload, read above
+                        yield found, payload
                 start = resume
-            except _FAILURES + (_archive_load_failed(),) as err:
+            except (*_FAILURES, _archive_load_failed()) as err:
                 failed_at = iterator.offset
-                yield _record_error(label, f"@{failed_at}", f"no WARC record can be read here ({type(err).__name__}: {err}); reading resumes at the next record")
+                yield _record_error(
+                    label, f"@{failed_at}", f"no WARC record can be read here ({type(err).__name__}: {err}); reading resumes at the next record"
+                )
                 start = _next_record(fh, failed_at + 1, compressed)
 
 

@@ -22,6 +22,7 @@ Microsoft Works' .wps is another format, named and not read.
 Nothing in the file is run or fetched: macros, embedded objects and links
 are bytes this module never looks at.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -29,7 +30,8 @@ import io
 import itertools
 import re
 import struct
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.numbering import Level, Lists
@@ -37,9 +39,9 @@ from bulletin_miner.ingest.office import BAR
 
 # FibBase (the FIB's first 32 bytes, [MS-DOC] 2.5.2)
 _WORD_IDENT = 0xA5EC
-_FIRST_WORD97_NFIB = 0x00C1      # Word 6.0/95 files (nFib 101-105) are laid out otherwise
-_ENCRYPTED = 0x0100              # fEncrypted
-_TABLE_STREAM_1 = 0x0200         # fWhichTblStm: the table stream is 1Table, else 0Table
+_FIRST_WORD97_NFIB = 0x00C1  # Word 6.0/95 files (nFib 101-105) are laid out otherwise
+_ENCRYPTED = 0x0100  # fEncrypted
+_TABLE_STREAM_1 = 0x0200  # fWhichTblStm: the table stream is 1Table, else 0Table
 # Pairs (fc, lcb) of FibRgFcLcb97 used here, by index
 _PLCF_BTE_CHPX, _PLCF_BTE_PAPX = 12, 13
 _CLX = 33
@@ -49,15 +51,15 @@ _COMPRESSED = {b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b i
 
 # Characters with a meaning in the text stream ([MS-DOC] 2.8.25)
 _PARAGRAPH_END = "\r"
-_CELL_END = "\x07"               # also the mark that ends a table row
+_CELL_END = "\x07"  # also the mark that ends a table row
 _FIELD_BEGIN, _FIELD_SEPARATOR, _FIELD_END = "\x13", "\x14", "\x15"
 _AS_TEXT = {"\x0b": "\n", "\x0c": "\n", "\x1e": "-", "\t": "\t"}  # line/page break, non-breaking hyphen
 
-_SPRM_TTP = (0x2417, 0x244C)     # sprmPFTtp, sprmPFInnerTtp: this paragraph mark ends a table row
-_SPRM_DELETED = 0x0800           # sprmCFRMarkDel: a tracked deletion (1; 0x81: the opposite of its style's)
-_SPRM_HIDDEN = 0x083C            # sprmCFVanish: hidden text, neither shown nor printed (the same operands)
+_SPRM_TTP = (0x2417, 0x244C)  # sprmPFTtp, sprmPFInnerTtp: this paragraph mark ends a table row
+_SPRM_DELETED = 0x0800  # sprmCFRMarkDel: a tracked deletion (1; 0x81: the opposite of its style's)
+_SPRM_HIDDEN = 0x083C  # sprmCFVanish: hidden text, neither shown nor printed (the same operands)
 _SPRM_ILVL, _SPRM_ILFO = 0x260A, 0x460B  # the paragraph's list level, and its list (LFO, from 1)
-_SPRM_IN_TABLE = 0x2416          # sprmPFInTable: the paragraph lies in a table cell
+_SPRM_IN_TABLE = 0x2416  # sprmPFInTable: the paragraph lies in a table cell
 _READ_SPRMS = frozenset((*_SPRM_TTP, _SPRM_ILVL, _SPRM_ILFO, _SPRM_IN_TABLE))
 _NOT_SHOWN = frozenset((_SPRM_DELETED, _SPRM_HIDDEN))
 _SPRM_TDEF_TABLE = (0xD608, 0xD606)
@@ -72,12 +74,12 @@ class Fib(NamedTuple):
     """What the File Information Block says, as far as the text needs it."""
 
     flags: int
-    ccp_text: int                 # characters in the main document
-    clx: tuple[int, int]          # (offset, length) of the piece table's Clx in the table stream
-    papx: tuple[int, int]         # (offset, length) of the paragraph properties' page index there
-    chpx: tuple[int, int]         # (offset, length) of the character properties' page index there
-    lists: tuple[int, int]        # (offset, length) of the lists (PlfLst) there, (0, 0) if none
-    list_uses: tuple[int, int]    # (offset, length) of the lists' uses (PlfLfo) there
+    ccp_text: int  # characters in the main document
+    clx: tuple[int, int]  # (offset, length) of the piece table's Clx in the table stream
+    papx: tuple[int, int]  # (offset, length) of the paragraph properties' page index there
+    chpx: tuple[int, int]  # (offset, length) of the character properties' page index there
+    lists: tuple[int, int]  # (offset, length) of the lists (PlfLst) there, (0, 0) if none
+    list_uses: tuple[int, int]  # (offset, length) of the lists' uses (PlfLfo) there
 
 
 def doc_to_text(data: bytes, path: str | None = None) -> str:
@@ -112,7 +114,9 @@ def doc_to_text(data: bytes, path: str | None = None) -> str:
         lists = document_lists(table, fib.lists, fib.list_uses)
     except (struct.error, IndexError, UnicodeDecodeError):
         lists = Lists({}, {})  # lists unreadable: the text without their numbers, as python-docx gives a .docx
-    text = "\n".join(line.rstrip(" ") for line in as_lines(runs, paragraphs.ends_row, paragraphs.labeller(lists), paragraphs.in_cell).split("\n") if line.strip())
+    text = "\n".join(
+        line.rstrip(" ") for line in as_lines(runs, paragraphs.ends_row, paragraphs.labeller(lists), paragraphs.in_cell).split("\n") if line.strip()
+    )
     if not text.strip():
         raise BulletinError(ErrorKind.NO_TEXT, "the Word document holds no text", path=path)
     return text
@@ -144,9 +148,9 @@ def _fib(word: bytes, path: str | None) -> Fib:
         raise BulletinError(ErrorKind.UNSUPPORTED, "a Word 6.0/95 document: not read; save it as .docx or PDF", path=path)
     if flags & _ENCRYPTED:
         raise BulletinError(ErrorKind.UNSUPPORTED, "an encrypted (password-protected) Word document: not read", path=path)
-    csw = struct.unpack_from("<H", word, 0x20)[0]          # FibRgW97 follows, csw 16-bit values
+    csw = struct.unpack_from("<H", word, 0x20)[0]  # FibRgW97 follows, csw 16-bit values
     lw = 0x22 + 2 * csw
-    cslw = struct.unpack_from("<H", word, lw)[0]            # FibRgLw97, cslw 32-bit values
+    cslw = struct.unpack_from("<H", word, lw)[0]  # FibRgLw97, cslw 32-bit values
     ccp_text = struct.unpack_from("<I", word, lw + 2 + 3 * 4)[0]
     rg = lw + 2 + 4 * cslw
     cb_rg_fc_lcb = struct.unpack_from("<H", word, rg)[0]
@@ -167,7 +171,7 @@ Piece = tuple[int, int, int, bool]
 
 def _pieces(table: bytes, fc_clx: int, lcb_clx: int) -> list[Piece]:
     """The piece table: the Clx's Pcdt, after any Prc (property runs) before it."""
-    clx = table[fc_clx:fc_clx + lcb_clx]
+    clx = table[fc_clx : fc_clx + lcb_clx]
     if len(clx) != lcb_clx:
         raise _Damaged("the piece table lies outside the table stream")
     at = 0
@@ -176,7 +180,7 @@ def _pieces(table: bytes, fc_clx: int, lcb_clx: int) -> list[Piece]:
     if at >= len(clx) or clx[at] != 0x02:
         raise _Damaged("no piece table in the Clx")
     lcb = struct.unpack_from("<I", clx, at + 1)[0]
-    plc = clx[at + 5:at + 5 + lcb]
+    plc = clx[at + 5 : at + 5 + lcb]
     if len(plc) != lcb or (lcb - 4) % 12:
         raise _Damaged("the piece table is cut short")
     n = (lcb - 4) // 12
@@ -205,7 +209,7 @@ def main_text(word: bytes, pieces: list[Piece], ccp_text: int) -> list[Run]:
             break
         count = min(cp_end, ccp_text) - cp_start
         width = 1 if compressed else 2
-        raw = word[offset:offset + count * width]
+        raw = word[offset : offset + count * width]
         if len(raw) != count * width:
             raise _Damaged("a piece of text lies outside the WordDocument stream")
         runs.append((raw.decode("latin-1").translate(_COMPRESSED) if compressed else raw.decode("utf-16-le", errors="replace"), offset, width))
@@ -229,7 +233,7 @@ def without(runs: list[Run], ranges: list[tuple[int, int]]) -> list[Run]:
         while i < len(ranges) and ranges[i][0] < end:
             a, b = ranges[i]
             first = max(-(-(a - offset) // width), 0)  # the first character at or after a
-            past = max(-(-(b - offset) // width), 0)   # the first at or after b
+            past = max(-(-(b - offset) // width), 0)  # the first at or after b
             if first > k:
                 kept.append((text[k:first], offset + k * width, width))
             k = max(k, past)
@@ -241,14 +245,14 @@ def without(runs: list[Run], ranges: list[tuple[int, int]]) -> list[Run]:
 
 def _fkp_pages(word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int) -> list[bytes]:
     """The 512-byte property pages (FKPs) a PlcBtePapx or PlcBteChpx lists."""
-    plcf = table[fc_plcf:fc_plcf + lcb_plcf]
+    plcf = table[fc_plcf : fc_plcf + lcb_plcf]
     if len(plcf) != lcb_plcf or lcb_plcf < 12 or (lcb_plcf - 4) % 8:
         return []
     n = (lcb_plcf - 4) // 8
     pages = []
     for k in range(n):
         page = struct.unpack_from("<I", plcf, 4 * (n + 1) + 4 * k)[0] & 0x3FFFFF
-        fkp = word[page * 512:page * 512 + 512]
+        fkp = word[page * 512 : page * 512 + 512]
         if len(fkp) == 512:
             pages.append(fkp)
     return pages
@@ -259,7 +263,9 @@ def struck_out_or_hidden(word: bytes, table: bytes, fc_plcf: int, lcb_plcf: int)
     hidden (their CHPX pages), so not part of the text as it reads; sorted, merged."""
     ranges: list[tuple[int, int]] = []
     for start, end in sorted(
-        (start, end) for fkp in _fkp_pages(word, table, fc_plcf, lcb_plcf) for start, end, grpprl in _chpx_runs(fkp)
+        (start, end)
+        for fkp in _fkp_pages(word, table, fc_plcf, lcb_plcf)
+        for start, end, grpprl in _chpx_runs(fkp)
         if any(value in (0x01, 0x81) for value in _sprms(grpprl, _NOT_SHOWN)[0].values())
     ):
         if ranges and start <= ranges[-1][1]:
@@ -278,7 +284,7 @@ def _chpx_runs(fkp: bytes) -> list[tuple[int, int, bytes]]:
     runs = []
     for k in range(crun):
         offset = fkp[4 * (crun + 1) + k] * 2
-        runs.append((fcs[k], fcs[k + 1], fkp[offset + 1:offset + 1 + fkp[offset]] if offset else b""))
+        runs.append((fcs[k], fcs[k + 1], fkp[offset + 1 : offset + 1 + fkp[offset]] if offset else b""))
     return runs
 
 
@@ -317,6 +323,7 @@ class Paragraphs:
 
     def labeller(self, lists: Lists) -> Callable[[int], str]:
         """The list number to draw before the paragraph starting at a byte, in reading order."""
+
         def label(fc: int) -> str:
             found = self.properties(fc)
             values = found[0] if found else {}
@@ -339,7 +346,7 @@ def _papx_runs(fkp: bytes) -> list[tuple[int, int, bytes]]:
         if b_offset:
             cb = fkp[b_offset]
             start, length = (b_offset + 1, 2 * cb - 1) if cb else (b_offset + 2, 2 * fkp[b_offset + 1])
-            grpprl = fkp[start + 2:start + length]  # after the style index (istd)
+            grpprl = fkp[start + 2 : start + length]  # after the style index (istd)
         runs.append((fcs[k], fcs[k + 1], grpprl))
     return runs
 
@@ -362,18 +369,31 @@ def _sprms(grpprl: bytes, wanted: frozenset[int] = _READ_SPRMS) -> tuple[dict[in
         else:
             return values, False  # sprmPChgTabs' long form: nothing after it can be found
         if sprm in wanted and at + size <= len(grpprl):
-            values[sprm] = int.from_bytes(grpprl[at:at + size], "little")
+            values[sprm] = int.from_bytes(grpprl[at : at + size], "little")
         at += size
     return values, True
 
 
 # Number formats (MSONFC, [MS-OSHARED] 2.2.1.3) by their .docx names; others are not drawn.
 _NFC = {
-    0x00: "decimal", 0x01: "upperRoman", 0x02: "lowerRoman", 0x03: "upperLetter", 0x04: "lowerLetter",
-    0x0E: "decimalFullWidth", 0x12: "decimalEnclosedCircle", 0x13: "decimalFullWidth2", 0x16: "decimalZero",
-    0x17: "bullet", 0x1C: "decimalEnclosedCircleChinese", 0x1E: "ideographTraditional",
-    0x21: "taiwaneseCounting", 0x23: "taiwaneseCountingThousand",
-    0x25: "chineseCounting", 0x26: "chineseLegalSimplified", 0x27: "chineseCountingThousand", 0xFF: "none",
+    0x00: "decimal",
+    0x01: "upperRoman",
+    0x02: "lowerRoman",
+    0x03: "upperLetter",
+    0x04: "lowerLetter",
+    0x0E: "decimalFullWidth",
+    0x12: "decimalEnclosedCircle",
+    0x13: "decimalFullWidth2",
+    0x16: "decimalZero",
+    0x17: "bullet",
+    0x1C: "decimalEnclosedCircleChinese",
+    0x1E: "ideographTraditional",
+    0x21: "taiwaneseCounting",
+    0x23: "taiwaneseCountingThousand",
+    0x25: "chineseCounting",
+    0x26: "chineseLegalSimplified",
+    0x27: "chineseCountingThousand",
+    0xFF: "none",
 }
 
 
@@ -418,11 +438,11 @@ def document_lists(table: bytes, lists: tuple[int, int], uses: tuple[int, int]) 
 def _level(table: bytes, at: int) -> tuple[Level, int]:
     """One LVL (LVLF, its paragraph and character properties, its number text) at `at`; and where the next begins."""
     start, nfc, flags = struct.unpack_from("<iBB", table, at)
-    places = table[at + 6:at + 15]  # rgbxchNums: 1-based positions of the level placeholders in the text
+    places = table[at + 6 : at + 15]  # rgbxchNums: 1-based positions of the level placeholders in the text
     cb_chpx, cb_papx = table[at + 24], table[at + 25]
     xst = at + 28 + cb_papx + cb_chpx
     cch = struct.unpack_from("<H", table, xst)[0]
-    text = table[xst + 2:xst + 2 + 2 * cch].decode("utf-16-le")
+    text = table[xst + 2 : xst + 2 + 2 * cch].decode("utf-16-le")
     if len(text) != cch:
         raise IndexError("a list level's text is cut short")
     # each placeholder is a character 0-8 naming the level whose number stands there: %1 … %9
@@ -463,11 +483,11 @@ def as_lines(
     '| 一是学习。 二是考勤。 | 已完成 | \n'
     """
     out: list[str] = []
-    line_from = 0                # where in `out` the line being read began
-    bars: list[int] = []         # where in `out` the row's cells end
-    fields: list[bool] = []      # each open field: whether its result has begun
-    paragraph_starts = True      # the next character is a paragraph's first
-    after_cell_mark = False      # the character before was a cell mark
+    line_from = 0  # where in `out` the line being read began
+    bars: list[int] = []  # where in `out` the row's cells end
+    fields: list[bool] = []  # each open field: whether its result has begun
+    paragraph_starts = True  # the next character is a paragraph's first
+    after_cell_mark = False  # the character before was a cell mark
     for text, offset, width in runs:
         at = 0
         for mark in itertools.chain(_MARKS.finditer(text), [None]):  # None: the run's end

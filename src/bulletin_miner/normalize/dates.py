@@ -3,6 +3,7 @@
 No library carries a bare date's year over from earlier in the text
 (LIBRARIES.md), so resolution is explicit here and marks what it inferred.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,6 +18,7 @@ from bulletin_miner.normalize.numerals import parse_int
 
 def _parts() -> regex.Pattern:
     return vocab.pattern("lexicon", "date_parts")
+
 
 _ISO = regex.compile(r"^(?P<year>[0-9]{4})[-/.](?P<month>[0-9]{1,2})[-/.](?P<day>[0-9]{1,2})")
 
@@ -34,10 +36,10 @@ class PartialDate:
         return None not in (self.year, self.month, self.day)
 
     def to_date(self) -> dt.date | None:
-        if not self.is_complete:
+        if self.year is None or self.month is None or self.day is None:
             return None
         try:
-            return dt.date(self.year, self.month, self.day)  # type: ignore[arg-type]
+            return dt.date(self.year, self.month, self.day)
         except ValueError:
             return None
 
@@ -106,7 +108,7 @@ def resolve(partial: PartialDate, anchor: dt.date | None, *, not_before: bool = 
         if partial.month is None:  # `20日` after `4月25日`: next month, not next year
             return None, False
         candidate = PartialDate(year + 1, month, partial.day).to_date()
-    if not_after and partial.year is None and candidate > anchor:
+    if not_after and partial.year is None and candidate is not None and candidate > anchor:
         if partial.month is None:
             return None, False
         candidate = PartialDate(year - 1, month, partial.day).to_date()

@@ -3,6 +3,7 @@
 `66.57万` is 665700, not 665699.9999: arithmetic is Decimal throughout and
 a float is made only when a table is written.
 """
+
 from __future__ import annotations
 
 import functools

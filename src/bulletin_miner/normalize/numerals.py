@@ -3,6 +3,7 @@
 cn2an converts an isolated numeral correctly but corrupts running text
 (`统一部署` -> `统1部署`), so callers pass only the numeral itself.
 """
+
 from __future__ import annotations
 
 import functools

@@ -5,6 +5,7 @@ strings that name places (unit names, titles, addresses): over body text it
 turns 县委 into 重庆市 and 公开原则 into 开原市. Its answer is kept only as
 far as the input really writes the place (see `_writes`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -15,7 +16,6 @@ from typing import NamedTuple
 import regex
 
 from bulletin_miner import vocab
-
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,6 @@ class Place:
 def _stem(name: str) -> str:
     stem = vocab.pattern("lexicon", "place_suffix").sub("", name)
     return stem if len(stem) >= 2 else name
-
-
 
 
 def local_unit(name: str) -> str:
@@ -62,7 +60,7 @@ def _written_levels(text: str, names: list[str | None]) -> list[bool]:
         if name and text.startswith(name, pos):
             pos += len(name)
             written.append(True)
-        elif name and level < 2 and text.startswith(_stem(name), pos) and _next_level_written(text, pos + len(_stem(name)), names[level + 1:]):
+        elif name and level < 2 and text.startswith(_stem(name), pos) and _next_level_written(text, pos + len(_stem(name)), names[level + 1 :]):
             # a county's stem is too often a word (合作, 开原) to count without its suffix
             pos += len(_stem(name))
             written.append(True)
@@ -222,7 +220,7 @@ def places_named(text: str, start: int = 0, end: int | None = None) -> list[Name
     for m in suffixes.finditer(text, start, end):
         stop = m.end()
         for length in range(min(longest, stop - start), 2, -1):
-            name = text[stop - length:stop]
+            name = text[stop - length : stop]
             if name in levels:
                 if found and found[-1].end > stop - length:
                     break  # inside the name just found (州 of 徐州市 is no name's end anyway)

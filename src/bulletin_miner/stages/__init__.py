@@ -3,6 +3,7 @@
 Importing this package registers every factory (`bm_<stage>_v1`) and the
 tokenizer; `pipelines/bulletin.cfg` decides their order.
 """
+
 from bulletin_miner.stages import (  # noqa: F401  (imported for registration)
     agency,
     codebook,

@@ -1,9 +1,10 @@
 """Running a resource's named rules over a region of the text, as facts."""
+
 from __future__ import annotations
 
 import bisect
 import re
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import regex
 
@@ -103,7 +104,7 @@ class WordFinder:
         for v in self.words:
             starting.setdefault(v[0], []).append(v)
         self._inside = {
-            w: [(k, v) for k in range(len(w)) for v in starting.get(w[k], ()) if (k, v) != (0, w) and w[k:k + len(v)] == v[:len(w) - k]]
+            w: [(k, v) for k in range(len(w)) for v in starting.get(w[k], ()) if (k, v) != (0, w) and w[k : k + len(v)] == v[: len(w) - k]]
             for w in self.words
         }
 
@@ -184,7 +185,7 @@ class DocumentWords:
             starts = starts_by_word.get(word)
             if starts is None:
                 starts = starts_by_word[word] = [s for s, _ in found]
-            spans += found[bisect.bisect_left(starts, start):bisect.bisect_right(starts, end - len(word))]
+            spans += found[bisect.bisect_left(starts, start) : bisect.bisect_right(starts, end - len(word))]
         return sorted(spans) if len(words) > 1 else spans
 
 
@@ -208,7 +209,7 @@ def pattern_matches(resource: str, key: str, text: str, start: int, end: int) ->
     return finditer_near(pattern, vocab.words(resource, f"{key}_near"), text, start, end, vocab.reach(resource, f"{key}_reach", NEAR_WINDOW))
 
 
-def matches(resource: str, text: str, start: int = 0, end: int | None = None, key: str = "rules") -> Iterator[tuple[vocab.Rule, object]]:
+def matches(resource: str, text: str, start: int = 0, end: int | None = None, key: str = "rules") -> Iterator[tuple[vocab.Rule, regex.Match]]:
     """Every match of every rule, in rule order (a rule with a keyword only near it)."""
     end = len(text) if end is None else end
     windows: dict[tuple[str, int], list[tuple[int, int]]] = {}  # rules that share a keyword share its windows
@@ -217,18 +218,19 @@ def matches(resource: str, text: str, start: int = 0, end: int | None = None, ke
             regions = [(start, end)]
         else:
             reach = rule.reach or NEAR_WINDOW
-            regions = windows.get((rule.near.pattern, reach))
-            if regions is None:
+            shared = windows.get((rule.near.pattern, reach))
+            if shared is None:
                 words = rule.near_words
                 if words is None:
-                    regions = keyword_windows(text, rule.near, start, end, reach)
+                    shared = keyword_windows(text, rule.near, start, end, reach)
                 else:
-                    regions = word_windows(text, words, start, end, reach)
-                windows[(rule.near.pattern, reach)] = regions
+                    shared = word_windows(text, words, start, end, reach)
+                windows[(rule.near.pattern, reach)] = shared
+            regions = shared
         backwards = bool(rule.pattern.flags & regex.REVERSE)
         for s, e in regions:
             found = rule.pattern.finditer(text, s, e)
-            for match in (reversed(list(found)) if backwards else found):  # in reading order either way
+            for match in reversed(list(found)) if backwards else found:  # in reading order either way
                 yield rule, match
 
 
@@ -279,9 +281,11 @@ def parts_left_out(text: str, facts: list[Fact]) -> tuple[list[Fact], list[str]]
     last: dict[str, Fact] = {}
     for i, fact in sorted(enumerate(facts), key=lambda item: item[1].start):
         earlier = last.get(fact.field)
-        marker = of_which.search(text, earlier.end, fact.start) if earlier else None
-        if marker and not stop.search(text, earlier.end, fact.start):
-            warnings.append(f"{fact.field}: {fact.text} at char {fact.start} follows {marker.group()} after {earlier.text} at char {earlier.start}: a part of it, not a mention of its own")
+        marker = of_which.search(text, earlier.end, fact.start) if earlier is not None else None
+        if earlier is not None and marker and not stop.search(text, earlier.end, fact.start):
+            warnings.append(
+                f"{fact.field}: {fact.text} at char {fact.start} follows {marker.group()} after {earlier.text} at char {earlier.start}: a part of it, not a mention of its own"
+            )
             parts.add(i)
         else:
             last[fact.field] = fact

@@ -21,6 +21,7 @@ units (a round summary, news of one round's feedback to several) names no
 one unit: its place is that of the committee whose round it is, when one
 is named (`十三届平舆县委第十轮巡察`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,7 +32,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from bulletin_miner import vocab
-from bulletin_miner.normalize.region import Place, place_of_phone, places_named, resolve_place
+from bulletin_miner.normalize.region import NamedPlace, Place, place_of_phone, places_named, resolve_place
 from bulletin_miner.records import Fact, Status
 from bulletin_miner.stages._rules import rule_facts
 from bulletin_miner.stages.state import DocState, state
@@ -130,7 +131,11 @@ def agency(doc: Doc) -> Doc:
     chosen = _longest_reading(candidates[0], candidates)
     resolved = _resolve(st, chosen, candidates, full, defined)
     # the party body is stated even where the unit's name cannot be completed (区总工会党组)
-    body = chosen.party_body or next((m.party_body for m in candidates + full if m.party_body and m.name == chosen.name), None) or _party_body_after(st, chosen)
+    body = (
+        chosen.party_body
+        or next((m.party_body for m in candidates + full if m.party_body and m.name == chosen.name), None)
+        or _party_body_after(st, chosen)
+    )
     if body is not None:
         short = _cfg()["short"].get(body.text)
         st.add(doc, body._replace(value=short, status=Status.INFERRED) if short else body)
@@ -187,7 +192,7 @@ def listed_units(st: DocState) -> list[tuple[str, int, int]]:
         for s, e in pieces:
             # 和/及/与 joins two names only where each side is one whole
             halves = next(((s, j.start(), j.end(), e) for j in joiner.finditer(text, s, e) if unit_at(s, j.start()) and unit_at(j.end(), e)), None)
-            for unit in ([unit_at(halves[0], halves[1]), unit_at(halves[2], halves[3])] if halves else [unit_at(s, e)]):
+            for unit in [unit_at(halves[0], halves[1]), unit_at(halves[2], halves[3])] if halves else [unit_at(s, e)]:
                 if unit is not None:
                     found.setdefault(unit[0], unit)
     return list(found.values()) if len(found) >= 2 else []
@@ -239,7 +244,10 @@ def _same_unit(a: str, b: str, defined: dict[str, Mention]) -> bool:
     committee = _cfg()["committee"]
     if a == b or a == b + committee or b == a + committee:
         return True
-    full = lambda name: defined[name].name if name in defined else name
+
+    def full(name: str) -> str:
+        return defined[name].name if name in defined else name
+
     a, b = full(a), full(b)
     return a == b or abbreviates(a, b) or abbreviates(b, a)
 
@@ -326,7 +334,7 @@ def abbreviates(short: str, full: str) -> bool:
     place = resolve_place(full)
     if place is None or place.deepest is None or place.deepest not in full:
         return False
-    tail = full[full.index(place.deepest) + len(place.deepest):]
+    tail = full[full.index(place.deepest) + len(place.deepest) :]
     core = short[1:] if short[0] in _cfg()["bare_levels"] else short
     if len(core) < 2 or not tail:
         return False
@@ -373,7 +381,7 @@ def _committee_place(doc: Doc, st: DocState) -> None:
     inspection it reports is (十三届平舆县委第十轮巡察: 平舆县), when it names one."""
     if vocab.pattern("agency", "central_inspection").search(st.text, st.header_end, st.intro_end):
         return  # a central inspection's news names provinces' committees as its subjects, not as its place
-    committees = {}
+    committees: dict[str, NamedPlace] = {}
     for p in places_named(st.text, st.header_end, st.intro_end):
         if st.text.startswith(_cfg()["committee"], p.end):
             committees.setdefault(p.name, p)

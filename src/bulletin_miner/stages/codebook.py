@@ -8,11 +8,13 @@ opening phrase, then the rest of its text, alike. Each decision is a fact
 (issue_category, measure_kind) whose span is the cue and whose rule says
 where it was read; nothing a cue does not decide gets a value.
 """
+
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -40,8 +42,8 @@ class Entry:
 
 
 class Decision(NamedTuple):
-    entry: str   # the category's or kind's id
-    where: str   # title, heading, aspect; label, text
+    entry: str  # the category's or kind's id
+    where: str  # title, heading, aspect; label, text
     cue: str
     start: int
     end: int
@@ -86,11 +88,15 @@ def codebook() -> Codebook:
     data = vocab.load("codebook")
 
     def scheme(key: str) -> Scheme:
-        entries, owner = [], {}
+        entries: list[Entry] = []
+        owner: dict[str, str] = {}  # cue -> the entry holding it
         for raw in data.get(key) or []:
             entry = Entry(
-                str(raw.get("id", "")), str(raw.get("name", "")), str(raw.get("definition", "")),
-                tuple(str(c).strip() for c in raw.get("cues") or []), tuple(str(x) for x in raw.get("examples") or []),
+                str(raw.get("id", "")),
+                str(raw.get("name", "")),
+                str(raw.get("definition", "")),
+                tuple(str(c).strip() for c in raw.get("cues") or []),
+                tuple(str(x) for x in raw.get("examples") or []),
             )
             if not (entry.id and entry.name and entry.definition and entry.cues) or any(not c for c in entry.cues):
                 raise _bad(f"{key}: entry {entry.id or '?'} needs an id, a name, a definition and cues (no empty one)")
@@ -118,14 +124,29 @@ def classify(doc: Doc) -> Doc:
         return doc
     book, text = codebook(), st.text
     for issue in outline.issues:
-        decision = book.categories.decide(text, [
-            ("title", (issue["title_start"], issue["title_end"])),
-            ("heading", issue.get("_heading_at")),
-            ("aspect", issue.get("_aspect_at")),
-        ])
+        decision = book.categories.decide(
+            text,
+            [
+                ("title", (issue["title_start"], issue["title_end"])),
+                ("heading", issue.get("_heading_at")),
+                ("aspect", issue.get("_aspect_at")),
+            ],
+        )
         issue["category"] = decision.entry if decision else None
         if decision:
-            st.add(doc, Fact("issue_category", decision.entry, decision.start, decision.end, decision.cue, STAGE, f"category_from_{decision.where}", issue_seq=issue["seq"]))
+            st.add(
+                doc,
+                Fact(
+                    "issue_category",
+                    decision.entry,
+                    decision.start,
+                    decision.end,
+                    decision.cue,
+                    STAGE,
+                    f"category_from_{decision.where}",
+                    issue_seq=issue["seq"],
+                ),
+            )
     for measure in outline.measures:
         start, end = measure["char_start"], measure["char_end"]
         label = measure["label"]
@@ -134,10 +155,20 @@ def classify(doc: Doc) -> Doc:
         decision = book.kinds.decide(text, [("label", opening), ("text", (start, _first_sentence_end(text, start, end)))])
         measure["kind"] = decision.entry if decision else None
         if decision:
-            st.add(doc, Fact(
-                "measure_kind", decision.entry, decision.start, decision.end, decision.cue, STAGE, f"kind_from_{decision.where}",
-                issue_seq=measure["issue_seq"], measure_seq=measure["measure_seq"],
-            ))
+            st.add(
+                doc,
+                Fact(
+                    "measure_kind",
+                    decision.entry,
+                    decision.start,
+                    decision.end,
+                    decision.cue,
+                    STAGE,
+                    f"kind_from_{decision.where}",
+                    issue_seq=measure["issue_seq"],
+                    measure_seq=measure["measure_seq"],
+                ),
+            )
     return doc
 
 

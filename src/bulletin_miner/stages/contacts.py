@@ -4,6 +4,7 @@ Bulletins close with a supervision paragraph holding several contacts; when
 a document gives contacts in more than one place, the line holding most of
 them is taken as that paragraph.
 """
+
 from __future__ import annotations
 
 from collections import Counter

@@ -1,4 +1,5 @@
 """bm_counts_v1: problems fed back, refined, completed, in progress, long-term; measures."""
+
 from __future__ import annotations
 
 from spacy.language import Language

@@ -5,6 +5,7 @@ A date without a year takes it from the date written before it
 that would then fall before its anchor moves to the next year. Such facts
 are marked inferred.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,8 +36,9 @@ def dates(doc: Doc) -> Doc:
     anchors: list[tuple[int, dt.date, bool]] = [(f.start, f.value, True) for f in st.facts_for("published_date") if f.start < start]
     for m in pattern_matches("dates", "date", text, start, end):
         partial = parse_partial(m.group())
-        if partial and partial.is_complete and partial.to_date():
-            anchors.append((m.start(), partial.to_date(), False))  # type: ignore[arg-type]
+        anchor = partial.to_date() if partial else None
+        if anchor is not None:  # a whole date (to_date is None for a partial one)
+            anchors.append((m.start(), anchor, False))
     anchors.sort()
 
     def complete(partial: PartialDate, pos: int, *, after_anchor: bool) -> tuple[dt.date | None, bool]:

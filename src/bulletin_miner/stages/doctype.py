@@ -10,6 +10,7 @@ The type decides only what makes sense for one kind (problem rows come
 from a bulletin's findings); what a document states is read whatever its
 type.
 """
+
 from __future__ import annotations
 
 import functools
@@ -45,7 +46,10 @@ class TypeCues(NamedTuple):
 def _cues() -> tuple[int, list[TypeCues]]:
     data = vocab.load("doctype")
     fragments = vocab.defines("doctype")
-    compile_one = lambda p: vocab.compile_pattern(p, fragments, "doctype")
+
+    def compile_one(p: str) -> regex.Pattern:
+        return vocab.compile_pattern(p, fragments, "doctype")
+
     out = []
     for entry in data["types"]:
         body = [Cue(c["name"], int(c["weight"]), compile_one(c["cue"]), bool(c.get("anywhere", False))) for c in entry.get("body") or []]

@@ -7,6 +7,7 @@ a named team to a bare `巡察组` that refers back to it. Modes and theme are
 read only in the title and such sentences of the chosen team, so a later
 `组织开展"回头看"` in the next-steps section is not a mode.
 """
+
 from __future__ import annotations
 
 import functools
@@ -66,7 +67,7 @@ def _inspector_backwards() -> regex.Pattern:
 
 
 @functools.lru_cache(maxsize=1)
-def _modes() -> list[tuple[str, object]]:
+def _modes() -> list[tuple[str, regex.Pattern]]:
     fragments = vocab.defines("inspection")
     return [(mode, vocab.compile_pattern(p, fragments, "inspection")) for mode, p in vocab.table("inspection", "modes").items()]
 
@@ -89,7 +90,10 @@ def inspection(doc: Doc) -> Doc:
     st.inspection_sentences = list(dict.fromkeys(acts))
 
     if mentions:
-        in_act = lambda m: any(s <= m.start < e for s, e in st.inspection_sentences)
+
+        def in_act(m: InspectorMention) -> bool:
+            return any(s <= m.start < e for s, e in st.inspection_sentences)
+
         # the inspection reported is the one dated (2021年县委第一巡察组…巡察。
         # 2023年4月6日至5月31日,县委第二巡察组…开展了巡察"回头看")
         period = vocab.pattern("dates", "period")
@@ -102,21 +106,30 @@ def inspection(doc: Doc) -> Doc:
             return dated_sentences[span]
 
         # a bare 巡察组 (no level, no ordinal) refers back to the team named before
-        bare = lambda m: not m.level and not m.ordinal
-        chosen = mentions[0] if len(mentions) == 1 else min(mentions, key=lambda m: (bare(m), not in_act(m), not dated(m), not m.ordinal, not m.level, m.start))
+        def bare(m: InspectorMention) -> bool:
+            return not m.level and not m.ordinal
+
+        chosen = (
+            mentions[0]
+            if len(mentions) == 1
+            else min(mentions, key=lambda m: (bare(m), not in_act(m), not dated(m), not m.ordinal, not m.level, m.start))
+        )
         # Another team's inspection told of beside it is not this one: its
         # sentences give no modes, theme or dates.
         teams = {(m.start, m.normalized) for m in mentions if not bare(m)} if len(mentions) > 1 else set()
         team = chosen.normalized
         if any(name != team for _, name in teams):
-            named = lambda span: {name for start, name in teams if span[0] <= start < span[1]}
+
+            def named(span: tuple[int, int]) -> set[str]:
+                return {name for start, name in teams if span[0] <= start < span[1]}
+
             st.inspection_sentences = [span for span in st.inspection_sentences if not named(span) or team in named(span)]
         if not chosen.level and chosen.ordinal:
             # 第二巡察组 refers back to 市委第二巡察组 named elsewhere: that is its full name
             chosen = next((m for m in mentions if m.level and m.ordinal and m.normalized.endswith(chosen.normalized)), chosen)
         if not bare(chosen):  # a bare 巡察组 names no team: no inspector (its kind still counts)
             rule = "inspector" if chosen.start in {m.start for m in mentions if in_act(m)} or len(mentions) == 1 else "inspector_mention"
-            st.add(doc, Fact("inspector", chosen.normalized, chosen.start, chosen.end, text[chosen.start:chosen.end], STAGE, rule))
+            st.add(doc, Fact("inspector", chosen.normalized, chosen.start, chosen.end, text[chosen.start : chosen.end], STAGE, rule))
         kind_at = text.index(chosen.kind, chosen.start)
         st.add(doc, Fact("inspection_kind", chosen.kind, kind_at, kind_at + 2, chosen.kind, STAGE, "inspector_kind"))
         level = chosen.level
@@ -131,7 +144,7 @@ def inspection(doc: Doc) -> Doc:
                 st.add(doc, Fact("inspection_modes", mode, m.start(), m.end(), m.group(), STAGE, f"mode.{mode}"))
         for m in vocab.pattern("inspection", "theme").finditer(text, start, end):
             s, e = m.span("inspection_theme")
-            st.add(doc, Fact("inspection_theme", text[s:e].strip("“”\""), s, e, text[s:e], STAGE, "theme"))
+            st.add(doc, Fact("inspection_theme", text[s:e].strip('“”"'), s, e, text[s:e], STAGE, "theme"))
     _round(doc, st, regions, intro, level)
     return doc
 

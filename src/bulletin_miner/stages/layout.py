@@ -1,4 +1,5 @@
 """bm_layout_v1: lines, sentences, the title line and where the body starts."""
+
 from __future__ import annotations
 
 import functools
@@ -106,7 +107,7 @@ def find_title(lines: list[str]) -> int | None:
             continue
         if cfg["title_keyword"].search(line) and (not body_seen or cfg["title_end"].search(line)):
             return i  # (below body text, only a line that ends as titles do: a plan under its cover letter)
-        following = window[i + 1:i + 2]
+        following = window[i + 1 : i + 2]
         if not body_seen and len(line) <= cfg["headline_max"] and following and is_page_furniture(following[0]):
             return i
     return None
@@ -168,7 +169,7 @@ def layout(doc: Doc) -> Doc:
     # The header is the page furniture above the body (a dated line further
     # down, 《人民日报》( 2021年04月21日 04 版), is not), and the title.
     in_header = True
-    for i, (s, e) in enumerate(st.lines[: cfg["search_lines"]]):
+    for i, (_, e) in enumerate(st.lines[: cfg["search_lines"]]):
         if i == title_index or (in_header and is_page_furniture(line_texts[i])):
             header_end = e
         elif "。" in line_texts[i] or len(line_texts[i]) > cfg["headline_max"]:
@@ -181,7 +182,11 @@ def layout(doc: Doc) -> Doc:
     elif title_index is not None:
         first = last = title_index
         rule = "title_line"
-        if title_index > 0 and cfg["title_opens_with_about"].match(line_texts[title_index]) and cfg["title_unit_line"].match(line_texts[title_index - 1]):
+        if (
+            title_index > 0
+            and cfg["title_opens_with_about"].match(line_texts[title_index])
+            and cfg["title_unit_line"].match(line_texts[title_index - 1])
+        ):
             first = title_index - 1  # the unit stands on the line above: 中共上海市某区委员会 / 关于…的通报
             rule = "title_lines"
         if title_continues(line_texts, title_index):

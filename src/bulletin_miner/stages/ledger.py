@@ -10,16 +10,19 @@ measures but no problem (its problem cell merged over both) holds more of
 its measures. The outline stage reads ledgers only when its headings list
 no problems.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 from dataclasses import dataclass
 
 import regex
 
 from bulletin_miner import vocab
 from bulletin_miner.config import CELL_BAR as BAR
+
 _SERIAL = regex.compile(r"[0-9]{1,3}")
 
 Span = tuple[int, int]
@@ -29,10 +32,10 @@ Span = tuple[int, int]
 class LedgerRow:
     """One problem of a ledger: spans of its cells in the text (None where the table has no such column)."""
 
-    line: Span               # its row (the first, when its problem cell is merged over several)
-    number: str | None       # its 序号 as written, when the table has one
+    line: Span  # its row (the first, when its problem cell is merged over several)
+    number: str | None  # its 序号 as written, when the table has one
     problem: Span
-    aspect: Span | None      # its own aspect cell, or the one a merged cell above gives it
+    aspect: Span | None  # its own aspect cell, or the one a merged cell above gives it
     measures: tuple[Span, ...]  # its measures cell in each of its rows
     status: Span | None
 
@@ -52,13 +55,13 @@ def cells(text: str, start: int, end: int) -> list[Span] | None:
     >>> cells("1 学习不深入", 0, 7) is None, cells("| 只有一格 |", 0, 8) is None
     (True, True)
     """
-    if not (text.startswith(BAR, start) and text[end - 1:end] == BAR):
+    if not (text.startswith(BAR, start) and text[end - 1 : end] == BAR):
         return None
     bars = [i for i in range(start, end) if text[i] == BAR]
     if len(bars) < 3:  # fewer than two cells: a box around a line, not a table
         return None
     spans = []
-    for a, b in zip(bars, bars[1:]):
+    for a, b in itertools.pairwise(bars):
         a += 1
         while a < b and text[a] == " ":
             a += 1
@@ -118,16 +121,7 @@ def ledger_rows(text: str, lines: list[Span]) -> list[LedgerRow]:
             continue  # more cells than the header names: not read rather than misread
         own_serial = shift > 0 and header.get("serial") == 0 and _SERIAL.fullmatch(text, *spans[0]) is not None
 
-        def cell(kind: str) -> Span | None:
-            i = header.get(kind)
-            if i is None:
-                return None
-            if shift and not (own_serial and i == 0):
-                i -= shift
-                if i < (1 if own_serial else 0):
-                    return None  # a column the merged cells cover
-            a, b = spans[i]
-            return (a, b) if b > a else None
+        cell = functools.partial(_cell, header=header, spans=spans, shift=shift, own_serial=own_serial)
 
         # an empty aspect cell is one merged with the cell above (as a page's
         # or a Word file's merged cells are filled in): the aspect goes on
@@ -141,7 +135,11 @@ def ledger_rows(text: str, lines: list[Span]) -> list[LedgerRow]:
             rows[-1] = dataclasses.replace(last, line=(last.line[0], end), measures=(*last.measures, measures))
             continue
         continues = False
-        if problem is None or vocab.pattern("outline", "ledger_figure").fullmatch(text, *problem) or column_kind(text[slice(*problem)]) in ("serial", "measures", "status"):
+        if (
+            problem is None
+            or vocab.pattern("outline", "ledger_figure").fullmatch(text, *problem)
+            or column_kind(text[slice(*problem)]) in ("serial", "measures", "status")
+        ):
             continue  # no problem: none, a figure (a table of counts), or a column's name (a header cut short)
         serial = cell("serial")
         number = text[slice(*serial)] if serial and _SERIAL.fullmatch(text, *serial) else None
@@ -175,3 +173,18 @@ def cell_measures(text: str, start: int, end: int) -> list[tuple[str, int, int]]
             continue
         marks.append((m.group() if m.group().startswith("(") else ordinal, m.start()))  # (1) as written, as a heading's is
     return [(ordinal, s, marks[i + 1][1] if i + 1 < len(marks) else end) for i, (ordinal, s) in enumerate(marks)]
+
+
+def _cell(kind: str, header: dict[str, int], spans: list[Span], shift: int, own_serial: bool) -> Span | None:
+    """The span of a row's cell of one column kind: None where the row has no
+    such cell, or where it is empty. A row short by `shift` cells (merged
+    with the row above) is aligned from the right, but for a 序号 it still has."""
+    i = header.get(kind)
+    if i is None:
+        return None
+    if shift and not (own_serial and i == 0):
+        i -= shift
+        if i < (1 if own_serial else 0):
+            return None  # a column the merged cells cover
+    a, b = spans[i]
+    return (a, b) if b > a else None

@@ -1,4 +1,5 @@
 """bm_metadata_v1: publication date, document number, source site, issuing body."""
+
 from __future__ import annotations
 
 from spacy.language import Language
@@ -53,4 +54,3 @@ def _date_lines(doc: Doc) -> None:
             value = _parse("published_date", st.text[ds:de])
             if value is not None:
                 st.add(doc, Fact("published_date", value, ds, de, st.text[ds:de], STAGE, "date_line"))
-

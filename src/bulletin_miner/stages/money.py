@@ -15,10 +15,12 @@ are not added; where they come to more than the total, it cannot hold
 them all and the field is left empty. Either way a warning says so;
 amounts inside measures stay traceable as their `measure_amount` facts.
 """
+
 from __future__ import annotations
 
 import functools
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import regex
 from spacy.language import Language
@@ -69,7 +71,7 @@ def recovered_amounts(text: str, start: int = 0, end: int | None = None) -> list
     out = []
     for m in pattern_matches("money", "amount", text, start, end):
         clause_start = _clause_start(text, m.start(), start, p["clause_break"])
-        before = _masked(text[clause_start:m.start()], p["object"])
+        before = _masked(text[clause_start : m.start()], p["object"])
         pending = [t.span() for t in p["pending"].finditer(before)]
         triggers = [(t.end(), "recovered", t.group()) for t in p["recovered"].finditer(before) if not _inside(t.span(), pending)]
         triggers += [(e, "pending", before[s:e]) for s, e in pending]
@@ -81,7 +83,7 @@ def recovered_amounts(text: str, start: int = 0, end: int | None = None) -> list
                 out.append(Recovered(m.start(), m.end(), f"recovered_before:{word}", total))
             continue
         clause_end = _clause_end(text, m.end(), end, p["clause_break"])
-        after = _masked(text[m.end():clause_end], p["object"])
+        after = _masked(text[m.end() : clause_end], p["object"])
         first_recovered = p["recovered"].search(after)
         first_spending = p["spending"].search(after)
         if first_recovered and _inside(first_recovered.span(), [t.span() for t in p["pending"].finditer(after)]):
@@ -119,7 +121,7 @@ def create_money(nlp: Language, name: str):
 def money(doc: Doc) -> Doc:
     st = state(doc)
     text = st.text
-    found = [(r, amount) for r in recovered_amounts(text, st.header_end) if (amount := parse_amount(text[r.start:r.end])) is not None]
+    found = [(r, amount) for r in recovered_amounts(text, st.header_end) if (amount := parse_amount(text[r.start : r.end])) is not None]
     counted, warnings = sum_up(text, found, st.sentence_span)
     st.warnings.extend(warnings)
     for r, amount in counted:
@@ -128,7 +130,7 @@ def money(doc: Doc) -> Doc:
 
 
 def _fact(text: str, r: Recovered, amount: Amount) -> Fact:
-    return Fact(FIELD, amount.yuan, r.start, r.end, text[r.start:r.end], STAGE, r.rule, exactness=Exactness(amount.exactness))
+    return Fact(FIELD, amount.yuan, r.start, r.end, text[r.start : r.end], STAGE, r.rule, exactness=Exactness(amount.exactness))
 
 
 Found = tuple[Recovered, Amount]
@@ -158,7 +160,7 @@ def sum_up(text: str, found: list[Found], sentence_of: Callable[[int], tuple[int
         if r.start not in not_parts:
             continue
         if amount.yuan in first_at:
-            warnings.append(f"{FIELD}: {text[r.start:r.end]} at char {r.start} restates the amount at char {first_at[amount.yuan]}; counted once")
+            warnings.append(f"{FIELD}: {text[r.start : r.end]} at char {r.start} restates the amount at char {first_at[amount.yuan]}; counted once")
             continue
         first_at[amount.yuan] = r.start
         distinct.append((r, amount))
@@ -176,11 +178,13 @@ def sum_up(text: str, found: list[Found], sentence_of: Callable[[int], tuple[int
     named = ", ".join(_at(text, r) for r, _ in elsewhere)
     total_named = ", ".join(_at(text, r) for r in totals.values())
     if sum(amount.yuan for _, amount in elsewhere) > stated_total:
-        warnings.append(f"{FIELD}: {named} come to more than the total {total_named}, so it cannot hold them all, and which it holds is not said; left empty")
+        warnings.append(
+            f"{FIELD}: {named} come to more than the total {total_named}, so it cannot hold them all, and which it holds is not said; left empty"
+        )
         return [], warnings
     warnings.append(f"{FIELD}: {named} may be part of the total {total_named}; not added")
     return in_totals, warnings
 
 
 def _at(text: str, r: Recovered) -> str:
-    return f"{text[r.start:r.end]} at char {r.start}"
+    return f"{text[r.start : r.end]} at char {r.start}"

@@ -1,4 +1,5 @@
 """bm_outcomes_v1: rules made, people talked to, people disciplined."""
+
 from __future__ import annotations
 
 from spacy.language import Language

@@ -8,13 +8,15 @@ of the tree there. Under each problem, the measures are the run of
 一是…二是…三是 in its body. When the headings list no problems, the rows
 of a ledger table are read instead (stages/ledger.py).
 """
+
 from __future__ import annotations
 
 import bisect
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 import regex
 from spacy.language import Language
@@ -44,13 +46,13 @@ STATUS_REACH = 12
 @dataclass
 class Heading:
     rank: int
-    number: str          # as the path shows it: 一, (一), 1, (1), ①
+    number: str  # as the path shows it: 一, (一), 1, (1), ①
     line_start: int
-    title_start: int     # the heading's words, after the marker
+    title_start: int  # the heading's words, after the marker
     title_end: int
     body_start: int
-    parent: "Heading | None" = None
-    children: list["Heading"] = field(default_factory=list)
+    parent: Heading | None = None
+    children: list[Heading] = field(default_factory=list)
 
     def path(self) -> str:
         parts = []
@@ -60,7 +62,7 @@ class Heading:
             node = node.parent
         return "/".join(reversed(parts))
 
-    def ancestors(self) -> list["Heading"]:
+    def ancestors(self) -> list[Heading]:
         out = []
         node = self.parent
         while node is not None:
@@ -80,7 +82,19 @@ def _cfg() -> dict[str, Any]:
     data = vocab.load("outline")
     fragments = vocab.defines("outline")
     markers = [(int(m["rank"]), m["show"], vocab.compile_pattern(m["pattern"], fragments, "outline")) for m in data["markers"]]
-    keys = ("measure_marker", "frame", "frame_unquoted", "heading_tail", "findings_section", "not_findings_section", "explicit_findings", "failing", "rectification_label", "closing_line", "measure_count")
+    keys = (
+        "measure_marker",
+        "frame",
+        "frame_unquoted",
+        "heading_tail",
+        "findings_section",
+        "not_findings_section",
+        "explicit_findings",
+        "failing",
+        "rectification_label",
+        "closing_line",
+        "measure_count",
+    )
     cfg = {k: vocab.pattern("outline", k) for k in keys}
     cfg["markers"] = sorted(markers, key=lambda m: m[0])
     # any marker at all, in one match: most lines are not headings, and then
@@ -200,7 +214,7 @@ def _segmenter():
 
 def _is_findings_section(text: str, top: Heading, body_end: int) -> bool:
     cfg = _cfg()
-    title = text[top.title_start:top.title_end]
+    title = text[top.title_start : top.title_end]
     if cfg["not_findings_section"].search(title):
         return False
     if cfg["findings_section"].search(title):
@@ -210,7 +224,9 @@ def _is_findings_section(text: str, top: Heading, body_end: int) -> bool:
         node = nodes.pop()
         if cfg["frame"].match(text, node.title_start, node.title_end) or cfg["frame_unquoted"].match(text, node.title_start, node.title_end):
             return True
-        if not node.children and cfg["rectification_label"].match(text, node.body_start + (1 if text[node.body_start:node.body_start + 1] == "\n" else 0)):
+        if not node.children and cfg["rectification_label"].match(
+            text, node.body_start + (1 if text[node.body_start : node.body_start + 1] == "\n" else 0)
+        ):
             return True
         nodes.extend(node.children)
     return False
@@ -218,7 +234,9 @@ def _is_findings_section(text: str, top: Heading, body_end: int) -> bool:
 
 def _is_framed(text: str, heading: Heading) -> bool:
     cfg = _cfg()
-    return bool(cfg["frame"].match(text, heading.title_start, heading.title_end) or cfg["frame_unquoted"].match(text, heading.title_start, heading.title_end))
+    return bool(
+        cfg["frame"].match(text, heading.title_start, heading.title_end) or cfg["frame_unquoted"].match(text, heading.title_start, heading.title_end)
+    )
 
 
 def _measure_headings(text: str, headings: list[Heading]) -> list[Heading]:
@@ -230,8 +248,12 @@ def _measure_headings(text: str, headings: list[Heading]) -> list[Heading]:
         return any(id(c) in framed or has_framed_below(c) for c in h.children)
 
     return [
-        h for h in headings
-        if id(h) not in framed and h.parent is not None and id(h.parent) in framed and not has_framed_below(h)
+        h
+        for h in headings
+        if id(h) not in framed
+        and h.parent is not None
+        and id(h.parent) in framed
+        and not has_framed_below(h)
         and not any(id(c) in framed for c in h.parent.children)  # siblings that are problems make this one a problem too
     ]
 
@@ -250,7 +272,7 @@ def _reads_as_problem(text: str, heading: Heading) -> bool:
     cfg = _cfg()
     if cfg["frame"].match(text, heading.title_start, heading.title_end) or cfg["frame_unquoted"].match(text, heading.title_start, heading.title_end):
         return True
-    after = heading.body_start + (1 if text[heading.body_start:heading.body_start + 1] == "\n" else 0)
+    after = heading.body_start + (1 if text[heading.body_start : heading.body_start + 1] == "\n" else 0)
     return bool(cfg["rectification_label"].match(text, after))
 
 
@@ -298,8 +320,8 @@ def _read_outline(doc: Doc, st: DocState, result: Outline) -> None:
     # Numbered lines under a problem heading (针对“…”问题 / ①②③) are its
     # measures, not problems of their own: take them out of the tree.
     measure_lines = _measure_headings(text, headings)
-    for heading in measure_lines:
-        heading.parent.children.remove(heading)  # type: ignore[union-attr]
+    for line in measure_lines:
+        line.parent.children.remove(line)  # type: ignore[union-attr]  # a measure line is never a top heading: it has a parent
     measure_ids = {id(m) for m in measure_lines}
     structural = [h for h in headings if id(h) not in measure_ids]
     boundaries = sorted({h.line_start for h in structural} | set(closing) | {len(text)})
@@ -311,12 +333,18 @@ def _read_outline(doc: Doc, st: DocState, result: Outline) -> None:
     findings_tops = {id(t) for t in tops if _is_findings_section(text, t, len(text))}
     generic_tops = {id(t) for t in tops if id(t) in findings_tops and not _cfg()["explicit_findings"].search(text, t.title_start, t.title_end)}
     problems = [
-        h for h in structural
-        if not h.children and id((h.ancestors() or [h])[0]) in findings_tops
+        h
+        for h in structural
+        if not h.children
+        and id((h.ancestors() or [h])[0]) in findings_tops
         # a top-level heading with nothing under it is a problem only if it reads as one
         and (h.parent is not None or _reads_as_problem(text, h))
         # under a generic heading, a step of the organisation is no problem
-        and (id((h.ancestors() or [h])[0]) not in generic_tops or _reads_as_problem(text, h) or _cfg()["failing"].search(text, h.title_start, h.title_end))
+        and (
+            id((h.ancestors() or [h])[0]) not in generic_tops
+            or _reads_as_problem(text, h)
+            or _cfg()["failing"].search(text, h.title_start, h.title_end)
+        )
     ]
 
     if not problems:  # a ledger may list them instead
@@ -328,13 +356,23 @@ def _read_outline(doc: Doc, st: DocState, result: Outline) -> None:
         body_end = next_boundary(problem.title_start)
         aspect, heading = names.grouping(problem.ancestors())
         account = _account_start(text, problem, body_end)
-        listed.append(_Listed(
-            problem.path(), names.of(aspect), names.of(heading), problem_title(text, problem), _status(text, problem, account, body_end), problem.line_start, body_end,
-            _measure_spans(text, problem.body_start, body_end) or _listed_measures(text, problem, measure_lines, body_end)
-            # or numbered in its account's running text: `整改情况:(1)…;(2)…`, as a ledger's cell numbers them
-            or cell_measures(text, account, body_end),
-            names.span_of(aspect), names.span_of(heading),
-        ))
+        listed.append(
+            _Listed(
+                problem.path(),
+                names.of(aspect),
+                names.of(heading),
+                problem_title(text, problem),
+                _status(text, problem, account, body_end),
+                problem.line_start,
+                body_end,
+                _measure_spans(text, problem.body_start, body_end)
+                or _listed_measures(text, problem, measure_lines, body_end)
+                # or numbered in its account's running text: `整改情况:(1)…;(2)…`, as a ledger's cell numbers them
+                or cell_measures(text, account, body_end),
+                names.span_of(aspect),
+                names.span_of(heading),
+            )
+        )
     _add_problems(doc, st, result, listed)
 
 
@@ -349,7 +387,7 @@ class _Listed(NamedTuple):
     char_start: int
     char_end: int
     measures: list[tuple[str, int, int]]  # (ordinal, start, end) of each
-    aspect_at: tuple[int, int] | None = None   # where the aspect's name is written
+    aspect_at: tuple[int, int] | None = None  # where the aspect's name is written
     heading_at: tuple[int, int] | None = None  # where the heading's is
 
 
@@ -402,13 +440,20 @@ def _read_ledgers(doc: Doc, st: DocState, result: Outline, headings: list[Headin
         if row.aspect is not None:  # the row's own aspect cell says it
             aspect, aspect_at, heading, heading_at = text[slice(*row.aspect)], row.aspect, None, None
         number = row.number or str(index)
-        listed.append(_Listed(
-            f"{holder.path()}/{number}" if holder else number, aspect, names.of(heading), title_in(text, *row.problem),
-            _stated_status(text, row.status[0], min(row.status[1], row.status[0] + STATUS_REACH)) if row.status else None,
-            row.line[0], row.line[1],
-            _row_measures(text, row.measures),
-            aspect_at, heading_at,
-        ))
+        listed.append(
+            _Listed(
+                f"{holder.path()}/{number}" if holder else number,
+                aspect,
+                names.of(heading),
+                title_in(text, *row.problem),
+                _stated_status(text, row.status[0], min(row.status[1], row.status[0] + STATUS_REACH)) if row.status else None,
+                row.line[0],
+                row.line[1],
+                _row_measures(text, row.measures),
+                aspect_at,
+                heading_at,
+            )
+        )
     _add_problems(doc, st, result, listed)
 
 
@@ -432,35 +477,39 @@ def _add_problems(doc: Doc, st: DocState, result: Outline, listed: list[_Listed]
     measure_regions: list[tuple[int, int, int, int]] = []  # (start, end, issue_seq, measure_seq)
     for seq, problem in enumerate(listed, start=1):
         title, t_start, t_end = problem.title
-        result.issues.append({
-            "seq": seq,
-            "path": problem.path,
-            "aspect": problem.aspect,
-            "heading": problem.heading,
-            "title": title,
-            "status": problem.status,
-            "n_measures": len(problem.measures),
-            "char_start": problem.char_start,
-            "char_end": problem.char_end,
-            "title_start": t_start,
-            "title_end": t_end,
-            # where the headings above are written (for the codebook's evidence; not a column)
-            "_aspect_at": problem.aspect_at,
-            "_heading_at": problem.heading_at,
-        })
+        result.issues.append(
+            {
+                "seq": seq,
+                "path": problem.path,
+                "aspect": problem.aspect,
+                "heading": problem.heading,
+                "title": title,
+                "status": problem.status,
+                "n_measures": len(problem.measures),
+                "char_start": problem.char_start,
+                "char_end": problem.char_end,
+                "title_start": t_start,
+                "title_end": t_end,
+                # where the headings above are written (for the codebook's evidence; not a column)
+                "_aspect_at": problem.aspect_at,
+                "_heading_at": problem.heading_at,
+            }
+        )
         for measure_seq, (ordinal, s, e) in enumerate(problem.measures, start=1):
             content_start = s + len(ordinal) + (1 if ordinal and text.startswith(_LEX["measure_suffix"], s + len(ordinal)) else 0)
             measure_text = text[content_start:e].lstrip(_LEX["marker_trail"]).strip()
-            result.measures.append({
-                "issue_seq": seq,
-                "measure_seq": measure_seq,
-                "ordinal": ordinal,
-                "marker": text[s:content_start],
-                "label": measure_label(measure_text),
-                "text": measure_text,
-                "char_start": s,
-                "char_end": e,
-            })
+            result.measures.append(
+                {
+                    "issue_seq": seq,
+                    "measure_seq": measure_seq,
+                    "ordinal": ordinal,
+                    "marker": text[s:content_start],
+                    "label": measure_label(measure_text),
+                    "text": measure_text,
+                    "char_start": s,
+                    "char_end": e,
+                }
+            )
             measure_regions.append((s, e, seq, measure_seq))
     _key_facts_to_measures(doc, st, measure_regions)
     _check_counts(st, result)
@@ -482,10 +531,10 @@ def _account_start(text: str, problem: Heading, body_end: int) -> int:
     line break, or after a line's label such as `整改情况:` or `整改措施:`
     on the account's first line or its second (after one restating the
     problem: `存在问题:…`)."""
-    body = problem.body_start + (1 if text[problem.body_start:problem.body_start + 1] == "\n" else 0)
+    body = problem.body_start + (1 if text[problem.body_start : problem.body_start + 1] == "\n" else 0)
     label_at = _cfg()["rectification_label"].match
     label = label_at(text, body, body_end)
-    if label is None and 0 <= (second := text.find("\n", body, body_end)):
+    if label is None and (second := text.find("\n", body, body_end)) >= 0:
         label = label_at(text, second + 1, body_end)
     return label.end() if label else body
 
@@ -530,15 +579,28 @@ def _key_facts_to_measures(doc: Doc, st: DocState, regions: list[tuple[int, int,
     amounts = _by_region(pattern_matches("money", "amount", text, first, last), starts, regions)
     counts = _by_region(_cfg()["measure_count"].finditer(text, first, last), starts, regions)
     for i, (_, _, issue_seq, measure_seq) in enumerate(regions):
-        key = {"issue_seq": issue_seq, "measure_seq": measure_seq}
         for m in amounts.get(i, ()):
             amount = parse_amount(m.group())
             if amount:
-                st.add(doc, Fact("measure_amount", amount.yuan, m.start(), m.end(), m.group(), STAGE, "amount", exactness=Exactness(amount.exactness), **key))
+                st.add(
+                    doc,
+                    Fact(
+                        "measure_amount",
+                        amount.yuan,
+                        m.start(),
+                        m.end(),
+                        m.group(),
+                        STAGE,
+                        "amount",
+                        exactness=Exactness(amount.exactness),
+                        issue_seq=issue_seq,
+                        measure_seq=measure_seq,
+                    ),
+                )
         for m in counts.get(i, ()):
             number = _LEADING_NUMBER.match(m.group()).group()
             value = parse_int(number) if "." not in number else float(number)
-            st.add(doc, Fact("measure_count", value, m.start(), m.end(), m.group(), STAGE, "count", **key))
+            st.add(doc, Fact("measure_count", value, m.start(), m.end(), m.group(), STAGE, "count", issue_seq=issue_seq, measure_seq=measure_seq))
 
 
 def _by_region(matches: Iterable, starts: list[int], regions: list[tuple[int, int, int, int]]) -> dict[int, list]:

@@ -5,12 +5,16 @@ both ends of every value, marks the sentence starts, and puts each fact in
 `doc.spans["facts"]`, labelled with its field, so spaCy's own tools
 (displacy, Span attributes, `doc.sents`) see what the stages found.
 """
+
 from __future__ import annotations
+
+from typing import cast
 
 import numpy
 from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
+from thinc.types import Ints2d
 
 from bulletin_miner.stages.state import state
 from bulletin_miner.stages.tokenizer import doc_from_boundaries
@@ -38,7 +42,7 @@ def facts_as_spans(doc: Doc) -> Doc:
         # one array write: setting token.is_sent_start one by one re-checks the Doc each time
         flags = numpy.full((len(spanned), 1), -1, dtype="int64")
         flags[[0, *(token_at[s] for s in st.sentence_starts if s in token_at)], 0] = 1
-        spanned.from_array([SENT_START], flags.astype("uint64"))  # spaCy stores -1 as uint64
+        spanned.from_array([SENT_START], cast(Ints2d, flags.astype("uint64")))  # spaCy stores -1 as uint64
     spans = []
     for fact in facts:
         span = spanned.char_span(fact.start, fact.end, label=fact.field, alignment_mode="strict")

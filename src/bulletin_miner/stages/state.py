@@ -3,6 +3,7 @@
 It lives on the Doc as `doc._.bm`. Stages add facts here and read earlier
 stages' facts; none re-matches another field's text.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -32,12 +33,12 @@ class DocState:
     lines: list[tuple[int, int]] = field(default_factory=list)
     sentence_starts: list[int] = field(default_factory=list)
     title: tuple[int, int] | None = None
-    header_end: int = 0          # where the body starts (after title and metadata lines)
-    intro_end: int = 0           # end of the opening narrative (before the outline starts)
+    header_end: int = 0  # where the body starts (after title and metadata lines)
+    intro_end: int = 0  # end of the opening narrative (before the outline starts)
     doc_type: str | None = None
     inspection_sentences: list[tuple[int, int]] = field(default_factory=list)
     signature_lines: list[tuple[int, int]] = field(default_factory=list)  # the signer above a closing date
-    outline: Any = None          # set by bm.outline.v1
+    outline: Any = None  # set by bm.outline.v1
     text_length: int = 0
     # U+FFFD stands for a character nobody can read (undecodable bytes, or a
     # page scraped so): a figure or date beside one may have lost a digit or
@@ -49,9 +50,9 @@ class DocState:
 
     def add(self, doc: Doc, fact: Fact) -> None:
         # Spans must be exact: what a fact says it read is what the text holds.
-        if self.text[fact.start:fact.end] != fact.text:
+        if self.text[fact.start : fact.end] != fact.text:
             raise ValueError(f"fact {fact.field} span {fact.start}:{fact.end} does not hold {fact.text!r}")
-        if self.unreadable and not isinstance(fact.value, str) and UNREADABLE in self.text[max(fact.start - 1, 0):fact.end + 1]:
+        if self.unreadable and not isinstance(fact.value, str) and UNREADABLE in self.text[max(fact.start - 1, 0) : fact.end + 1]:
             self.warnings.append(f"{fact.field}: {fact.text!r} is beside an unreadable character (U+FFFD); left out")
             return
         self.facts.append(fact)

@@ -16,7 +16,10 @@ Each Doc gets a vocabulary of its own. Lines and values are mostly unique
 strings; in the pipeline's shared vocabulary they would pile up as lexemes
 for as long as the process runs, and memory would grow with the corpus.
 """
+
 from __future__ import annotations
+
+import itertools
 
 import spacy
 from spacy.tokens import Doc
@@ -34,7 +37,7 @@ def doc_from_boundaries(vocab: Vocab, text: str, cuts: list[int]) -> Doc:
     """A Doc of `text` whose tokens start at 0 and at each offset in `cuts`
     (sorted, unique, strictly inside the text); nothing is added between tokens."""
     ends = [0, *cuts, len(text)]
-    words = [text[a:b] for a, b in zip(ends, ends[1:])] if text else []
+    words = [text[a:b] for a, b in itertools.pairwise(ends)] if text else []
     return Doc(vocab, words=words, spaces=[False] * len(words))
 
 
@@ -49,13 +52,13 @@ class WholeTextTokenizer:
     def to_bytes(self, **_kwargs) -> bytes:
         return b""
 
-    def from_bytes(self, _data: bytes, **_kwargs) -> "WholeTextTokenizer":
+    def from_bytes(self, _data: bytes, **_kwargs) -> WholeTextTokenizer:
         return self
 
     def to_disk(self, _path, **_kwargs) -> None:
         return None
 
-    def from_disk(self, _path, **_kwargs) -> "WholeTextTokenizer":
+    def from_disk(self, _path, **_kwargs) -> WholeTextTokenizer:
         return self
 
 

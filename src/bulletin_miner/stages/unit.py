@@ -1,4 +1,5 @@
 """bm_unit_v1: the inspected unit's administrative level and sector, from its name."""
+
 from __future__ import annotations
 
 import functools
