@@ -8,23 +8,37 @@ STAMP  := $(VENV)/.installed
 RAW       ?= data/raw
 PROCESSED ?= data/processed
 
-.PHONY: extract test evaluate fieldtest bench bench-crawl clean install chromium
+.PHONY: extract test check evaluate fieldtest bench bench-crawl peers lock clean install chromium
 
 install: $(STAMP)
 
-# Reinstall whenever the dependency list changes.
-$(STAMP): pyproject.toml
+# Every library at the exact version requirements.lock names, so a run a month
+# later on a fresh machine gives the same tables; reinstalled when it changes.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
 	touch $(STAMP)
+
+## lock: resolve pyproject.toml's ranges again into requirements.lock (newest
+## versions that fit, for Python 3.11-3.13 on any platform); commit the result
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.9,<1'
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra dask --universal --python-version 3.11 --quiet -o requirements.lock
 
 ## extract: run the pipeline over data/raw, write Parquet tables to data/processed
 extract: $(STAMP)
 	$(BIN)/bulletin-miner extract $(RAW) --out $(PROCESSED)
 
-## test: unit tests, doctests, the gold regression, the report drawn in headless Chromium
-test: $(STAMP) chromium
+## test: the static checks, then unit tests, doctests, the gold regression,
+## the report drawn in headless Chromium
+test: check chromium
 	$(BIN)/python -m pytest -q
+
+## check: lint (ruff), format (ruff format), types (mypy), as pyproject.toml configures them
+check: $(STAMP)
+	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/mypy
 
 # The report test renders charts in Debian's chromium, with a CJK font so
 # Chinese labels draw as glyphs; the crawl test captures a local site with

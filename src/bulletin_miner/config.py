@@ -1,6 +1,8 @@
 """Paths and constants shared by every module (one place to change them)."""
+
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -13,7 +15,22 @@ DEFAULT_PROCESSED_DIR = Path("data/processed")
 
 # Bumped whenever a change can alter extracted values; part of every record
 # and of the cache key, so old outputs are never mistaken for new ones.
-PIPELINE_VERSION = "0.1.0"
+RELEASE = "0.1.0"
+# The exact versions of every library installed (make refreshes the install
+# from it): a new lock can change what spaCy, OpenCC or cpca return, so the
+# version the tables carry names the lock too.
+LOCK_FILE = PROJECT_DIR / "requirements.lock"
+
+
+def _pipeline_version() -> str:
+    try:
+        lock = hashlib.sha256(LOCK_FILE.read_bytes()).hexdigest()[:8]
+    except OSError:  # installed apart from its repository: no lock to name
+        return RELEASE
+    return f"{RELEASE}+lock.{lock}"
+
+
+PIPELINE_VERSION = _pipeline_version()
 
 # Files above this size are refused before decoding: no real bulletin is this
 # long, and decoding a huge file would hold the whole batch up.
@@ -33,11 +50,19 @@ HTML_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml"})
 # Web archives read as crawls (ingest/warc.py), and what of them is a document.
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")
 # The media types (HTTP Content-Type) a captured page or document has; others are skipped.
-DOCUMENT_MEDIA_TYPES = frozenset({
-    "text/html", "application/xhtml+xml", "text/plain",
-    "application/pdf", "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/rtf", "text/rtf", "application/ofd",
-})
+DOCUMENT_MEDIA_TYPES = frozenset(
+    {
+        "text/html",
+        "application/xhtml+xml",
+        "text/plain",
+        "application/pdf",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/rtf",
+        "text/rtf",
+        "application/ofd",
+    }
+)
 # A download served as application/octet-stream is a document when its URL ends so.
 DOCUMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".rtf", ".ofd", ".html", ".htm", ".shtml", ".txt")
 # What a .wacz's WARC files may unpack to, together.
