@@ -64,6 +64,17 @@ fieldtest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py --write-docs
 
+## peers: bulletin_miner beside jionlp, Duckling and cpca on the phrase corpora;
+## writes the table into README.md (the peers live in .venv-peers; Duckling needs Java)
+PEERS_VENV := .venv-peers
+$(PEERS_VENV)/.installed: benchmarks/peers-requirements.txt
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r benchmarks/peers-requirements.txt
+	touch $@
+peers: $(STAMP) $(PEERS_VENV)/.installed
+	@command -v java >/dev/null || echo "no java: Duckling's row will say it could not run"
+	$(BIN)/python benchmarks/peers.py --write-docs
+
 ## bench-crawl: a 20,000-record web archive, 1 and 2 workers; writes docs/performance.md
 bench-crawl: $(STAMP)
 	$(BIN)/python benchmarks/crawl.py --write-docs

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -136,7 +137,11 @@ def cpca_record(text: str) -> dict[str, str | None]:
     <0.6; a test checks both agree); should a cpca release drop it, the
     public call is used.
     """
-    import cpca  # loads its table once, ~0.5 s
+    with warnings.catch_warnings():
+        # cpca imports pkg_resources, which warns of its own removal on import
+        # (setuptools<81 is pinned for it): not a message for the user's console
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        import cpca  # loads its table once, ~0.5 s
 
     one = getattr(cpca, "_get_one_addr", None)
     if one is None:
