@@ -292,6 +292,31 @@ def parts_left_out(text: str, facts: list[Fact]) -> tuple[list[Fact], list[str]]
     return [f for i, f in enumerate(facts) if i not in parts], warnings
 
 
+def one_units_figures_left_out(text: str, facts: list[Fact], sentence_of: Callable[[int], tuple[int, int]]) -> tuple[list[Fact], list[str]]:
+    """A round's report less the figures of sentences about one of its units,
+    and a warning for each.
+
+    >>> text = "本轮共完成整改问题588个。省财政厅党组将反馈的24个具体问题细化为199项措施。"
+    >>> fact = lambda s, e: Fact("issues_total", int(text[s:e]), s, e, text[s:e], "st", "r")
+    >>> sentence = lambda pos: (0, 14) if pos < 14 else (14, len(text))
+    >>> kept, warnings = one_units_figures_left_out(text, [fact(9, 12), fact(24, 26)], sentence)
+    >>> [f.value for f in kept], len(warnings)
+    ([588], 1)
+    """
+    one_unit = vocab.pattern("lexicon", "one_unit_named")
+    kept, warnings = [], []
+    for fact in facts:
+        start, end = sentence_of(fact.start)
+        named = one_unit.search(text, start, end)
+        if named is None:
+            kept.append(fact)
+        else:
+            warnings.append(
+                f"{fact.field}: {fact.text} at char {fact.start} is in a sentence about one unit ({named.group()}), not the round's; left out"
+            )
+    return kept, warnings
+
+
 def body_rules_component(resource: str, stage: str) -> Callable:
     """A stage that is nothing but a resource's rules run over the body (after
     the header); values listed as parts of another (其中…) are left out."""
@@ -300,6 +325,9 @@ def body_rules_component(resource: str, stage: str) -> Callable:
     def component(doc):
         st = state(doc)
         facts, warnings = parts_left_out(st.text, rule_facts(resource, st.text, stage, [(st.header_end, len(st.text))]))
+        if st.doc_type == "round_summary":
+            facts, more = one_units_figures_left_out(st.text, facts, st.sentence_span)
+            warnings += more
         st.warnings.extend(warnings)
         for fact in facts:
             st.add(doc, fact)

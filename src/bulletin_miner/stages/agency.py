@@ -65,6 +65,8 @@ def _cfg() -> dict:
         "anonymised": vocab.pattern("agency", "anonymised_place"),
         "committee": str(data["committee_after_place"]),
         "short": {str(k): str(v) for k, v in data["party_body_short"].items()},
+        "own_committee": vocab.pattern("agency", "own_committee"),
+        "own_committee_words": frozenset(vocab.words("agency", "own_committee_words")),
     }
 
 
@@ -87,6 +89,9 @@ def _mentions(facts: list[Fact]) -> list[Mention]:
         if body is None:
             alias = next((a for (rule, start), a in aliases.items() if rule == f.rule and f.end < start <= f.end + 6), None)
             body = next((b for (rule, start), b in bodies.items() if alias and rule == f.rule and alias.end < start <= alias.end + 3), None)
+        if body is not None and body.text in cfg["own_committee_words"] and cfg["own_committee"].match(f.text):
+            # 共青团南县委员会, 政协某县委员会: the committee is the unit itself, not its party body
+            f, body = f._replace(value=f.text + body.text, end=body.end, text=f.text + body.text), None
         if body is None and not cfg["unit_ending"].search(f.text):
             continue  # without its party body, a name must end as units' names do
         out.append(Mention(f, body))
@@ -144,7 +149,7 @@ def agency(doc: Doc) -> Doc:
         return doc
     name, fact, status, decided_by = resolved
     st.add(doc, fact._replace(field="agency", value=name, status=status))
-    place = resolve_place(name)
+    place = resolve_place(_placed_part(name))
     if place:
         _add_place(doc, st, place, fact, status, decided_by)
         for phone in (f for f in st.facts_for("phone") if place_of_phone(f.text)):
@@ -255,6 +260,13 @@ def _same_unit(a: str, b: str, defined: dict[str, Mention]) -> bool:
 Resolved = tuple[str, Fact, Status, tuple[str, int, int]]
 
 
+def _placed_part(name: str) -> str:
+    """The part of a unit's name that may begin with its place: after the
+    organisation's own name (共青团南县委员会: 南县委员会)."""
+    own = _cfg()["own_committee"].match(name)
+    return name[own.end() :] if own else name
+
+
 def _resolve(st: DocState, chosen: Mention, candidates: list[Mention], full: list[Mention], defined: dict[str, Mention]) -> Resolved | None:
     """The unit's full name, the fact it stands on, its status and what decided its place."""
     cfg = _cfg()
@@ -264,7 +276,7 @@ def _resolve(st: DocState, chosen: Mention, candidates: list[Mention], full: lis
         name = name[:-1]
         fact = fact._replace(end=fact.end - 1, text=name)
     stated = (name, fact, Status.STATED, ("agency", fact.start, fact.end))
-    if resolve_place(name) is not None or cfg["anonymised"].match(name):
+    if resolve_place(_placed_part(name)) is not None or cfg["anonymised"].match(name):
         return stated
     # the document names it in full elsewhere
     if name in defined:

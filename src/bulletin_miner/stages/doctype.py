@@ -117,8 +117,29 @@ def create_doctype(nlp: Language, name: str):
 
 def doctype(doc: Doc) -> Doc:
     st = state(doc)
-    doc_type, span, rule = classify(st.text, st.title, st.header_end)
+    doc_type, span, rule = classify(st.text, _with_subtitle(st.text, st.title), st.header_end)
     st.doc_type = doc_type
     start, end = span if span else (0, 0)
     st.add(doc, Fact("doc_type", doc_type, start, end, st.text[start:end], STAGE, rule))
     return doc
+
+
+def _with_subtitle(text: str, title: tuple[int, int] | None) -> tuple[int, int] | None:
+    r"""The title with the subtitle under it, where one follows (a feature's
+    headline, then `——七届省委第八轮巡视整改进展情况综述`): the subtitle says
+    what kind of text it is.
+
+    >>> text = "聚焦问题抓整改\n——七届省委第八轮巡视整改进展情况综述\n正文。"
+    >>> s, e = _with_subtitle(text, (0, 7)); text[s:e].split("\n")[1]
+    '——七届省委第八轮巡视整改进展情况综述'
+    """
+    if title is None:
+        return None
+    line_end = text.find("\n", title[1])
+    if line_end < 0:
+        return title
+    next_end = text.find("\n", line_end + 1)
+    next_end = len(text) if next_end < 0 else next_end
+    if vocab.pattern("layout", "subtitle").match(text, line_end + 1, next_end):
+        return title[0], next_end
+    return title

@@ -11,6 +11,7 @@ read only in the title and such sentences of the chosen team, so a later
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
@@ -127,7 +128,12 @@ def inspection(doc: Doc) -> Doc:
         if not chosen.level and chosen.ordinal:
             # 第二巡察组 refers back to 市委第二巡察组 named elsewhere: that is its full name
             chosen = next((m for m in mentions if m.level and m.ordinal and m.normalized.endswith(chosen.normalized)), chosen)
-        if not bare(chosen):  # a bare 巡察组 names no team: no inspector (its kind still counts)
+        # A report that is not one unit's and names a round's teams (第一、第二巡视组
+        # in one sentence; a table of three or more): no one of them is its inspector.
+        several = st.doc_type != "rectification_bulletin" and _names_a_rounds_teams(mentions, st.sentence_span)
+        # 第二巡视组 with no committee named anywhere: whose team it is, the text does not say
+        unplaced = not chosen.level and bool(chosen.ordinal)
+        if not bare(chosen) and not several and not unplaced:  # a bare 巡察组 names no team: no inspector (its kind still counts)
             rule = "inspector" if chosen.start in {m.start for m in mentions if in_act(m)} or len(mentions) == 1 else "inspector_mention"
             st.add(doc, Fact("inspector", chosen.normalized, chosen.start, chosen.end, text[chosen.start : chosen.end], STAGE, rule))
         kind_at = text.index(chosen.kind, chosen.start)
@@ -147,6 +153,21 @@ def inspection(doc: Doc) -> Doc:
             st.add(doc, Fact("inspection_theme", text[s:e].strip('“”"'), s, e, text[s:e], STAGE, "theme"))
     _round(doc, st, regions, intro, level)
     return doc
+
+
+def _names_a_rounds_teams(mentions: list[InspectorMention], sentence_of: Callable[[int], tuple[int, int]]) -> bool:
+    """Whether the mentions name three or more teams, or two in one sentence
+    (市委第二巡察组 and a later 第二巡察组 are one team)."""
+    teams: dict[tuple[str, str], set[tuple[int, int]]] = {}
+    for m in mentions:
+        if m.ordinal:
+            teams.setdefault((to_chinese_ordinal(m.ordinal), m.kind), set()).add(sentence_of(m.start))
+    if len(teams) >= 3:
+        return True
+    if len(teams) == 2:
+        first, second = teams.values()
+        return bool(first & second)
+    return False
 
 
 def _round(doc: Doc, st: DocState, regions: list[tuple[int, int]], intro: tuple[int, int], level: str) -> None:

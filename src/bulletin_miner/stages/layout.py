@@ -37,6 +37,7 @@ def _config():
         "min": int(data["title_min_length"]),
         "max": int(data["title_max_length"]),
         "search_lines": int(data["title_search_lines"]),
+        "menu_item_max": int(data["menu_item_max_length"]),
         "headline_max": int(data["headline_max_length"]),
         "furniture_max": int(data["furniture_max_length"]),
         "intro_fallback": int(data["intro_fallback_chars"]),
@@ -91,7 +92,7 @@ def find_title(lines: list[str]) -> int | None:
     True
     """
     cfg = _config()
-    window = lines[: cfg["search_lines"]]
+    window = lines[: header_window(lines)]
     body_seen = False  # a headline tops the page; a signature above a date is no title
     for i, line in enumerate(window):
         if cfg["outline_start"].match(line):
@@ -106,11 +107,48 @@ def find_title(lines: list[str]) -> int | None:
             body_seen = True
             continue
         if cfg["title_keyword"].search(line) and (not body_seen or cfg["title_end"].search(line)):
-            return i  # (below body text, only a line that ends as titles do: a plan under its cover letter)
+            # (below body text, only a line that ends as titles do: a plan under its cover letter)
+            return _standalone(window, i)
         following = window[i + 1 : i + 2]
         if not body_seen and len(line) <= cfg["headline_max"] and following and is_page_furniture(following[0]):
             return i
     return None
+
+
+def header_window(lines: list[str]) -> int:
+    """How many lines the header search looks at: the first `title_search_lines`,
+    not counting a menu's items (成都 | 绵阳 | …, a line each), which would
+    push the title out of sight.
+
+    >>> header_window(["成都", "|", "绵阳", "|", "您所在的位置:首页>新闻", "某某党组关于巡察整改情况的通报"] + ["正文的一行。"] * 30)
+    19
+    """
+    cfg = _config()
+    counted = 0
+    for i, line in enumerate(lines):
+        if len(line.strip()) > cfg["menu_item_max"]:
+            counted += 1
+            if counted == cfg["search_lines"]:
+                return i + 1
+    return len(lines)
+
+
+def _standalone(window: list[str], i: int) -> int:
+    """The title line, or the line below it that holds the same title alone,
+    where the first is a site's banner that ends with it
+    (`某市人民政府门户网站 某局 政务公告 中共某局党组关于…的通报`).
+
+    >>> _standalone(["某市政府网 某局 政务公告 中共某局党组关于巡察整改情况的通报", "当前位置:首页", "中共某局党组关于巡察整改情况的通报"], 0)
+    2
+    >>> _standalone(["中共某局党组关于巡察整改情况的通报", "正文。"], 0)
+    0
+    """
+    banner = "".join(window[i].split())
+    for j in range(i + 1, min(i + 4, len(window))):
+        alone = "".join(window[j].split())
+        if len(alone) >= _config()["min"] and len(alone) < len(banner) and banner.endswith(alone):
+            return j
+    return i
 
 
 def title_span(line: str) -> tuple[int, int]:
@@ -169,12 +207,13 @@ def layout(doc: Doc) -> Doc:
     # The header is the page furniture above the body (a dated line further
     # down, 《人民日报》( 2021年04月21日 04 版), is not), and the title.
     in_header = True
-    for i, (_, e) in enumerate(st.lines[: cfg["search_lines"]]):
+    searched = header_window(line_texts)
+    for i, (_, e) in enumerate(st.lines[:searched]):
         if i == title_index or (in_header and is_page_furniture(line_texts[i])):
             header_end = e
         elif "。" in line_texts[i] or len(line_texts[i]) > cfg["headline_max"]:
             in_header = False
-    labelled = next((m for ls, le in st.lines[: cfg["search_lines"]] if (m := cfg["title_label"].match(text, ls, le))), None)
+    labelled = next((m for ls, le in st.lines[:searched] if (m := cfg["title_label"].match(text, ls, le))), None)
     if labelled:  # a metadata block that names the title (标题:…) outranks any line
         s, e = labelled.span("title")
         st.title = (s, e)
