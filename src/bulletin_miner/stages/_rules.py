@@ -111,16 +111,29 @@ class WordFinder:
     def occurrences(self, text: str, start: int, end: int) -> dict[str, list[tuple[int, int]]]:
         """(start, end) of each word's occurrences in text[start:end], in order."""
         found: dict[str, list[tuple[int, int]]] = {w: [] for w in self.words}
+        for word, s, e in self.hits(text, start, end):
+            found[word].append((s, e))
+        return found
+
+    def hits(self, text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+        """Every occurrence in text[start:end] as (word, start, end), for a
+        short span (a title, a measure's sentence), where a table of every
+        word would cost more than the scan.
+
+        >>> WordFinder(["完成", "完成率"]).hits("已完成率", 0, 4)
+        [('完成率', 1, 4), ('完成', 1, 3)]
+        """
+        out = []
         inside = self._inside
         for m in self._scan.finditer(text, start, end):
             word = m.group()
-            found[word].append(m.span())
+            out.append((word, m.start(), m.end()))
             if inside[word]:  # most words hold no other
                 pos = m.start()
                 for k, other in inside[word]:
                     if pos + k + len(other) <= end and text.startswith(other, pos + k):
-                        found[other].append((pos + k, pos + k + len(other)))
-        return found
+                        out.append((other, pos + k, pos + k + len(other)))
+        return out
 
 
 def trie_pattern(words: Iterable[str]) -> str:

@@ -63,7 +63,7 @@ class Scheme:
         for where, span in regions:
             if span is None or span[0] >= span[1]:
                 continue
-            found = [(cue, s, e) for cue, spans in self.finder.occurrences(text, *span).items() for s, e in spans]
+            found = self.finder.hits(text, *span)
             if found:
                 cue, s, e = min(found, key=lambda hit: (-len(hit[0]), hit[1]))
                 return Decision(self.entry_of_cue[cue], where, cue, s, e)
