@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 RAW       ?= data/raw
 PROCESSED ?= data/processed
 
-.PHONY: extract test check evaluate fieldtest bench bench-crawl peers lock clean install chromium
+.PHONY: extract test check evaluate fieldtest fieldtest-all bench bench-crawl peers lock clean install chromium
 
 install: $(STAMP)
 
@@ -59,6 +59,11 @@ FIELDTEST ?= fieldtest/dev
 fieldtest: $(STAMP)
 	$(BIN)/bulletin-miner extract $(FIELDTEST)/pages --out $(FIELDTEST)/out --force >/dev/null
 	$(BIN)/bulletin-miner evaluate --gold $(FIELDTEST)/gold --out $(FIELDTEST)/out --json $(FIELDTEST)/score.json
+
+## fieldtest-all: every set under fieldtest/ that holds pages/ and gold/
+fieldtest-all: $(STAMP)
+	@for set in fieldtest/*/; do set=$${set%/}; \
+	  if [ -d $$set/pages ] && [ -d $$set/gold ]; then echo "== $$set"; $(MAKE) -s fieldtest FIELDTEST=$$set | grep -E "^(fields right|filled values|problem rows)" || true; fi; done
 
 ## bench: whole-process time and memory beside the reference; writes docs/performance.md
 bench: $(STAMP)

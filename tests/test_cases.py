@@ -113,7 +113,28 @@ def test_a_document_that_fits_two_cases_joins_neither():
     )
     assert sorted(row["documents"] for row in rows) == [1, 1, 1]
     (own,) = [row for row in rows if row["bulletin_doc_ids"] == ["b"]]
-    assert own["notes"] == ["b fits 2 cases of 三门县民政局; not merged with any"]
+    assert own["notes"] == ["b fits more than one case of 三门县民政局; not merged with any"]
+
+
+def test_many_look_alike_documents_of_one_unit_are_linked_in_linear_work(monkeypatch):
+    # two feedback notices make every later bulletin ambiguous: each is its own
+    # case, and the next one need not be compared with all of those before it
+    import bulletin_miner.cases as cases
+
+    calls = 0
+    matches = cases._matches
+
+    def counted(*args):
+        nonlocal calls
+        calls += 1
+        return matches(*args)
+
+    monkeypatch.setattr(cases, "_matches", counted)
+    feedback = [doc(f"fb{k}", "feedback_notice", **UNIT, inspector=f"县委第{k}巡察组", feedback_date=D(2024, 3, k)) for k in (1, 2)]
+    bulletins = [doc(f"b{i:03d}", "rectification_bulletin", **UNIT, published_date=D(2024, 9, 1)) for i in range(300)]
+    rows = link_cases(feedback + bulletins)
+    assert len(rows) == 302
+    assert calls <= 3 * len(bulletins)  # not 300 x 300 / 2
 
 
 def test_news_listing_several_units_links_to_each_of_their_cases():

@@ -110,6 +110,19 @@ def _same_place(case: Case, places: dict) -> bool:
     )
 
 
+def _fitting(cases: list[Case], doc: dict, role: str, places: dict) -> list[tuple[Case, list[str]]]:
+    """The cases a document fits, in the order they were made, and what it
+    shares with each; at most two, since two already make it ambiguous (a
+    unit with thousands of look-alike documents is then linked in linear time)."""
+    found = []
+    for case in cases:
+        if _same_place(case, places) and (matched := _matches(case, doc, role)) is not None:
+            found.append((case, matched))
+            if len(found) == 2:
+                break
+    return found
+
+
 def _matches(case: Case, doc: dict, role: str) -> list[str] | None:
     """What a document shares with a case (None: it contradicts it, or shares nothing but the unit)."""
     matched = []
@@ -181,13 +194,7 @@ def link_cases(documents: Iterable[dict]) -> list[dict]:
     by_unit: dict[str, list[Case]] = {}
 
     def place(doc: dict, role: str, unit: str, new_case: Case) -> None:
-        candidates = []
-        for case in by_unit.get(unit, []):
-            if not _same_place(case, doc):
-                continue
-            matched = _matches(case, doc, role)
-            if matched is not None:
-                candidates.append((case, matched))
+        candidates = _fitting(by_unit.get(unit, []), doc, role, doc)
         if role == "follow_up" and not candidates:  # a 回头看 follows the unit's latest inspection before it
             earlier = [c for c in by_unit.get(unit, []) if _same_place(c, doc)]
             if earlier:
@@ -197,7 +204,7 @@ def link_cases(documents: Iterable[dict]) -> list[dict]:
             case.add(doc, role, [f"agency {unit}", *matched])
             return
         if len(candidates) > 1:
-            new_case.notes.append(f"{doc['doc_id']} fits {len(candidates)} cases of {unit}; not merged with any")
+            new_case.notes.append(f"{doc['doc_id']} fits more than one case of {unit}; not merged with any")
         new_case.add(doc, role, [f"agency {unit}"])
         cases.append(new_case)
         by_unit.setdefault(unit, []).append(new_case)
@@ -220,14 +227,14 @@ def link_cases(documents: Iterable[dict]) -> list[dict]:
                 cases.append(case)
                 continue
             unit, places = named
-            fitting = [(c, m) for c in by_unit.get(unit, []) if _same_place(c, places) and (m := _matches(c, doc, role)) is not None]
+            fitting = _fitting(by_unit.get(unit, []), doc, role, places)
             if len(fitting) == 1:
                 case, matched = fitting[0]
                 case.add(doc, role, [f"lists {listed} ({unit})", *matched])
                 continue
             case = Case(unit, places["province"], places["city"], places["county"])
             if fitting:
-                case.notes.append(f"{doc['doc_id']} lists {listed}, which fits {len(fitting)} cases of {unit}; not merged with any")
+                case.notes.append(f"{doc['doc_id']} lists {listed}, which fits more than one case of {unit}; not merged with any")
             case.add(doc, role, [f"lists {listed} ({unit})"])
             cases.append(case)
             by_unit.setdefault(unit, []).append(case)
