@@ -33,6 +33,7 @@ def _config():
         "title_label": vocab.pattern("metadata", "title_label"),
         "title_unit_line": vocab.pattern("layout", "title_unit_line"),
         "title_opens_with_about": vocab.pattern("layout", "title_opens_with_about"),
+        "title_about": vocab.pattern("layout", "title_about"),
         "outline_start": vocab.pattern("layout", "outline_start"),
         "min": int(data["title_min_length"]),
         "max": int(data["title_max_length"]),
@@ -61,6 +62,25 @@ def title_continues(lines: list[str], index: int) -> bool:
     if len(following) > cfg["continuation_max"] or any(p.search(following) for p in cfg["not_title"]):
         return False  # too long, or a heading, an addressee or a sentence of its own
     return bool(cfg["title_end"].search(following, 0, title_span(following)[1]))  # (a date after it: 进展情况的通报 (2024-07-26))
+
+
+def title_begins_above(lines: list[str], index: int) -> bool:
+    """Whether the title on `lines[index]` began on the line above: a short
+    line naming a unit and 关于, that does not end as a title does.
+
+    >>> title_begins_above(["某县医疗保障局党组关于第十四届", "县委机动巡察整改进展情况的通报"], 1)
+    True
+    >>> title_begins_above(["当前位置:首页 > 通知公告", "关于巡察整改进展情况的通报"], 1)
+    False
+    """
+    cfg = _config()
+    above = lines[index - 1]
+    return (
+        cfg["title_about"].search(above) is not None
+        and not cfg["title_opens_with_about"].match(lines[index])
+        and not is_page_furniture(above)
+        and title_continues(lines, index - 1)
+    )
 
 
 def is_page_furniture(line: str) -> bool:
@@ -227,6 +247,9 @@ def layout(doc: Doc) -> Doc:
             and cfg["title_unit_line"].match(line_texts[title_index - 1])
         ):
             first = title_index - 1  # the unit stands on the line above: 中共上海市某区委员会 / 关于…的通报
+            rule = "title_lines"
+        elif title_index > 0 and title_begins_above(line_texts, title_index):
+            first = title_index - 1  # broken mid-phrase: 某县医疗保障局党组关于第十四届 / 县委机动巡察整改进展情况的通报
             rule = "title_lines"
         if title_continues(line_texts, title_index):
             last = title_index + 1
