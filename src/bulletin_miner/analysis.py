@@ -180,6 +180,19 @@ FIGURES = [
     "people_disciplined",
 ]
 SUMMARY_TYPES = ("round_summary", "work_summary")
+# The counts a document states or lists, as numbers (a group's sums are of these).
+COUNT_COLUMNS = (
+    "issues_total",
+    "issues_refined",
+    "issues_completed",
+    "measures_total",
+    "funds_recovered_cny",
+    "rules_established",
+    "people_talked",
+    "people_disciplined",
+    "problems_listed",
+    "measures_listed",
+)
 
 
 def _with_counts(dataset: Dataset, docs: pd.DataFrame) -> pd.DataFrame:
@@ -187,19 +200,7 @@ def _with_counts(dataset: Dataset, docs: pd.DataFrame) -> pd.DataFrame:
     listed = dataset.issues.groupby("doc_id").size().rename("problems_listed")
     enumerated = dataset.measures.groupby("doc_id").size().rename("measures_listed")
     docs = docs.join(listed, on="doc_id").join(enumerated, on="doc_id") if len(docs) else docs.assign(problems_listed=None, measures_listed=None)
-    numeric = [
-        "issues_total",
-        "issues_refined",
-        "issues_completed",
-        "measures_total",
-        "funds_recovered_cny",
-        "rules_established",
-        "people_talked",
-        "people_disciplined",
-        "problems_listed",
-        "measures_listed",
-    ]
-    for column in numeric:
+    for column in COUNT_COLUMNS:
         docs[column] = pd.to_numeric(docs[column].astype("object"), errors="coerce")
     # completed counts refer to the refined items when the unit split the problems finer
     found = docs["issues_refined"].where(docs["issues_refined"].notna(), docs["issues_total"])
@@ -272,20 +273,7 @@ def compare(dataset: Dataset, by: Sequence[str] = ("city",)) -> pd.DataFrame:
         rows[key] = rows[key].astype("object").where(~known, cases[key].astype("object").to_numpy())
     has_bulletin = cases["latest_bulletin_doc_id"].notna().to_numpy()
     figures = list(_figures(rows.groupby(lambda _: 0)).keys())  # the columns the bulletins give
-    for column in [
-        "issues_total",
-        "issues_refined",
-        "issues_completed",
-        "measures_total",
-        "funds_recovered_cny",
-        "rules_established",
-        "people_talked",
-        "people_disciplined",
-        "problems_listed",
-        "measures_listed",
-        "_found_with_completion",
-        "_completed_with_found",
-    ]:
+    for column in [*COUNT_COLUMNS, "_found_with_completion", "_completed_with_found"]:
         rows[column] = rows[column].where(has_bulletin)  # a case without a bulletin adds no counts
     rows["_bulletin"] = has_bulletin.astype(int)
     rows["_days"] = pd.to_numeric(cases["days_feedback_to_first_bulletin"].astype("object"), errors="coerce").to_numpy()
