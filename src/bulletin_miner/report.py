@@ -30,6 +30,12 @@ def _words() -> dict:
     return vocab.load("report")
 
 
+def _stacked_counts(rows: pd.DataFrame, bar: str, stack: str, count: str, title: str, axis: dict[str, str]) -> go.Figure:
+    """A horizontal bar for each value of `bar`, stacked by `stack`: how many rows hold each pair."""
+    data = rows.groupby([bar, stack]).size().reset_index(name=count)
+    return px.bar(data, x=count, y=bar, color=stack, orientation="h", title=title, labels={key: axis[key] for key in (count, bar, stack)})
+
+
 def _empty(title: str) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(
@@ -173,18 +179,7 @@ def figures(ds: Dataset) -> list[go.Figure]:
         data = pd.DataFrame(
             {"category": _named(listed["category"], category_names), "admin_level": _named(listed["admin_level"], words["admin_levels"])}
         )
-        data = data.groupby(["category", "admin_level"]).size().reset_index(name="problems")
-        figs.append(
-            px.bar(
-                data,
-                x="problems",
-                y="category",
-                color="admin_level",
-                orientation="h",
-                title=title["categories"],
-                labels={"problems": axis["problems"], "category": axis["category"], "admin_level": axis["admin_level"]},
-            )
-        )
+        figs.append(_stacked_counts(data, "category", "admin_level", "problems", title["categories"], axis))
     else:
         figs.append(_empty(title["categories"]))
 
@@ -196,18 +191,7 @@ def figures(ds: Dataset) -> list[go.Figure]:
         measures = measures.merge(categories, on=["doc_id", "issue_seq"], how="left")
     if len(measures) and counted:
         data = pd.DataFrame({"category": _named(measures["category"], category_names), "kind": _named(measures["kind"], kind_names)})
-        data = data.groupby(["category", "kind"]).size().reset_index(name="measures")
-        figs.append(
-            px.bar(
-                data,
-                x="measures",
-                y="category",
-                color="kind",
-                orientation="h",
-                title=title["kinds"],
-                labels={"measures": axis["measures"], "category": axis["category"], "kind": axis["kind"]},
-            )
-        )
+        figs.append(_stacked_counts(data, "category", "kind", "measures", title["kinds"], axis))
     else:
         figs.append(_empty(title["kinds"]))
 

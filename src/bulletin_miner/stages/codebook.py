@@ -48,6 +48,12 @@ class Decision(NamedTuple):
     start: int
     end: int
 
+    def fact(self, field: str, decided: str, issue_seq: int, measure_seq: int | None = None) -> Fact:
+        """The decision as a fact: its span the cue, its rule where it was read (category_from_title)."""
+        return Fact(
+            field, self.entry, self.start, self.end, self.cue, STAGE, f"{decided}_from_{self.where}", issue_seq=issue_seq, measure_seq=measure_seq
+        )
+
 
 class Scheme:
     """One list of the codebook (categories or kinds), ready to decide with."""
@@ -134,19 +140,7 @@ def classify(doc: Doc) -> Doc:
         )
         issue["category"] = decision.entry if decision else None
         if decision:
-            st.add(
-                doc,
-                Fact(
-                    "issue_category",
-                    decision.entry,
-                    decision.start,
-                    decision.end,
-                    decision.cue,
-                    STAGE,
-                    f"category_from_{decision.where}",
-                    issue_seq=issue["seq"],
-                ),
-            )
+            st.add(doc, decision.fact("issue_category", "category", issue_seq=issue["seq"]))
     for measure in outline.measures:
         start, end = measure["char_start"], measure["char_end"]
         label = measure["label"]
@@ -155,20 +149,7 @@ def classify(doc: Doc) -> Doc:
         decision = book.kinds.decide(text, [("label", opening), ("text", (start, _first_sentence_end(text, start, end)))])
         measure["kind"] = decision.entry if decision else None
         if decision:
-            st.add(
-                doc,
-                Fact(
-                    "measure_kind",
-                    decision.entry,
-                    decision.start,
-                    decision.end,
-                    decision.cue,
-                    STAGE,
-                    f"kind_from_{decision.where}",
-                    issue_seq=measure["issue_seq"],
-                    measure_seq=measure["measure_seq"],
-                ),
-            )
+            st.add(doc, decision.fact("measure_kind", "kind", issue_seq=measure["issue_seq"], measure_seq=measure["measure_seq"]))
     return doc
 
 

@@ -97,7 +97,7 @@ def is_page_furniture(line: str) -> bool:
     return bool(cfg["label_line"].search(line) or cfg["date_line"].search(line))
 
 
-def find_title(lines: list[str]) -> int | None:
+def find_title(lines: list[str], searched: int | None = None) -> int | None:
     """Index of the title line among the first lines, if there is one: a
     line naming a kind of document, or a headline with page furniture under
     it; never after the outline has started.
@@ -112,7 +112,7 @@ def find_title(lines: list[str]) -> int | None:
     True
     """
     cfg = _config()
-    window = lines[: header_window(lines)]
+    window = lines[: header_window(lines) if searched is None else searched]
     body_seen = False  # a headline tops the page; a signature above a date is no title
     for i, line in enumerate(window):
         if cfg["outline_start"].match(line):
@@ -222,12 +222,12 @@ def layout(doc: Doc) -> Doc:
     n = len(text)
     st.sentence_starts = sorted([s for s in starts if s < n and not text[s].isspace()])
     line_texts = [text[s:e] for s, e in st.lines]
-    title_index = find_title(line_texts)
+    searched = header_window(line_texts)
+    title_index = find_title(line_texts, searched)
     header_end = 0
     # The header is the page furniture above the body (a dated line further
     # down, 《人民日报》( 2021年04月21日 04 版), is not), and the title.
     in_header = True
-    searched = header_window(line_texts)
     for i, (_, e) in enumerate(st.lines[:searched]):
         if i == title_index or (in_header and is_page_furniture(line_texts[i])):
             header_end = e
