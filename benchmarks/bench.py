@@ -100,7 +100,8 @@ from pathlib import Path
 from bulletin_miner.batch import DOCS_PER_ROW_GROUP, RECORD_TABLES
 from bulletin_miner.ingest import load_document
 from bulletin_miner.pipeline import build_pipeline, run
-from bulletin_miner.store import SegmentCache, TableWriter, record_columns
+from bulletin_miner.rows import record_columns
+from bulletin_miner.store import SegmentCache, TableWriter
 nlp = build_pipeline()
 paths = sorted(Path({corpus!r}).glob("*.txt"))
 passes = []

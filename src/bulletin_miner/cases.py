@@ -33,7 +33,7 @@ from typing import Any
 from bulletin_miner import vocab
 from bulletin_miner.ingest.textnorm import to_simplified
 from bulletin_miner.normalize.region import resolve_place
-from bulletin_miner.stages.unit import admin_level_of, sector_of
+from bulletin_miner.normalize.units import admin_level_of, sector_of
 
 # Roles, by document type (a feedback notice with no feedback date is a launch).
 ROLE_OF_TYPE = {

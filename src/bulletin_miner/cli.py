@@ -86,6 +86,9 @@ def extract(
     ] = None,
 ) -> None:
     """Extract every document under PATHS into documents/facts/texts/issues/measures/errors tables in OUT."""
+    from bulletin_miner.startup import pause_collection
+
+    pause_collection()  # until start-up is over (startup.py)
     _system_allocator_for_arrow()
     _large_blocks_returned()
     from bulletin_miner.api import extract_paths

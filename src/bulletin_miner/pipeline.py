@@ -29,18 +29,16 @@ def build_pipeline(config_path: Path = PIPELINE_CONFIG) -> Language:
 
 
 def _load_tables(nlp: Language) -> None:
-    """Load what the stages load lazily (the segmenter's dictionary, cpca's and
-    libphonenumber's tables, every resource's patterns: ~1 s together)
-    once per process at start-up rather than inside the first documents.
+    """Load what the stages load lazily (cpca's and libphonenumber's tables,
+    every resource's patterns) once per process at start-up rather than
+    inside the first documents.
 
     Running the pipeline over a small made-up bulletin reaches each of them
     and checks the pipeline works before any real document is read.
     """
     from bulletin_miner.ingest.textnorm import normalize
     from bulletin_miner.normalize.region import place_of_phone
-    from bulletin_miner.stages.outline import _segmenter
 
-    _segmenter().cut("")
     place_of_phone("0576-83302110")  # libphonenumber's metadata, the area codes, and cpca through its answer
     text = normalize((RESOURCES_DIR / "warmup.txt").read_text(encoding="utf-8")).text
     st = stages.state(annotate(text, "<warm-up>", nlp))
@@ -50,6 +48,16 @@ def _load_tables(nlp: Language) -> None:
     # one every few hundred documents). Not collected first: start-up leaves
     # about a thousand objects of garbage, and finding them takes 50 ms.
     gc.freeze()
+
+
+def preload_for_workers() -> None:
+    """Load what only some documents need, in a process about to fork several
+    workers: they share it, where each would otherwise load its own. A lone
+    worker leaves it to the documents that need it: the segmenter (0.13 s),
+    which only cuts outline labels longer than MAX_LABEL_CHARS."""
+    from bulletin_miner.stages.outline import _segmenter
+
+    _segmenter().cut("")
 
 
 # Components a record does not read: `spans` only re-presents the facts as

@@ -6,10 +6,13 @@ list and the data dictionary are all generated from the tables below.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class Combine(str, Enum):
@@ -23,10 +26,43 @@ class Combine(str, Enum):
     NONE = "none"  # not built from facts (bookkeeping columns)
 
 
+class ArrowType(Enum):
+    """A column's Arrow type, by name: pyarrow makes it only when a table is
+    written or read, so a process that only extracts (a worker) never imports
+    pyarrow (0.1 s of every start-up)."""
+
+    STRING = "string"
+    DATE = "date32"
+    INT = "int32"
+    FLOAT = "float64"
+    BOOL = "bool_"
+    LIST_STRING = "list<string>"
+    LIST_DATE = "list<date32>"
+    LIST_INT = "list<int32>"
+    TIMESTAMP = "timestamp[s]"
+
+    def arrow(self) -> pa.DataType:
+        return _arrow_type(self.value)
+
+    def __str__(self) -> str:  # as Arrow spells it (the data dictionary's type column)
+        return str(self.arrow())
+
+
+@functools.cache
+def _arrow_type(name: str) -> pa.DataType:
+    import pyarrow as pa
+
+    if name.startswith("list<"):
+        return pa.list_(_arrow_type(name[len("list<") : -1]))
+    if name.startswith("timestamp["):
+        return pa.timestamp(name[len("timestamp[") : -1])
+    return getattr(pa, name)()
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: pa.DataType
+    type: ArrowType
     description: str
     unit: str = ""
     combine: Combine = Combine.NONE
@@ -36,14 +72,17 @@ class Column:
         meta = {"description": self.description}
         if self.unit:
             meta["unit"] = self.unit
-        return pa.field(self.name, self.type, nullable=True, metadata=meta)
+        import pyarrow as pa
+
+        return pa.field(self.name, self.type.arrow(), nullable=True, metadata=meta)
 
 
 def _f(name, type_, description, combine=Combine.AGREE, unit=""):
     return Column(name, type_, description, unit=unit, combine=combine, scored=True)
 
 
-STR, DATE, INT, FLOAT = pa.string(), pa.date32(), pa.int32(), pa.float64()
+STR, DATE, INT, FLOAT = ArrowType.STRING, ArrowType.DATE, ArrowType.INT, ArrowType.FLOAT
+LIST_STR, LIST_DATE, LIST_INT = ArrowType.LIST_STRING, ArrowType.LIST_DATE, ArrowType.LIST_INT
 
 DOCUMENT_FIELDS: tuple[Column, ...] = (
     _f("doc_type", STR, "rectification_bulletin, feedback_notice, work_plan, work_summary, round_summary, rules or other", Combine.FIRST),
@@ -59,7 +98,7 @@ DOCUMENT_FIELDS: tuple[Column, ...] = (
     _f("inspection_kind", STR, "巡视 (central/provincial) or 巡察 (city/county/internal)", Combine.FIRST),
     _f(
         "inspection_modes",
-        pa.list_(pa.string()),
+        LIST_STR,
         "modes named for this inspection: 常规, 专项, 机动, 回头看, 提级, 联动, 交叉; empty when none is named",
         Combine.LIST,
     ),
@@ -106,12 +145,12 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
         "the input path as given on the command line; for a capture in a web archive, the archive and the record (crawl.warc.gz#<urn:uuid:…>)",
     ),
     Column("source_url", STR, "the URL a web archive captured the document from (WARC-Target-URI); empty for a file"),
-    Column("crawled_at", pa.timestamp("s"), "when the crawl captured it (WARC-Date, UTC)"),
-    Column("http_last_modified", pa.timestamp("s"), "the Last-Modified date the web server sent with it (UTC)"),
+    Column("crawled_at", ArrowType.TIMESTAMP, "when the crawl captured it (WARC-Date, UTC)"),
+    Column("http_last_modified", ArrowType.TIMESTAMP, "the Last-Modified date the web server sent with it (UTC)"),
     *DOCUMENT_FIELDS,
     Column(
         "units_listed",
-        pa.list_(pa.string()),
+        LIST_STR,
         "units a round's news or summary lists together as inspected or fed back to (分别向县民政局党组、县教育局党委反馈), each without its party body, as written; empty for a bulletin and where fewer than two are listed",
         combine=Combine.LIST,
     ),
@@ -134,14 +173,14 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "funds_recovered_lower_bound",
-        pa.bool_(),
+        ArrowType.BOOL,
         "true when an amount summed into funds_recovered_cny is a lower bound (余/多) or approximate (约/近)",
     ),
     Column("text_length", INT, "characters in the normalised text", unit="chars"),
     Column("pipeline_version", STR, "version of the extraction pipeline that produced the row"),
     Column(
         "warnings",
-        pa.list_(pa.string()),
+        LIST_STR,
         "problems noticed while reading and extracting: bytes read as U+FFFD, values left out beside one, NUL padding cut off, what pypdf repaired in a PDF, PDF pages whose text layer is not text, conflicting mentions, stated counts that disagree, unresolved places",
     ),
 )
@@ -169,7 +208,7 @@ TEXT_COLUMNS: tuple[Column, ...] = (
     Column("text", STR, "the normalised text every char_start/char_end points into"),
     Column(
         "offset_runs",
-        pa.list_(pa.int32()),
+        LIST_INT,
         "map back to the decoded source text: flat triples (text start, source start, length) of runs where both advance together",
     ),
 )
@@ -215,7 +254,6 @@ MEASURE_COLUMNS: tuple[Column, ...] = (
     Column("char_end", INT, "end of the measure in the normalised text", unit="chars"),
 )
 
-LIST_STR, LIST_DATE, LIST_INT = pa.list_(pa.string()), pa.list_(pa.date32()), pa.list_(pa.int32())
 
 CASE_COLUMNS: tuple[Column, ...] = (
     Column("case_id", STR, "stable identifier of the case: the unit and its first document"),
@@ -294,6 +332,8 @@ def arrow_schema(table: str) -> pa.Schema:
     >>> arrow_schema("facts").field("rule").metadata[b"description"][:14]
     b'the named rule'
     """
+    import pyarrow as pa
+
     return pa.schema([c.field() for c in TABLES[table]], metadata={"description": TABLE_DESCRIPTIONS[table]})
 
 

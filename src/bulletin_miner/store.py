@@ -8,11 +8,9 @@ group is also kept as a cache segment (SegmentCache) for the runs after.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +18,13 @@ import pandas  # noqa: F401  (see below)
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bulletin_miner.config import PIPELINE_VERSION
-from bulletin_miner.errors import BulletinError
-from bulletin_miner.records import DocumentRecord, Fact, canonical
-from bulletin_miner.schema import DOCUMENT_COLUMNS, TABLES, arrow_schema
+from bulletin_miner.rows import Columns, rows_as_columns
+from bulletin_miner.schema import arrow_schema
 
 # pyarrow imports pandas on its first conversion of Python rows (0.3 s): the
-# import above makes it part of start-up, not of the first batch written.
+# import above makes it part of the driver's start-up, which the driver runs
+# while its first worker builds the pipeline (batch/corpus.py), not part of
+# the first batch written. Workers never import this module.
 
 # Rows buffered in any table before a row group is written, however few
 # documents it holds (a memory bound for documents with very many facts).
@@ -48,12 +46,6 @@ USE_DICTIONARY = False
 RUNNING_TEXT = frozenset({"text", "sentence", "offset_runs", "label", "title", "aspect", "heading", "warnings"})
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
 def table_source(out_dir: Path, table: str) -> Path | None:
     """Where a run's table is: its file (a local run), or its folder of parts
     (a Dask run); None if neither is there. pyarrow reads either as one table."""
@@ -62,67 +54,6 @@ def table_source(out_dir: Path, table: str) -> Path | None:
         return file
     folder = out_dir / table
     return folder if folder.is_dir() else None
-
-
-def document_row(record: DocumentRecord) -> dict[str, Any]:
-    row = {name: _cell(value) for name, value in record.fields.items()}
-    row.update(
-        doc_id=record.doc_id,
-        source_path=record.source_path,
-        funds_recovered_lower_bound=record.funds_lower_bound,
-        text_length=len(record.text),
-        pipeline_version=PIPELINE_VERSION,
-        warnings=list(record.warnings),
-    )
-    return {c.name: row.get(c.name) for c in DOCUMENT_COLUMNS}
-
-
-def error_row(err: BulletinError) -> dict[str, Any]:
-    return {"source_path": err.path, "stage": err.stage, "error_kind": err.kind.value, "message": err.message}
-
-
-# A table's rows column by column: what Arrow converts without a pass per row.
-Columns = dict[str, list[Any]]
-COLUMN_NAMES = {table: tuple(c.name for c in columns) for table, columns in TABLES.items()}
-
-
-def record_columns(record: DocumentRecord) -> dict[str, Columns]:
-    """The rows one document contributes to each table, as columns."""
-    doc_id, text, facts = record.doc_id, record.text, record.facts
-    # facts are tuples: their columns in one transposition, not a pass per column
-    field, value, start, end, fact_text, stage, rule, status, exactness, issue_seq, measure_seq = (
-        map(list, zip(*facts, strict=True)) if facts else ([] for _ in Fact._fields)
-    )
-    return {
-        "documents": {name: [value] for name, value in document_row(record).items()},
-        "facts": {
-            "doc_id": [doc_id] * len(facts),
-            "field": field,
-            "value": [canonical(v) for v in value],
-            "value_number": [float(v) if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) else None for v in value],
-            "value_date": [v if isinstance(v, dt.date) else None for v in value],
-            "text": fact_text,
-            "char_start": start,
-            "char_end": end,
-            "sentence": [text[a:b].strip() for a, b in record.fact_sentences],
-            "stage": stage,
-            "rule": rule,
-            # str enums: Arrow writes a str subclass as its string, "stated"
-            "status": status,
-            "exactness": exactness,
-            "issue_seq": issue_seq,
-            "measure_seq": measure_seq,
-        },
-        "texts": {"doc_id": [doc_id], "text": [text], "offset_runs": [record.offset_runs]},
-        "issues": rows_as_columns("issues", record.issues, doc_id=doc_id),
-        "measures": rows_as_columns("measures", record.measures, doc_id=doc_id),
-    }
-
-
-def rows_as_columns(table: str, rows: Iterable[dict[str, Any]], **constant: Any) -> Columns:
-    """Rows (dicts) as the columns of `table`; a missing key is a null, `constant` fills a column."""
-    rows = list(rows)
-    return {name: [constant[name]] * len(rows) if name in constant else [row.get(name) for row in rows] for name in COLUMN_NAMES[table]}
 
 
 # --- the cache: Arrow IPC segments, one per row group -----------------------

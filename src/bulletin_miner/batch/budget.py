@@ -56,10 +56,11 @@ def cap_memory(extra_mb: int) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> None:
-    """Ask the kernel to kill this worker when the run that started it dies
-    (even by kill -9): no orphan lives on holding memory and temporary files."""
-    parent = os.getppid()
+def die_with_parent(parent: int | None = None) -> None:
+    """Ask the kernel to kill this worker when the run that started it (pid
+    `parent`, by default this process's parent now) dies, even by kill -9: no
+    orphan lives on holding memory and temporary files."""
+    parent = parent or os.getppid()
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: the driver's own clean-up still ends its workers

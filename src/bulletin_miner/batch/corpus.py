@@ -14,10 +14,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
-from bulletin_miner.batch import archives, inputs
+from bulletin_miner.batch import inputs
 from bulletin_miner.batch.budget import Budget
 from bulletin_miner.batch.engine import Engine, Result, process_file
 from bulletin_miner.batch.manifest import inputs_digest, tables_unchanged, write_manifest
@@ -26,7 +25,13 @@ from bulletin_miner.config import PACKAGE_DIR, PIPELINE_CONFIG, PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.warc import Capture, Skipped, Source, is_archive
 from bulletin_miner.limits import shown
-from bulletin_miner.store import BATCH_ROWS, Columns, SegmentCache, TableWriter, error_row
+from bulletin_miner.rows import Columns, error_row
+from bulletin_miner.startup import resume_collection
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from bulletin_miner.store import SegmentCache, TableWriter
 
 CACHE_DIR_NAME = ".cache"
 RECORD_TABLES = ("documents", "facts", "texts", "issues", "measures")
@@ -151,6 +156,8 @@ def plan_inputs(
 
     for path in files:
         if is_archive(path):
+            from bulletin_miner.batch import archives  # its readers load for archives only
+
             for item in archives.captures(path, unpacked, look=not extract_all):
                 if isinstance(item, BulletinError):
                     summary.errors.append(item)
@@ -165,6 +172,10 @@ def plan_inputs(
                 summary.errors.append(err)
                 if on_progress:
                     on_progress(path)
+    if not any(isinstance(source, Capture) for source, _, _ in planned):
+        return planned
+    from bulletin_miner.batch import archives
+
     older = archives.older_captures([(source, doc_id) for source, doc_id, _ in planned])
     for source, kept in older:  # a URL captured again later: the latest is kept
         summary.errors.append(archives.superseded(source, kept))
@@ -186,7 +197,47 @@ def _run(
     summary = ExtractionSummary(errors=list(initial_errors))
     fingerprint = pipeline_fingerprint()
     _remove_leftovers(out_dir)
-    cache = SegmentCache(out_dir / CACHE_DIR_NAME / fingerprint, RECORD_TABLES, load_index=not force)
+    cache_dir = out_dir / CACHE_DIR_NAME / fingerprint
+    # A first run over a few files, or with --workers 1, has one worker
+    # whatever the planning finds: it starts now and builds the pipeline on
+    # the other core while this process plans and loads its writers.
+    engine = Engine(1, budget) if _one_worker_for_all(files, cache_dir, workers, force) else None
+    try:
+        return _extract(files, out_dir, workers, force, budget, on_progress, extract_all, unpacked, summary, fingerprint, cache_dir, engine)
+    finally:
+        if engine is not None:
+            engine.close()
+
+
+def _one_worker_for_all(files: Sequence[Path], cache_dir: Path, workers: int | None, force: bool) -> bool:
+    """Whether every file is to be extracted, by one worker: nothing is cached
+    yet (or --force), and no web archive hides more documents than its files."""
+    if not files or workers_for(len(files), workers) > 1 or any(is_archive(f) for f in files):
+        return False
+    return force or not cache_dir.is_dir() or not any(cache_dir.iterdir())
+
+
+def _extract(
+    files: Sequence[Path],
+    out_dir: Path,
+    workers: int | None,
+    force: bool,
+    budget: Budget,
+    on_progress: Callable[[Source], None] | None,
+    extract_all: bool,
+    unpacked: Path,
+    summary: ExtractionSummary,
+    fingerprint: str,
+    cache_dir: Path,
+    engine: Engine | None,
+) -> ExtractionSummary:
+    # what this process needs (pyarrow and pandas, 0.4 s; what cases are linked
+    # with), loaded while a worker started above builds the pipeline
+    import bulletin_miner.cases  # noqa: F401
+    from bulletin_miner.store import BATCH_ROWS, SegmentCache, TableWriter
+
+    resume_collection()  # what start-up loaded in this process is loaded
+    cache = SegmentCache(cache_dir, RECORD_TABLES, load_index=not force)
 
     # 1. identify every input (each capture of a web archive is one); plan what needs work
     sized = plan_inputs(files, budget, extract_all, unpacked, summary, on_progress)
@@ -203,13 +254,13 @@ def _run(
     # budget) and 3. stream every document's rows out in input order, cached
     # ones read back from the cache. Work in flight is bounded, so memory
     # does not grow with the corpus.
-    workers = workers_for(len(todo), workers)
+    if engine is None and todo:
+        engine = Engine(workers_for(len(todo), workers), budget)
     writers = {table: TableWriter(table, out_dir) for table in TABLES}
     run_id = f"{time.time_ns():x}-{os.getpid()}"
     segments: list[str] = []  # this run's, in order
     grouped = 0  # documents in the row group being filled
     same_text: dict[bytes, Source] = {}  # text fingerprint (16 bytes) -> the first document with it, in input order
-    engine = Engine(workers, budget) if todo else None
     try:
         queue = iter([(i, source) for i, (source, _) in enumerate(planned) if source in todo])
         for i, (path, doc_id) in enumerate(planned):
@@ -237,6 +288,8 @@ def _run(
             if grouped == DOCS_PER_ROW_GROUP or (grouped and any(writers[t].buffered >= BATCH_ROWS for t in RECORD_TABLES)):
                 segments.append(_flush_group(writers, cache, f"{run_id}-{len(segments):05d}"))
                 grouped = 0
+        if engine is not None:
+            engine.stop()  # every document is in
         if grouped:
             segments.append(_flush_group(writers, cache, f"{run_id}-{len(segments):05d}"))
         # errors in input order, whichever worker finished first (an archive's records in the archive's place)
@@ -283,7 +336,7 @@ def _write_cases(out_dir: Path) -> Path:
 
     from bulletin_miner.cases import link_cases
     from bulletin_miner.schema import arrow_schema
-    from bulletin_miner.store import table_source
+    from bulletin_miner.store import TableWriter, table_source
 
     documents = pq.read_table(table_source(out_dir, "documents"), columns=CASE_INPUTS, schema=arrow_schema("documents")).to_pylist()
     writer = TableWriter("cases", out_dir)
@@ -312,6 +365,8 @@ def _write_fresh(writers: dict[str, TableWriter], columns: dict[str, Columns], p
 
 
 def _write_cached(writers: dict[str, TableWriter], tables: dict[str, pa.Table], path: Source, summary: ExtractionSummary) -> None:
+    import pyarrow as pa
+
     documents = tables["documents"]
     for name, value in _where_from(path).items():
         column = documents.schema.get_field_index(name)

@@ -87,7 +87,9 @@ def extract_on_dask(
     """Extract `files` into the partitioned tables in `out_dir` on a Dask cluster
     (`scheduler`: its address; None: a local cluster of `workers` processes)."""
     from bulletin_miner.batch.corpus import ExtractionSummary, _exclusive
+    from bulletin_miner.startup import resume_collection
 
+    resume_collection()  # this process builds no pipeline: its start-up is over
     with _exclusive(out_dir):
         summary = ExtractionSummary(errors=list(initial_errors))
         # a .wacz's WARCs are unpacked beside the output: the workers read them there
@@ -122,7 +124,8 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
     from bulletin_miner.batch.corpus import RECORD_TABLES, _tally, _write_cases, plan_inputs
     from bulletin_miner.batch.reposts import reposted
     from bulletin_miner.ingest.warc import Capture
-    from bulletin_miner.store import TableWriter, error_row
+    from bulletin_miner.rows import error_row
+    from bulletin_miner.store import TableWriter
 
     planned = plan_inputs(files, budget, extract_all, unpacked, summary, on_progress)
     run_parts = out_dir / PARTS_DIR / f"{time.time_ns():x}"

@@ -1,8 +1,12 @@
-"""The workers: processes forked after the pipeline is built, one document
-each at a time, watched by the driver.
+"""The workers: forked processes, one document each at a time, watched by
+the driver.
 
-Workers inherit the loaded pipeline (copy-on-write), so starting one costs a
-fork, not a second build. Each holds one document at a time, so whatever
+Several workers inherit the pipeline the driver builds before forking them
+(copy-on-write), so starting one costs a fork, not a second build. A lone
+worker (a small batch, or --workers 1) is forked first and builds the
+pipeline itself, on the other core, while the driver plans the batch and
+loads its writers; should it need replacing, the driver builds the
+pipeline then, so that a replacement is again only a fork. Each holds one document at a time, so whatever
 happens to a worker happens to that document only:
 - over its time, it is stopped inside the worker (an error row) or, stuck
   where no signal reaches, the worker is killed a few seconds later and
@@ -19,17 +23,19 @@ from __future__ import annotations
 import collections
 import multiprocessing
 import multiprocessing.connection
+import os
 import signal
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bulletin_miner.batch.budget import Budget, DocumentTimeout, start_clock, stop_clock
+from bulletin_miner.batch.budget import Budget, DocumentTimeout, die_with_parent, start_clock, stop_clock
 from bulletin_miner.batch.reposts import text_fingerprint
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.warc import Capture
 from bulletin_miner.limits import shown
-from bulletin_miner.store import record_columns
+from bulletin_miner.rows import record_columns
+from bulletin_miner.startup import resume_collection
 
 # (doc_id, each table's columns and the text's "fingerprint" (bytes), the error)
 Result = tuple[str, "dict[str, Any] | None", "BulletinError | None"]
@@ -38,6 +44,8 @@ Task = tuple[int, "str | Capture", int]  # (index, path or capture, size in byte
 # How long past its budget a worker may stay silent before it is killed:
 # time for a stopped document's error to come back.
 GRACE_SECONDS = 5.0
+# The index a worker's message carries when it could not build the pipeline.
+STARTUP_FAILED = -1
 
 
 def process_file(path: str | Capture) -> Result:
@@ -71,10 +79,21 @@ def _timeout(path: str, budget: Budget) -> BulletinError:
     return BulletinError(ErrorKind.TIMEOUT, f"over the {budget.seconds:g} s a document may take (--time-limit)", path=shown(path), stage="pipeline")
 
 
-def _worker(conn: multiprocessing.connection.Connection, budget: Budget) -> None:
-    """A worker's life: documents in, results out, until told to stop."""
-    budget.apply()
+def _worker(conn: multiprocessing.connection.Connection, budget: Budget, driver: int) -> None:
+    """A worker's life: the pipeline (inherited, or built here), then
+    documents in, results out, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    die_with_parent(driver)  # first: a driver killed while this worker builds takes it along
+    try:
+        from bulletin_miner.pipeline import build_pipeline
+
+        build_pipeline()
+    except Exception as err:  # a broken resource file: the run stops, as it would in the driver
+        failure = err if isinstance(err, BulletinError) else BulletinError(ErrorKind.EXTRACTION, f"{type(err).__name__}: {err}", stage="load")
+        conn.send((STARTUP_FAILED, ("", None, _bare(failure)), True))
+        return
+    resume_collection()
+    budget.apply()  # after the build: the budgets are a document's, not start-up's
     while True:
         try:
             task = conn.recv()
@@ -144,21 +163,29 @@ class Engine:
     """Workers over a queue of (index, path, size in bytes) tasks; results come back by index."""
 
     def __init__(self, workers: int, budget: Budget) -> None:
-        from bulletin_miner.pipeline import build_pipeline
-
-        build_pipeline()  # before any fork: every worker inherits it
         self.budget = budget
         self.context = multiprocessing.get_context("fork")
         self.size = max(1, workers)
+        self.stopped = self.closed = False
+        self.built = False  # whether the driver holds the pipeline its workers inherit
+        if self.size > 1:
+            self._build()  # before any fork: every worker inherits it
         self.workers: list[_Worker] = [self._start() for _ in range(self.size)]
         self.queue: collections.deque[Task] = collections.deque()
         self.alone: collections.deque[Task] = collections.deque()  # retries after a worker died
         self.retried: set[int] = set()
         self.done: dict[int, Result] = {}
 
+    def _build(self) -> None:
+        from bulletin_miner.pipeline import build_pipeline, preload_for_workers
+
+        build_pipeline()
+        preload_for_workers()
+        self.built = True
+
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=_worker, args=(child, self.budget), daemon=True)
+        process = self.context.Process(target=_worker, args=(child, self.budget, os.getpid()), daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)
@@ -225,6 +252,8 @@ class Engine:
         try:
             while worker.tasks and worker.conn.poll():
                 index, result, retiring = worker.conn.recv()
+                if index == STARTUP_FAILED:
+                    raise result[2]
                 self.done[index] = result
                 if worker.tasks and worker.tasks[0][0] == index:
                     worker.tasks.popleft()
@@ -269,17 +298,30 @@ class Engine:
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(timeout=5)
+        if not self.built:  # this replacement, and any after it, only a fork
+            self._build()
         fresh = self._start()
         worker.process, worker.conn, worker.tasks, worker.started = fresh.process, fresh.conn, collections.deque(), 0.0
 
-    def close(self) -> None:
-        """Stop every worker (those still busy are killed: the run is over)."""
+    def stop(self) -> None:
+        """Tell every idle worker to exit (without waiting: it exits while the
+        driver writes the tables). Once."""
+        if self.stopped:
+            return
+        self.stopped = True
         for worker in self.workers:
             try:
                 if not worker.tasks:
                     worker.conn.send(None)
             except OSError:
                 pass
+
+    def close(self) -> None:
+        """Stop every worker (those still busy are killed: the run is over). Once."""
+        if self.closed:
+            return
+        self.stop()
+        self.closed = True
         deadline = time.monotonic() + 5
         for worker in self.workers:
             worker.process.join(timeout=max(0.0, deadline - time.monotonic()))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bulletin_miner.config import PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError
-from bulletin_miner.store import error_row
+from bulletin_miner.rows import error_row
 
 if TYPE_CHECKING:
     from bulletin_miner.ingest.warc import Source

@@ -1,0 +1,90 @@
+"""Start-up: what each process loads, and when.
+
+A run's driver plans the batch and writes the tables; its workers extract.
+A lone worker is forked before the driver loads anything heavy and builds
+the pipeline itself, on the other core, while the driver loads its writers:
+so the driver must not import spaCy before forking, and a worker must not
+import the writers' pyarrow and pandas at all (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import RAW
+
+from bulletin_miner.api import extract_paths
+from bulletin_miner.errors import BulletinError, ErrorKind
+
+HEAVY = ("spacy", "pyarrow", "pandas", "numpy")
+
+
+def _loaded_after(code: str) -> dict:
+    """Which HEAVY modules a fresh interpreter holds after running `code` (and what `code` put in `result`)."""
+    script = f"import sys, json\nresult = None\n{code}\nprint(json.dumps({{'loaded': [m for m in {HEAVY!r} if m in sys.modules], 'result': result}}))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_driver_reaches_its_first_fork_without_spacy_pyarrow_or_pandas():
+    loaded = _loaded_after(
+        "import bulletin_miner.cli, bulletin_miner.api, bulletin_miner.batch.corpus, bulletin_miner.batch.engine, bulletin_miner.batch.inputs"
+    )
+    assert loaded["loaded"] == []
+
+
+def test_a_worker_extracts_a_document_without_the_writers_libraries():
+    sample = sorted(RAW.glob("*.txt"))[0]
+    loaded = _loaded_after(
+        f"from bulletin_miner.batch.engine import process_file\n"
+        f"doc_id, rows, err = process_file({str(sample)!r})\n"
+        f"result = [err is None, len(rows['documents']['doc_id'])]"
+    )
+    assert loaded["result"] == [True, 1]
+    assert "spacy" in loaded["loaded"] and "pyarrow" not in loaded["loaded"] and "pandas" not in loaded["loaded"]
+
+
+def test_a_lone_worker_that_cannot_build_the_pipeline_stops_the_run_with_the_reason(tmp_path, monkeypatch):
+    from bulletin_miner import pipeline
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(sorted(RAW.glob("*.txt"))[0].read_text(encoding="utf-8"), encoding="utf-8")
+    extract_paths([corpus], tmp_path / "out", workers=1)
+    before = pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()
+
+    def broken_resource(*args, **kwargs):
+        raise BulletinError(ErrorKind.RESOURCE, "pattern '(' does not compile", path="resources/counts.yml", stage="load")
+
+    monkeypatch.setattr(pipeline, "build_pipeline", broken_resource)  # the forked worker inherits it
+    with pytest.raises(BulletinError, match="does not compile") as raised:
+        extract_paths([corpus], tmp_path / "out", workers=1, force=True)
+    assert raised.value.kind is ErrorKind.RESOURCE and raised.value.path == "resources/counts.yml"
+    assert pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist() == before  # the last run's tables stand
+
+
+def test_a_paused_collector_runs_again_once_the_driver_has_started(tmp_path):
+    from bulletin_miner import startup
+
+    try:
+        startup.pause_collection()
+        assert not gc.isenabled()
+        extract_paths([sorted(RAW.glob("*.txt"))[0]], tmp_path / "out", workers=1)
+        assert gc.isenabled()
+    finally:
+        startup.resume_collection()
+        gc.enable()
+
+
+def test_a_program_that_turned_its_collector_off_finds_it_off(tmp_path):
+    gc.disable()
+    try:
+        extract_paths([sorted(RAW.glob("*.txt"))[0]], tmp_path / "out", workers=1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
