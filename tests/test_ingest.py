@@ -1196,3 +1196,17 @@ def test_an_ofd_page_listed_but_missing_is_left_out_with_a_warning():
     )
     assert source.normalized.text == "关于巡察整改情况的通报"
     assert source.warnings == ("ofd: page(s) 2 listed but not in the package; left out",)
+
+
+@given(st.sampled_from([0, 1, 4095, 20_000]) | st.integers(min_value=0, max_value=3 << 20), st.binary(min_size=1, max_size=64))
+def test_the_driver_names_a_file_as_its_reader_does_whatever_its_size(tmp_path_factory, size, pattern):
+    """content_hash reads a file in chunks of HASH_CHUNK_BYTES from its descriptor;
+    the doc_id is ingest's content_id of the whole content all the same."""
+    from bulletin_miner.batch.inputs import HASH_CHUNK_BYTES, content_hash
+    from bulletin_miner.ingest.source import content_id
+
+    assert HASH_CHUNK_BYTES < 3 << 20  # the sizes drawn cross a chunk's end
+    data = (pattern * (size // len(pattern) + 1))[:size]
+    path = tmp_path_factory.mktemp("hash") / "input.txt"
+    path.write_bytes(data)
+    assert content_hash(path) == content_id(data)

@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -214,7 +214,29 @@ def _one_worker_for_all(files: Sequence[Path], cache_dir: Path, workers: int | N
     yet (or --force), and no web archive hides more documents than its files."""
     if not files or workers_for(len(files), workers) > 1 or any(is_archive(f) for f in files):
         return False
-    return force or not cache_dir.is_dir() or not any(cache_dir.iterdir())
+    return force or _nothing_cached(cache_dir)
+
+
+def _nothing_cached(cache_dir: Path) -> bool:
+    return not cache_dir.is_dir() or not any(cache_dir.iterdir())
+
+
+Job = tuple[int, Source]  # (index in the planned inputs, file or capture)
+
+
+def _queue(planned: list[tuple[Source, str]], todo: dict[Source, int]) -> Iterator[Job]:
+    """The inputs to extract, in input order."""
+    return iter([(i, source) for i, (source, _) in enumerate(planned) if source in todo])
+
+
+def _top_up(engine: Engine | None, queue: Iterator[Job], todo: dict[Source, int]) -> None:
+    """Submit the next documents until IN_FLIGHT_PER_WORKER a worker are in flight."""
+    while engine is not None and engine.busy() < IN_FLIGHT_PER_WORKER * engine.size:
+        job = next(queue, None)
+        if job is None:
+            return
+        index, source = job
+        engine.submit(index, source if isinstance(source, Capture) else str(source), todo[source])
 
 
 def _extract(
@@ -231,18 +253,27 @@ def _extract(
     cache_dir: Path,
     engine: Engine | None,
 ) -> ExtractionSummary:
+    # 1. identify every input (each capture of a web archive is one)
+    sized = plan_inputs(files, budget, extract_all, unpacked, summary, on_progress)
+    planned = [(source, doc_id) for source, doc_id, _ in sized]
+    fresh = force or _nothing_cached(cache_dir)
+    if fresh:  # every input is to be extracted: the workers start, with their first documents, before this process loads its writers
+        todo = {source: size for source, _, size in sized}
+        queue = _queue(planned, todo)
+        if engine is None and todo:
+            engine = Engine(workers_for(len(todo), workers), budget)
+        _top_up(engine, queue, todo)
+
     # what this process needs (pyarrow and pandas, 0.4 s; what cases are linked
-    # with), loaded while a worker started above builds the pipeline
+    # with), loaded while the workers build the pipeline or begin extracting
     import bulletin_miner.cases  # noqa: F401
     from bulletin_miner.store import BATCH_ROWS, SegmentCache, TableWriter
 
     resume_collection()  # what start-up loaded in this process is loaded
-    cache = SegmentCache(cache_dir, RECORD_TABLES, load_index=not force)
-
-    # 1. identify every input (each capture of a web archive is one); plan what needs work
-    sized = plan_inputs(files, budget, extract_all, unpacked, summary, on_progress)
-    planned = [(source, doc_id) for source, doc_id, _ in sized]
-    todo = {source: size for source, doc_id, size in sized if doc_id not in cache}  # -> its size in bytes (workers share the work by it)
+    cache = SegmentCache(cache_dir, RECORD_TABLES, load_index=not fresh)
+    if not fresh:  # what needs work: what is not in the cache
+        todo = {source: size for source, doc_id, size in sized if doc_id not in cache}  # -> its size in bytes (workers share the work by it)
+        queue = _queue(planned, todo)
 
     # Nothing new, changed or removed, and the tables are as the last run left
     # them: they are what this run would write, so it writes nothing.
@@ -262,13 +293,8 @@ def _extract(
     grouped = 0  # documents in the row group being filled
     same_text: dict[bytes, Source] = {}  # text fingerprint (16 bytes) -> the first document with it, in input order
     try:
-        queue = iter([(i, source) for i, (source, _) in enumerate(planned) if source in todo])
         for i, (path, doc_id) in enumerate(planned):
-            while engine is not None and engine.busy() < IN_FLIGHT_PER_WORKER * engine.size:
-                job = next(queue, None)
-                if job is None:
-                    break
-                engine.submit(job[0], job[1] if isinstance(job[1], Capture) else str(job[1]), todo[job[1]])
+            _top_up(engine, queue, todo)
             cached = None if path in todo else cache.rows(doc_id)
             if cached is not None:
                 if not reposted(text_fingerprint(cached["texts"].column("text")[0].as_py()), path, same_text, summary.errors):

@@ -83,6 +83,10 @@ def _not_read(path: Path, kind: str) -> BulletinError:
     return BulletinError(ErrorKind.NOT_FOUND, "no such file or folder", path=name)
 
 
+# The most read at once while hashing: a large file's bytes never sit whole in memory.
+HASH_CHUNK_BYTES = 1 << 20
+
+
 def content_hash(path: Path, follow_symlinks: bool = False) -> str:
     """The doc_id of a file's content (the first 16 hex digits of its SHA-256,
     as ingest.content_id), read in chunks from the descriptor checked to be a
@@ -92,8 +96,13 @@ def content_hash(path: Path, follow_symlinks: bool = False) -> str:
         size = os.fstat(fd).st_size
         if size > MAX_INPUT_BYTES:
             raise BulletinError(ErrorKind.TOO_LARGE, f"{size} bytes is over the {MAX_INPUT_BYTES}-byte limit", path=shown(path))
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()[:16]
+        # os.read straight from the descriptor, a file in one read when it is
+        # small: hashlib.file_digest over a buffered file took 3 times as long
+        # for a page of 20 KB (a 256 KiB buffer set up for every file)
+        digest, chunk = hashlib.sha256(), min(size + 1, HASH_CHUNK_BYTES)
+        while data := os.read(fd, chunk):
+            digest.update(data)
+        return digest.hexdigest()[:16]
     except OSError as err:
         raise BulletinError(ErrorKind.UNREADABLE, f"cannot read: {err.strerror}", path=shown(path)) from None
     finally:
