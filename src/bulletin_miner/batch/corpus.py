@@ -358,13 +358,10 @@ def _size(path: Path) -> int:
 def _write_cases(out_dir: Path) -> Path:
     """cases.parquet, linked from the documents table just written (every
     document of the folder, taken from the cache or not)."""
-    import pyarrow.parquet as pq
-
     from bulletin_miner.cases import link_cases
-    from bulletin_miner.schema import arrow_schema
-    from bulletin_miner.store import TableWriter, table_source
+    from bulletin_miner.store import TableWriter, read_rows
 
-    documents = pq.read_table(table_source(out_dir, "documents"), columns=CASE_INPUTS, schema=arrow_schema("documents")).to_pylist()
+    documents = read_rows(out_dir, "documents", CASE_INPUTS)
     writer = TableWriter("cases", out_dir)
     try:
         writer.write_rows(link_cases(documents))
@@ -452,9 +449,9 @@ def _summary_of_tables(
     out_dir: Path, summary: ExtractionSummary, planned: list[tuple[Source, str]], on_progress: Callable[[Source], None] | None
 ) -> ExtractionSummary:
     """The summary of a run that wrote nothing, read from the tables it kept."""
-    import pyarrow.parquet as pq
+    from bulletin_miner.store import read_rows
 
-    for row in pq.read_table(out_dir / "documents.parquet").to_pylist():
+    for row in read_rows(out_dir, "documents"):
         _tally(summary, row)
     summary.reused = len(planned)
     summary.written = [out_dir / f"{table}.parquet" for table in OUTPUT_TABLES]
