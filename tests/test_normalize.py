@@ -486,15 +486,20 @@ def test_dates_and_amounts_found_near_their_keywords_are_all_there_are(text):
 
 
 @given(
-    st.lists(st.sampled_from(["来源", "文章来源", ":", ":", " ", "发布时间", "索引号", "文号", "发文字号", "巡察", "\n", "。"]), max_size=30).map(
-        "".join
-    )
+    st.lists(
+        st.lists(st.sampled_from(["巡察", "整改", "通报", "完成", "问题", "16个", "。", " "]), min_size=1, max_size=8).map("".join),
+        min_size=1,
+        max_size=6,
+    ),
+    st.data(),
 )
-def test_the_repost_check_finds_the_metadata_labels_the_metadata_pattern_finds(text):
-    from bulletin_miner import vocab
-    from bulletin_miner.batch import _label_line
+def test_a_metadata_line_before_any_line_leaves_the_text_fingerprint_as_it_was(lines, data):
+    from bulletin_miner.batch import text_fingerprint
 
-    assert [m.start() for m in _label_line().finditer(text)] == [m.start() for m in vocab.pattern("metadata", "label_line").finditer(text)]
+    label = data.draw(st.sampled_from(["来源:县纪委", "发布时间:2024-10-12", "索引号:001", "文章来源 | 市纪委", "发文字号:厦民〔2024〕51号"]))
+    at = data.draw(st.integers(min_value=0, max_value=len(lines) - 1))
+    with_label = [*lines[:at], label, *lines[at:]]
+    assert text_fingerprint("\n".join(with_label)) == text_fingerprint("\n".join(lines))
 
 
 @settings(deadline=None)

@@ -40,7 +40,6 @@ _WHERE = {
     "process_file": "engine",
     "content_hash": "inputs",
     "input_files": "inputs",
-    "_label_line": "reposts",
     "text_fingerprint": "reposts",
 }
 __all__ = sorted(_WHERE)
