@@ -88,3 +88,23 @@ def test_a_program_that_turned_its_collector_off_finds_it_off(tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_started_before_the_driver_fails_are_stopped_with_it(tmp_path, monkeypatch, workers):
+    """A first run starts its workers before loading the cache and the writers:
+    should that fail, no worker outlives the call (a program calling the
+    library goes on without orphans)."""
+    import multiprocessing
+
+    from bulletin_miner import batch, store
+
+    monkeypatch.setattr(batch.corpus, "DOCS_PER_WORKER", 1)  # two documents, two workers when asked
+
+    def unreadable_cache(*args, **kwargs):
+        raise BulletinError(ErrorKind.UNREADABLE, "the cache cannot be opened", stage="write")
+
+    monkeypatch.setattr(store, "SegmentCache", unreadable_cache)
+    with pytest.raises(BulletinError, match="cache cannot be opened"):
+        extract_paths(sorted(RAW.glob("*.txt"))[:2], tmp_path / "out", workers=workers)
+    assert multiprocessing.active_children() == []

@@ -201,12 +201,9 @@ def _run(
     # A first run over a few files, or with --workers 1, has one worker
     # whatever the planning finds: it starts now and builds the pipeline on
     # the other core while this process plans and loads its writers.
-    engine = Engine(1, budget) if _one_worker_for_all(files, cache_dir, workers, force) else None
-    try:
-        return _extract(files, out_dir, workers, force, budget, on_progress, extract_all, unpacked, summary, fingerprint, cache_dir, engine)
-    finally:
-        if engine is not None:
-            engine.close()
+    with contextlib.ExitStack() as running:  # every worker started is stopped, whatever happens
+        engine = running.enter_context(Engine(1, budget)) if _one_worker_for_all(files, cache_dir, workers, force) else None
+        return _extract(files, out_dir, workers, force, budget, on_progress, extract_all, unpacked, summary, fingerprint, cache_dir, engine, running)
 
 
 def _one_worker_for_all(files: Sequence[Path], cache_dir: Path, workers: int | None, force: bool) -> bool:
@@ -252,6 +249,7 @@ def _extract(
     fingerprint: str,
     cache_dir: Path,
     engine: Engine | None,
+    running: contextlib.ExitStack,
 ) -> ExtractionSummary:
     # 1. identify every input (each capture of a web archive is one)
     sized = plan_inputs(files, budget, extract_all, unpacked, summary, on_progress)
@@ -261,7 +259,7 @@ def _extract(
         todo = {source: size for source, _, size in sized}
         queue = _queue(planned, todo)
         if engine is None and todo:
-            engine = Engine(workers_for(len(todo), workers), budget)
+            engine = running.enter_context(Engine(workers_for(len(todo), workers), budget))
         _top_up(engine, queue, todo)
 
     # what this process needs (pyarrow and pandas, 0.4 s; what cases are linked
@@ -286,7 +284,7 @@ def _extract(
     # ones read back from the cache. Work in flight is bounded, so memory
     # does not grow with the corpus.
     if engine is None and todo:
-        engine = Engine(workers_for(len(todo), workers), budget)
+        engine = running.enter_context(Engine(workers_for(len(todo), workers), budget))
     writers = {table: TableWriter(table, out_dir) for table in TABLES}
     run_id = f"{time.time_ns():x}-{os.getpid()}"
     segments: list[str] = []  # this run's, in order
@@ -329,9 +327,8 @@ def _extract(
         for writer in writers.values():
             writer.abort()
         raise
-    finally:
-        if engine is not None:
-            engine.close()
+    if engine is not None:
+        engine.close()  # before the cache is pruned: no worker reads it any more
     write_manifest(out_dir, fingerprint, summary.documents, len(summary.errors), summary.written, digest)
     # the tables are in place: this run's segments are all the cache now holds
     cache.keep_only(set(segments))

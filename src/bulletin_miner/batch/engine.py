@@ -6,8 +6,10 @@ Several workers inherit the pipeline the driver builds before forking them
 worker (a small batch, or --workers 1) is forked first and builds the
 pipeline itself, on the other core, while the driver plans the batch and
 loads its writers; should it need replacing, the driver builds the
-pipeline then, so that a replacement is again only a fork. Each holds one document at a time, so whatever
-happens to a worker happens to that document only:
+pipeline then, so that a replacement is again only a fork.
+
+Each worker holds one document at a time, so whatever happens to a worker
+happens to that document only:
 - over its time, it is stopped inside the worker (an error row) or, stuck
   where no signal reaches, the worker is killed a few seconds later and
   replaced (the same error row);
@@ -175,6 +177,12 @@ class Engine:
         self.alone: collections.deque[Task] = collections.deque()  # retries after a worker died
         self.retried: set[int] = set()
         self.done: dict[int, Result] = {}
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _build(self) -> None:
         from bulletin_miner.pipeline import build_pipeline, preload_for_workers
