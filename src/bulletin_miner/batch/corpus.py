@@ -127,8 +127,11 @@ def _extract_corpus(
     on_progress: Callable[[Source], None] | None = None,
     extract_all: bool = False,
 ) -> ExtractionSummary:
-    with tempfile.TemporaryDirectory(prefix="bm-wacz-") as unpacked:  # a .wacz's WARCs, read by the workers too
-        return _run(files, out_dir, workers, force, budget, initial_errors, on_progress, extract_all, Path(unpacked))
+    with (
+        tempfile.TemporaryDirectory(prefix="bm-wacz-") as unpacked,  # a .wacz's WARCs, read by the workers too
+        contextlib.ExitStack() as running,  # every worker started is stopped (first), whatever happens
+    ):
+        return _run(files, out_dir, workers, force, budget, initial_errors, on_progress, extract_all, Path(unpacked), running)
 
 
 def plan_inputs(
@@ -193,6 +196,7 @@ def _run(
     on_progress: Callable[[Source], None] | None,
     extract_all: bool,
     unpacked: Path,
+    running: contextlib.ExitStack,
 ) -> ExtractionSummary:
     summary = ExtractionSummary(errors=list(initial_errors))
     fingerprint = pipeline_fingerprint()
@@ -201,56 +205,8 @@ def _run(
     # A first run over a few files, or with --workers 1, has one worker
     # whatever the planning finds: it starts now and builds the pipeline on
     # the other core while this process plans and loads its writers.
-    with contextlib.ExitStack() as running:  # every worker started is stopped, whatever happens
-        engine = running.enter_context(Engine(1, budget)) if _one_worker_for_all(files, cache_dir, workers, force) else None
-        return _extract(files, out_dir, workers, force, budget, on_progress, extract_all, unpacked, summary, fingerprint, cache_dir, engine, running)
+    engine = running.enter_context(Engine(1, budget)) if _one_worker_for_all(files, cache_dir, workers, force) else None
 
-
-def _one_worker_for_all(files: Sequence[Path], cache_dir: Path, workers: int | None, force: bool) -> bool:
-    """Whether every file is to be extracted, by one worker: nothing is cached
-    yet (or --force), and no web archive hides more documents than its files."""
-    if not files or workers_for(len(files), workers) > 1 or any(is_archive(f) for f in files):
-        return False
-    return force or _nothing_cached(cache_dir)
-
-
-def _nothing_cached(cache_dir: Path) -> bool:
-    return not cache_dir.is_dir() or not any(cache_dir.iterdir())
-
-
-Job = tuple[int, Source]  # (index in the planned inputs, file or capture)
-
-
-def _queue(planned: list[tuple[Source, str]], todo: dict[Source, int]) -> Iterator[Job]:
-    """The inputs to extract, in input order."""
-    return iter([(i, source) for i, (source, _) in enumerate(planned) if source in todo])
-
-
-def _top_up(engine: Engine | None, queue: Iterator[Job], todo: dict[Source, int]) -> None:
-    """Submit the next documents until IN_FLIGHT_PER_WORKER a worker are in flight."""
-    while engine is not None and engine.busy() < IN_FLIGHT_PER_WORKER * engine.size:
-        job = next(queue, None)
-        if job is None:
-            return
-        index, source = job
-        engine.submit(index, source if isinstance(source, Capture) else str(source), todo[source])
-
-
-def _extract(
-    files: Sequence[Path],
-    out_dir: Path,
-    workers: int | None,
-    force: bool,
-    budget: Budget,
-    on_progress: Callable[[Source], None] | None,
-    extract_all: bool,
-    unpacked: Path,
-    summary: ExtractionSummary,
-    fingerprint: str,
-    cache_dir: Path,
-    engine: Engine | None,
-    running: contextlib.ExitStack,
-) -> ExtractionSummary:
     # 1. identify every input (each capture of a web archive is one)
     sized = plan_inputs(files, budget, extract_all, unpacked, summary, on_progress)
     planned = [(source, doc_id) for source, doc_id, _ in sized]
@@ -334,6 +290,36 @@ def _extract(
     cache.keep_only(set(segments))
     _prune_cache(out_dir / CACHE_DIR_NAME, fingerprint)
     return summary
+
+
+def _one_worker_for_all(files: Sequence[Path], cache_dir: Path, workers: int | None, force: bool) -> bool:
+    """Whether every file is to be extracted, by one worker: nothing is cached
+    yet (or --force), and no web archive hides more documents than its files."""
+    if not files or workers_for(len(files), workers) > 1 or any(is_archive(f) for f in files):
+        return False
+    return force or _nothing_cached(cache_dir)
+
+
+def _nothing_cached(cache_dir: Path) -> bool:
+    return not cache_dir.is_dir() or not any(cache_dir.iterdir())
+
+
+Job = tuple[int, Source]  # (index in the planned inputs, file or capture)
+
+
+def _queue(planned: list[tuple[Source, str]], todo: dict[Source, int]) -> Iterator[Job]:
+    """The inputs to extract, in input order."""
+    return iter([(i, source) for i, (source, _) in enumerate(planned) if source in todo])
+
+
+def _top_up(engine: Engine | None, queue: Iterator[Job], todo: dict[Source, int]) -> None:
+    """Submit the next documents until IN_FLIGHT_PER_WORKER a worker are in flight."""
+    while engine is not None and engine.busy() < IN_FLIGHT_PER_WORKER * engine.size:
+        job = next(queue, None)
+        if job is None:
+            return
+        index, source = job
+        engine.submit(index, source if isinstance(source, Capture) else str(source), todo[source])
 
 
 def workers_for(documents: int, most: int | None = None) -> int:
