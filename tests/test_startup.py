@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
+import shutil
 import subprocess
 import sys
 
@@ -108,3 +109,28 @@ def test_workers_started_before_the_driver_fails_are_stopped_with_it(tmp_path, m
     with pytest.raises(BulletinError, match="cache cannot be opened"):
         extract_paths(sorted(RAW.glob("*.txt"))[:2], tmp_path / "out", workers=workers)
     assert multiprocessing.active_children() == []
+
+
+def _command(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bulletin_miner", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_the_command_ends_at_once_with_its_tables_written_and_its_own_exit_code(tmp_path):
+    """`bulletin-miner` leaves the interpreter's teardown out (os._exit): what it
+    wrote is complete, what it printed is flushed, and the code is the app's."""
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    shutil.copy(sorted(RAW.glob("*.txt"))[0], corpus / "good.txt")
+    (corpus / "empty.txt").write_bytes(b"")
+
+    done = _command("extract", str(corpus), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0
+    assert "1 documents" in done.stdout and "the file holds no bytes" in done.stdout.splitlines()[-1]  # the summary, to its last line
+    documents = pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()
+    assert [row["source_path"].rsplit("/", 1)[-1] for row in documents] == ["good.txt"]
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["documents"] == 1
+
+    assert _command("extract", str(corpus), "--out", str(tmp_path / "strict"), "--strict").returncode == 1  # the empty file is an error
+    assert _command("extract", str(tmp_path / "missing"), "--out", str(tmp_path / "none"), "--strict").returncode != 0
+    assert _command("extract", "--workers", "0").returncode == 2  # click's usage error
+    assert _command("--help").returncode == 0

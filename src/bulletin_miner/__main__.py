@@ -1,5 +1,5 @@
-from bulletin_miner.cli import app
+from bulletin_miner.cli import main
 
 # guarded: a Dask worker process started by spawn imports this module again
 if __name__ == "__main__":
-    app()
+    main()
