@@ -1,10 +1,12 @@
-"""Start-up: what each process loads, and when.
+"""A run's start and end: what each process loads and when, and how it stops.
 
 A run's driver plans the batch and writes the tables; its workers extract.
 A lone worker is forked before the driver loads anything heavy and builds
 the pipeline itself, on the other core, while the driver loads its writers:
 so the driver must not import spaCy before forking, and a worker must not
-import the writers' pyarrow and pandas at all (docs/performance.md).
+import the writers' pyarrow and pandas at all (docs/performance.md). However
+a run ends, no worker outlives it; the command ends without the
+interpreter's teardown, its tables written and its exit code its own.
 """
 
 from __future__ import annotations
