@@ -202,15 +202,15 @@ def _run(
     fingerprint = pipeline_fingerprint()
     _remove_leftovers(out_dir)
     cache_dir = out_dir / CACHE_DIR_NAME / fingerprint
+    fresh = force or not cache_dir.is_dir() or not any(cache_dir.iterdir())  # every input is to be extracted
     # A first run over a few files, or with --workers 1, has one worker
     # whatever the planning finds: it starts now and builds the pipeline on
     # the other core while this process plans and loads its writers.
-    engine = running.enter_context(Engine(1, budget)) if _one_worker_for_all(files, cache_dir, workers, force) else None
+    engine = running.enter_context(Engine(1, budget)) if fresh and _one_worker_for_all(files, workers) else None
 
     # 1. identify every input (each capture of a web archive is one)
     sized = plan_inputs(files, budget, extract_all, unpacked, summary, on_progress)
     planned = [(source, doc_id) for source, doc_id, _ in sized]
-    fresh = force or _nothing_cached(cache_dir)
     if fresh:  # every input is to be extracted: the workers start, with their first documents, before this process loads its writers
         todo = {source: size for source, _, size in sized}
         queue = _queue(planned, todo)
@@ -292,16 +292,10 @@ def _run(
     return summary
 
 
-def _one_worker_for_all(files: Sequence[Path], cache_dir: Path, workers: int | None, force: bool) -> bool:
-    """Whether every file is to be extracted, by one worker: nothing is cached
-    yet (or --force), and no web archive hides more documents than its files."""
-    if not files or workers_for(len(files), workers) > 1 or any(is_archive(f) for f in files):
-        return False
-    return force or _nothing_cached(cache_dir)
-
-
-def _nothing_cached(cache_dir: Path) -> bool:
-    return not cache_dir.is_dir() or not any(cache_dir.iterdir())
+def _one_worker_for_all(files: Sequence[Path], workers: int | None) -> bool:
+    """Whether the files, all to be extracted, make one worker's work: no web
+    archive among them hides more documents than its files count."""
+    return bool(files) and workers_for(len(files), workers) == 1 and not any(is_archive(f) for f in files)
 
 
 Job = tuple[int, Source]  # (index in the planned inputs, file or capture)
