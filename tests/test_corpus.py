@@ -276,7 +276,7 @@ def one_worker_run(tmp_path_factory) -> tuple[Path, dict]:
     return corpus, _tables(root / "one")
 
 
-@pytest.mark.parametrize(("workers", "prefetch", "in_flight"), [(2, 3, 4), (3, 3, 4), (2, 1, 1), (2, 3, 40)])
+@pytest.mark.parametrize(("workers", "prefetch", "in_flight"), [(2, 24, 32), (2, 3, 4), (3, 3, 4), (2, 1, 1), (2, 3, 40)])
 def test_every_configuration_writes_what_one_worker_writes(one_worker_run, tmp_path, monkeypatch, workers, prefetch, in_flight):
     from bulletin_miner import batch
 

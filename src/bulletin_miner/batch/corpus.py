@@ -63,8 +63,9 @@ CASE_INPUTS = [
 # halving their number made a run 5% faster for 35 MB more at the peak
 # (256 was no faster again, for 30 MB more still).
 DOCS_PER_ROW_GROUP = 128
-# Documents submitted ahead of the one being written, per worker.
-IN_FLIGHT_PER_WORKER = 4
+# Documents submitted ahead of the one being written, per worker: what it
+# holds (engine.PREFETCH) and a few more, done and waiting to be written.
+IN_FLIGHT_PER_WORKER = 32
 # Documents that make a second worker worth its start: below about 40, two
 # workers finished no sooner than one (benchmarks/bench.py, 2 cores).
 DOCS_PER_WORKER = 40
