@@ -14,17 +14,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas  # noqa: F401  (see below)
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bulletin_miner.rows import Columns, rows_as_columns
 from bulletin_miner.schema import arrow_schema
-
-# pyarrow imports pandas on its first conversion of Python rows (0.3 s): the
-# import above makes it part of the driver's start-up, which the driver runs
-# while its first worker builds the pipeline (batch/corpus.py), not part of
-# the first batch written. Workers never import this module.
 
 # Rows buffered in any table before a row group is written, however few
 # documents it holds (a memory bound for documents with very many facts).

@@ -219,8 +219,9 @@ def _run(
             engine = running.enter_context(Engine(workers_for(len(todo), workers), budget))
         _top_up(engine, queue, todo)
 
-    # what this process needs (pyarrow and pandas, 0.4 s; what cases are linked
-    # with), loaded while the workers build the pipeline or begin extracting
+    # what this process needs (pyarrow, 0.15 s, and pandas if the command has
+    # not refused it; what cases are linked with), loaded while the workers
+    # build the pipeline or begin extracting
     import bulletin_miner.cases  # noqa: F401
     from bulletin_miner.store import BATCH_ROWS, SegmentCache, TableWriter
 
