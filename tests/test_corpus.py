@@ -276,13 +276,17 @@ def one_worker_run(tmp_path_factory) -> tuple[Path, dict]:
     return corpus, _tables(root / "one")
 
 
-@pytest.mark.parametrize(("workers", "prefetch", "in_flight"), [(2, 24, 32), (2, 3, 4), (3, 3, 4), (2, 1, 1), (2, 3, 40)])
-def test_every_configuration_writes_what_one_worker_writes(one_worker_run, tmp_path, monkeypatch, workers, prefetch, in_flight):
+@pytest.mark.parametrize(
+    ("workers", "prefetch", "in_flight", "in_flight_bytes"),
+    [(2, 24, 32, 32 << 20), (2, 3, 4, 32 << 20), (3, 3, 4, 32 << 20), (2, 1, 1, 32 << 20), (2, 3, 40, 32 << 20), (2, 24, 32, 1)],
+)
+def test_every_configuration_writes_what_one_worker_writes(one_worker_run, tmp_path, monkeypatch, workers, prefetch, in_flight, in_flight_bytes):
     from bulletin_miner import batch
 
     corpus, expected = one_worker_run
     monkeypatch.setattr(batch.corpus, "DOCS_PER_WORKER", 1)  # a pool however small the batch
     monkeypatch.setattr(batch.corpus, "IN_FLIGHT_PER_WORKER", in_flight)
+    monkeypatch.setattr(batch.corpus, "IN_FLIGHT_BYTES", in_flight_bytes)
     monkeypatch.setattr(batch.engine, "PREFETCH", prefetch)
     summary = extract_paths([corpus], tmp_path / "out", workers=workers)
     assert summary.documents == len(expected["documents"]) == 30
@@ -291,6 +295,40 @@ def test_every_configuration_writes_what_one_worker_writes(one_worker_run, tmp_p
     (tmp_path / "out" / "documents.parquet").unlink()
     again = extract_paths([corpus], tmp_path / "out", workers=workers)
     assert again.reused == 30 and _tables(tmp_path / "out") == expected
+
+
+class _Engine:
+    """What _top_up sees of an engine: its workers, what they hold, the input bytes in flight."""
+
+    def __init__(self, size: int, held: int, held_bytes: int):
+        self.size, self.held, self.held_bytes, self.submitted = size, held, held_bytes, []
+
+    def busy(self) -> int:
+        return self.held
+
+    def submit(self, index, path, size) -> None:
+        self.submitted.append(index)
+        self.held += 1
+        self.held_bytes += size
+
+
+@pytest.mark.parametrize(
+    ("held", "held_bytes", "size", "expected"),
+    [
+        (0, 0, 20_000, 64),  # ordinary documents: IN_FLIGHT_PER_WORKER a worker
+        (60, 0, 20_000, 4),
+        (0, 0, 1_000_000, 34),  # documents of 1 MB: until 32 MiB of them
+        (0, 40 << 20, 20_000, 2),  # large documents done, not yet written: one a worker still
+        (2, 40 << 20, 20_000, 0),
+    ],
+)
+def test_documents_in_flight_are_bounded_in_number_and_in_bytes(held, held_bytes, size, expected):
+    from bulletin_miner.batch.corpus import _top_up
+
+    engine = _Engine(2, held, held_bytes)
+    paths = [Path(f"{i}.txt") for i in range(100)]
+    _top_up(engine, iter(enumerate(paths)), dict.fromkeys(paths, size))
+    assert len(engine.submitted) == expected
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,10 @@ DOCS_PER_ROW_GROUP = 128
 # Documents submitted ahead of the one being written, per worker: what it
 # holds (engine.PREFETCH) and a few more, done and waiting to be written.
 IN_FLIGHT_PER_WORKER = 32
+# ... and at most this much input in flight, done or not: documents of a few
+# MB each (a long PDF, a page of tables) are held a few at a time, not 64.
+# An ordinary corpus never reaches it (1,000 documents are 21 MB).
+IN_FLIGHT_BYTES = 32 * 1024 * 1024
 # Documents that make a second worker worth its start: below about 40, two
 # workers finished no sooner than one (benchmarks/bench.py, 2 cores).
 DOCS_PER_WORKER = 40
@@ -309,8 +313,11 @@ def _queue(planned: list[tuple[Source, str]], todo: dict[Source, int]) -> Iterat
 
 
 def _top_up(engine: Engine | None, queue: Iterator[Job], todo: dict[Source, int]) -> None:
-    """Submit the next documents until IN_FLIGHT_PER_WORKER a worker are in flight."""
+    """Submit the next documents until IN_FLIGHT_PER_WORKER a worker are in
+    flight, or IN_FLIGHT_BYTES of input (but always one a worker)."""
     while engine is not None and engine.busy() < IN_FLIGHT_PER_WORKER * engine.size:
+        if engine.busy() >= engine.size and engine.held_bytes >= IN_FLIGHT_BYTES:
+            return
         job = next(queue, None)
         if job is None:
             return

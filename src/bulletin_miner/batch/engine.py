@@ -197,6 +197,10 @@ class Engine:
         self.alone: collections.deque[Task] = collections.deque()  # retries after a worker died
         self.retried: set[int] = set()
         self.done: dict[int, Result] = {}
+        # the input bytes of the tasks submitted and not yet taken back by
+        # result(), whether done or not: what their rows will weigh, roughly
+        self.sizes: dict[int, int] = {}
+        self.held_bytes = 0
 
     def __enter__(self) -> Engine:
         return self
@@ -222,12 +226,15 @@ class Engine:
 
     def submit(self, index: int, path: str | Capture, size: int = 0) -> None:
         self.queue.append((index, path, size))
+        self.sizes[index] = size
+        self.held_bytes += size
         self._dispatch()
 
     def result(self, index: int) -> Result:
         """The result of task `index`, waiting for it (and watching every worker meanwhile)."""
         while index not in self.done:
             self._poll(timeout=0.25)
+        self.held_bytes -= self.sizes.pop(index, 0)
         return self.done.pop(index)
 
     def busy(self) -> int:
