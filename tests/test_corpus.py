@@ -331,6 +331,20 @@ def test_documents_in_flight_are_bounded_in_number_and_in_bytes(held, held_bytes
     assert len(engine.submitted) == expected
 
 
+def test_a_workers_results_pipe_holds_many_documents_rows_where_the_system_allows():
+    """So that a worker goes on while the driver writes a row group (engine.RESULTS_PIPE_BYTES)."""
+    import fcntl
+
+    from bulletin_miner.batch import Budget, engine
+
+    with open("/proc/sys/fs/pipe-max-size", encoding="ascii") as limit:
+        allowed = int(limit.read()) >= engine.RESULTS_PIPE_BYTES or os.geteuid() == 0
+    with engine.Engine(1, Budget()) as running:
+        worker = running.workers[0]
+        results, tasks = fcntl.fcntl(worker.inbox.fileno(), fcntl.F_GETPIPE_SZ), fcntl.fcntl(worker.outbox.fileno(), fcntl.F_GETPIPE_SZ)
+    assert results == (engine.RESULTS_PIPE_BYTES if allowed else tasks) and tasks < engine.RESULTS_PIPE_BYTES
+
+
 @pytest.mark.parametrize(
     ("documents", "asked", "cores", "expected"),
     [
