@@ -8,8 +8,9 @@ pipeline itself, on the other core, while the driver plans the batch and
 loads its writers; should it need replacing, the driver builds the
 pipeline then, so that a replacement is again only a fork.
 
-Each worker holds one document at a time, so whatever happens to a worker
-happens to that document only:
+Each worker works on one document at a time (the next ones wait in its
+pipe, PREFETCH of them, and go back to the queue if it is replaced), so
+whatever happens to a worker happens to that document only:
 - over its time, it is stopped inside the worker (an error row) or, stuck
   where no signal reaches, the worker is killed a few seconds later and
   replaced (the same error row);
