@@ -171,6 +171,20 @@ PREFETCH = 24
 # held one or two). 1 MiB is the most Linux lets any process ask for
 # (/proc/sys/fs/pipe-max-size).
 RESULTS_PIPE_BYTES = 1 << 20
+# ... but all the workers' results pipes together no more than this: Linux
+# counts pipe buffers against each user (64 MiB by default,
+# /proc/sys/fs/pipe-user-pages-soft), past which every new pipe of theirs
+# gets one page. A pool of more than 16 workers gets smaller pipes.
+RESULTS_PIPES_BYTES = 16 << 20
+
+
+def results_pipe_bytes(workers: int) -> int:
+    """The size asked for each worker's results pipe, in a pool of `workers`.
+
+    >>> results_pipe_bytes(2), results_pipe_bytes(64), results_pipe_bytes(1000)
+    (1048576, 262144, 65536)
+    """
+    return max(1 << 16, min(RESULTS_PIPE_BYTES, RESULTS_PIPES_BYTES // max(1, workers)))
 
 
 def _pipe(context: Any, size: int | None = None) -> tuple[multiprocessing.connection.Connection, multiprocessing.connection.Connection]:
@@ -218,7 +232,7 @@ class Engine:
 
     def _start(self) -> _Worker:
         tasks_in, outbox = _pipe(self.context)
-        inbox, results_out = _pipe(self.context, RESULTS_PIPE_BYTES)
+        inbox, results_out = _pipe(self.context, results_pipe_bytes(self.size))
         process = self.context.Process(target=_worker, args=(tasks_in, results_out, self.budget, os.getpid()), daemon=True)
         process.start()
         tasks_in.close()
