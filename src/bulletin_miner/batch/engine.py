@@ -155,6 +155,10 @@ class _Worker:
     tasks: collections.deque = field(default_factory=collections.deque)
     started: float = 0.0
 
+    def close_pipes(self) -> None:
+        self.outbox.close()
+        self.inbox.close()
+
     @property
     def load(self) -> int:
         """The bytes of input it holds: what it has left to do, roughly."""
@@ -212,10 +216,9 @@ class Engine:
         self.alone: collections.deque[Task] = collections.deque()  # retries after a worker died
         self.retried: set[int] = set()
         self.done: dict[int, Result] = {}
-        # the input bytes of the tasks submitted and not yet taken back by
+        # the input bytes of each task submitted and not yet taken back by
         # result(), whether done or not: what their rows will weigh, roughly
         self.sizes: dict[int, int] = {}
-        self.held_bytes = 0
 
     def __enter__(self) -> Engine:
         return self
@@ -242,15 +245,19 @@ class Engine:
     def submit(self, index: int, path: str | Capture, size: int = 0) -> None:
         self.queue.append((index, path, size))
         self.sizes[index] = size
-        self.held_bytes += size
         self._dispatch()
 
     def result(self, index: int) -> Result:
         """The result of task `index`, waiting for it (and watching every worker meanwhile)."""
         while index not in self.done:
             self._poll(timeout=0.25)
-        self.held_bytes -= self.sizes.pop(index, 0)
+        self.sizes.pop(index, None)
         return self.done.pop(index)
+
+    @property
+    def held_bytes(self) -> int:
+        """Input bytes in flight (see `sizes`)."""
+        return sum(self.sizes.values())
 
     def busy(self) -> int:
         return sum(len(w.tasks) for w in self.workers) + len(self.queue) + len(self.alone)
@@ -346,8 +353,7 @@ class Engine:
     def _replace(self, worker: _Worker) -> None:
         """A fresh worker in its place; what it still held goes back to the front of the queue."""
         self.queue.extendleft(reversed(worker.tasks))
-        worker.outbox.close()
-        worker.inbox.close()
+        worker.close_pipes()
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(timeout=5)
@@ -381,5 +387,4 @@ class Engine:
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(timeout=5)
-            worker.outbox.close()
-            worker.inbox.close()
+            worker.close_pipes()
