@@ -12,6 +12,15 @@ PROCESSED ?= data/processed
 
 install: $(STAMP)
 
+# The package's bytecode, compiled whenever a source changes. Python writes it
+# on first import, but not where PYTHONDONTWRITEBYTECODE is set (many
+# container images set it): every run would then compile the whole package
+# again, 0.05 s of each run's start. pip compiles the libraries it installs.
+BYTECODE := $(VENV)/.bytecode
+$(BYTECODE): $(STAMP) $(shell find src -name '*.py')
+	$(BIN)/python -m compileall -q src >/dev/null
+	touch $@
+
 # Every library at the exact version requirements.lock names, so a run a month
 # later on a fresh machine gives the same tables; reinstalled when it changes.
 $(STAMP): pyproject.toml requirements.lock
@@ -26,7 +35,7 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra dask --universal --python-version 3.11 --quiet -o requirements.lock
 
 ## extract: run the pipeline over data/raw, write Parquet tables to data/processed
-extract: $(STAMP)
+extract: $(BYTECODE)
 	$(BIN)/bulletin-miner extract $(RAW) --out $(PROCESSED)
 
 ## test: the static checks, then unit tests, doctests, the gold regression,
@@ -56,7 +65,7 @@ evaluate: extract
 ## its hand-checked answers (FIELDTEST/gold); the pages are other people's texts
 ## and stay out of git (see docs/fieldtest.md)
 FIELDTEST ?= fieldtest/dev
-fieldtest: $(STAMP)
+fieldtest: $(BYTECODE)
 	$(BIN)/bulletin-miner extract $(FIELDTEST)/pages --out $(FIELDTEST)/out --force >/dev/null
 	$(BIN)/bulletin-miner evaluate --gold $(FIELDTEST)/gold --out $(FIELDTEST)/out --json $(FIELDTEST)/score.json
 
@@ -66,7 +75,7 @@ fieldtest-all: $(STAMP)
 	  if [ -d $$set/pages ] && [ -d $$set/gold ]; then echo "== $$set"; $(MAKE) -s fieldtest FIELDTEST=$$set | grep -E "^(fields right|filled values|problem rows)" || true; fi; done
 
 ## bench: whole-process time and memory beside the reference; writes docs/performance.md
-bench: $(STAMP)
+bench: $(BYTECODE)
 	$(BIN)/python benchmarks/bench.py --write-docs
 
 ## peers: bulletin_miner beside jionlp, Duckling and cpca on the phrase corpora;
@@ -81,7 +90,7 @@ peers: $(STAMP) $(PEERS_VENV)/.installed
 	$(BIN)/python benchmarks/peers.py --write-docs
 
 ## bench-crawl: a 20,000-record web archive, 1 and 2 workers; writes docs/performance.md
-bench-crawl: $(STAMP)
+bench-crawl: $(BYTECODE)
 	$(BIN)/python benchmarks/crawl.py --write-docs
 
 clean:
