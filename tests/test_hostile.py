@@ -154,8 +154,8 @@ def _run_with(monkeypatch, tmp_path, behaviour, workers: int = 2, seconds: float
     (folder / "trap.txt").write_text("关于巡察整改进展情况的通报\n县委第一巡察组对县教育局党组进行了巡察。", encoding="utf-8")
     real = engine.process_file
 
-    def process_file(path):
-        return behaviour(real) if path.endswith("trap.txt") else real(path)
+    def process_file(path, source=None):
+        return behaviour(real) if path.endswith("trap.txt") else real(path, source)
 
     monkeypatch.setattr(engine, "process_file", process_file)
     started = time.monotonic()

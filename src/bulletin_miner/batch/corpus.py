@@ -218,9 +218,10 @@ def _run(
     planned = [(source, doc_id) for source, doc_id, _ in sized]
     if fresh:  # every input is to be extracted: the workers start, with their first documents, before this process loads its writers
         todo = {source: size for source, _, size in sized}
-        queue = _queue(planned, todo)
+        jobs = _jobs(planned, todo)
+        queue = iter(jobs)
         if engine is None and todo:
-            engine = running.enter_context(Engine(workers_for(len(todo), workers), budget))
+            engine = running.enter_context(Engine(workers_for(len(todo), workers), budget, _upcoming(jobs)))
         _top_up(engine, queue, todo)
 
     # what this process needs (pyarrow, 0.15 s, and pandas if the command has
@@ -233,7 +234,8 @@ def _run(
     cache = SegmentCache(cache_dir, RECORD_TABLES, load_index=not fresh)
     if not fresh:  # what needs work: what is not in the cache
         todo = {source: size for source, doc_id, size in sized if doc_id not in cache}  # -> its size in bytes (workers share the work by it)
-        queue = _queue(planned, todo)
+        jobs = _jobs(planned, todo)
+        queue = iter(jobs)
 
     # Nothing new, changed or removed, and the tables are as the last run left
     # them: they are what this run would write, so it writes nothing.
@@ -246,7 +248,7 @@ def _run(
     # ones read back from the cache. Work in flight is bounded, so memory
     # does not grow with the corpus.
     if engine is None and todo:
-        engine = running.enter_context(Engine(workers_for(len(todo), workers), budget))
+        engine = running.enter_context(Engine(workers_for(len(todo), workers), budget, _upcoming(jobs)))
     writers = {table: TableWriter(table, out_dir) for table in TABLES}
     run_id = f"{time.time_ns():x}-{os.getpid()}"
     segments: list[str] = []  # this run's, in order
@@ -307,9 +309,19 @@ def _one_worker_for_all(files: Sequence[Path], workers: int | None) -> bool:
 Job = tuple[int, Source]  # (index in the planned inputs, file or capture)
 
 
-def _queue(planned: list[tuple[Source, str]], todo: dict[Source, int]) -> Iterator[Job]:
+def _jobs(planned: list[tuple[Source, str]], todo: dict[Source, int]) -> list[Job]:
     """The inputs to extract, in input order."""
-    return iter([(i, source) for i, (source, _) in enumerate(planned) if source in todo])
+    return [(i, source) for i, (source, _) in enumerate(planned) if source in todo]
+
+
+def _upcoming(jobs: list[Job]) -> list[tuple[int, str | Capture]]:
+    """The jobs as the engine is given them (a pool reads the first ones while it starts)."""
+    return [(index, _as_task(source)) for index, source in jobs]
+
+
+def _as_task(source: Source) -> str | Capture:
+    """A file goes to a worker as its path's string, a capture as itself."""
+    return source if isinstance(source, Capture) else str(source)
 
 
 def _top_up(engine: Engine | None, queue: Iterator[Job], todo: dict[Source, int]) -> None:
@@ -322,7 +334,7 @@ def _top_up(engine: Engine | None, queue: Iterator[Job], todo: dict[Source, int]
         if job is None:
             return
         index, source = job
-        engine.submit(index, source if isinstance(source, Capture) else str(source), todo[source])
+        engine.submit(index, _as_task(source), todo[source])
 
 
 def workers_for(documents: int, most: int | None = None) -> int:
@@ -359,7 +371,7 @@ def _write_cases(out_dir: Path) -> Path:
 
 def _result(engine: Engine | None, index: int, source: Source) -> Result:
     if engine is None:  # the cache's segment could not be read: extract it here
-        return process_file(source if isinstance(source, Capture) else str(source))
+        return process_file(_as_task(source))
     return engine.result(index)
 
 

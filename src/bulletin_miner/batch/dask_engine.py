@@ -121,16 +121,14 @@ def _kind():
 def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, on_progress, extract_all: bool, unpacked: Path):
     import pyarrow.parquet as pq
 
-    from bulletin_miner.batch.corpus import RECORD_TABLES, _tally, _write_cases, plan_inputs
+    from bulletin_miner.batch.corpus import RECORD_TABLES, _as_task, _tally, _write_cases, plan_inputs
     from bulletin_miner.batch.reposts import reposted
-    from bulletin_miner.ingest.warc import Capture
     from bulletin_miner.rows import error_row
     from bulletin_miner.store import TableWriter
 
     planned = plan_inputs(files, budget, extract_all, unpacked, summary, on_progress)
     run_parts = out_dir / PARTS_DIR / f"{time.time_ns():x}"
-    # a file goes to a worker as its path's string, a capture as itself (process_file takes either)
-    inputs = [(i, source if isinstance(source, Capture) else str(source)) for i, (source, _, _) in enumerate(planned)]
+    inputs = [(i, _as_task(source)) for i, (source, _, _) in enumerate(planned)]
     tasks = [inputs[start : start + DOCS_PER_TASK] for start in range(0, len(inputs), DOCS_PER_TASK)]
     client, cluster = _client(scheduler, workers)
     try:

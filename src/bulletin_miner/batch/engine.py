@@ -30,10 +30,13 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bulletin_miner.batch import readahead
 from bulletin_miner.batch.budget import Budget, DocumentTimeout, die_with_parent, start_clock, stop_clock
 from bulletin_miner.batch.reposts import text_fingerprint
 from bulletin_miner.errors import BulletinError, ErrorKind
@@ -41,6 +44,9 @@ from bulletin_miner.ingest.warc import Capture
 from bulletin_miner.limits import shown
 from bulletin_miner.rows import record_columns
 from bulletin_miner.startup import resume_collection
+
+if TYPE_CHECKING:
+    from bulletin_miner.ingest.source import SourceDocument
 
 # (doc_id, each table's columns and the text's "fingerprint" (bytes), the error)
 Result = tuple[str, "dict[str, Any] | None", "BulletinError | None"]
@@ -53,20 +59,18 @@ GRACE_SECONDS = 5.0
 STARTUP_FAILED = -1
 
 
-def process_file(path: str | Capture) -> Result:
-    """Extract one file, or one capture of a web archive: (doc_id, its rows as
-    columns, None) or ("", None, the error). Never raises. The rows come with
-    the text's fingerprint (for the driver's reposts check, computed here, in
+def process_file(path: str | Capture, source: SourceDocument | None = None) -> Result:
+    """Extract one file, or one capture of a web archive (`source`: its
+    reading, when it was read ahead): (doc_id, its rows as columns, None) or
+    ("", None, the error). Never raises. The rows come with the text's
+    fingerprint (for the driver's reposts check, computed here, in
     parallel)."""
-    from bulletin_miner.ingest import load_document, source_from_bytes
-    from bulletin_miner.ingest.warc import read_capture
+    from bulletin_miner.ingest import load_source
     from bulletin_miner.pipeline import build_pipeline, run
 
     try:
-        if isinstance(path, str):
-            source = load_document(path)
-        else:  # read again from its archive, here, so its bytes never wait in the driver
-            source = source_from_bytes(read_capture(path), path.source_path, path.charset)
+        if source is None:
+            source = load_source(path)
         rows: dict[str, Any] = record_columns(run(source, build_pipeline()))
         rows["fingerprint"] = text_fingerprint(source.normalized.text)
         return source.doc_id, rows, None
@@ -84,9 +88,12 @@ def _timeout(path: str, budget: Budget) -> BulletinError:
     return BulletinError(ErrorKind.TIMEOUT, f"over the {budget.seconds:g} s a document may take (--time-limit)", path=shown(path), stage="pipeline")
 
 
-def _worker(tasks: multiprocessing.connection.Connection, results: multiprocessing.connection.Connection, budget: Budget, driver: int) -> None:
+def _worker(
+    tasks: multiprocessing.connection.Connection, results: multiprocessing.connection.Connection, budget: Budget, driver: int, spool: str | None
+) -> None:
     """A worker's life: the pipeline (inherited, or built here), then
-    documents in (`tasks`), their rows out (`results`), until told to stop."""
+    documents in (`tasks`; their readings from `spool` where they were read
+    ahead), their rows out (`results`), until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     die_with_parent(driver)  # first: a driver killed while this worker builds takes it along
     try:
@@ -110,7 +117,7 @@ def _worker(tasks: multiprocessing.connection.Connection, results: multiprocessi
         replace_me = False
         try:
             start_clock(budget.seconds)
-            result = process_file(path)
+            result = process_file(path, readahead.take(spool, index))
         except DocumentTimeout:
             result = ("", None, _timeout(path, budget))
             replace_me = True  # the clock may have stopped a library mid-way
@@ -200,18 +207,33 @@ def _pipe(context: Any, size: int | None = None) -> tuple[multiprocessing.connec
     return reader, writer
 
 
+def _pipeline_built() -> bool:
+    """Whether this process built the pipeline already (a program that extracts twice)."""
+    pipeline = sys.modules.get("bulletin_miner.pipeline")
+    return pipeline is not None and pipeline.build_pipeline.cache_info().currsize > 0
+
+
 class Engine:
     """Workers over a queue of (index, path, size in bytes) tasks; results come back by index."""
 
-    def __init__(self, workers: int, budget: Budget) -> None:
+    def __init__(self, workers: int, budget: Budget, upcoming: Sequence[tuple[int, str | Capture]] = ()) -> None:
+        """`upcoming`: the documents the pool will be given, in order (index,
+        path or capture): the first of them are read while it starts."""
         self.budget = budget
         self.context = multiprocessing.get_context("fork")
         self.size = max(1, workers)
         self.stopped = self.closed = False
         self.built = False  # whether the driver holds the pipeline its workers inherit
-        if self.size > 1:
-            self._build()  # before any fork: every worker inherits it
-        self.workers: list[_Worker] = [self._start() for _ in range(self.size)]
+        building = self.size > 1 and not _pipeline_built()
+        self.reader = readahead.ReadAhead(upcoming if building else (), budget, self.context)
+        try:
+            if self.size > 1:
+                self._build()  # before any fork: every worker inherits it
+            self.reader.stop()  # before any fork: the cores are the workers' now
+            self.workers: list[_Worker] = [self._start() for _ in range(self.size)]
+        except BaseException:
+            self.reader.close()
+            raise
         self.queue: collections.deque[Task] = collections.deque()
         self.alone: collections.deque[Task] = collections.deque()  # retries after a worker died
         self.retried: set[int] = set()
@@ -236,7 +258,7 @@ class Engine:
     def _start(self) -> _Worker:
         tasks_in, outbox = _pipe(self.context)
         inbox, results_out = _pipe(self.context, results_pipe_bytes(self.size))
-        process = self.context.Process(target=_worker, args=(tasks_in, results_out, self.budget, os.getpid()), daemon=True)
+        process = self.context.Process(target=_worker, args=(tasks_in, results_out, self.budget, os.getpid(), self.reader.spool), daemon=True)
         process.start()
         tasks_in.close()
         results_out.close()
@@ -388,3 +410,4 @@ class Engine:
                 worker.process.kill()
                 worker.process.join(timeout=5)
             worker.close_pipes()
+        self.reader.close()

@@ -9,7 +9,7 @@ never imports the web-page, Word, PDF or OFD readers.
 import importlib
 from typing import Any
 
-__all__ = ["SourceDocument", "load_document", "read_bytes", "source_from_bytes"]
+__all__ = ["SourceDocument", "load_document", "load_source", "read_bytes", "source_from_bytes"]
 
 
 def __getattr__(name: str) -> Any:

@@ -12,6 +12,7 @@ from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.decode import UNREADABLE, Decoded, declared_charsets, decode
 from bulletin_miner.ingest.sniff import sniff
 from bulletin_miner.ingest.textnorm import NormalizedText, normalize
+from bulletin_miner.ingest.warc import Capture, read_capture
 from bulletin_miner.limits import LIMITS, read_regular, shown
 
 # Each reader is imported when its format is met (a batch of plain text loads
@@ -131,3 +132,11 @@ def _decode_warnings(decoded: Decoded) -> tuple[str, ...]:
 def load_document(path: Path | str) -> SourceDocument:
     path = Path(path)
     return source_from_bytes(read_bytes(path), shown(path))
+
+
+def load_source(source: str | Capture) -> SourceDocument:
+    """A file (by its path) or a capture of a web archive, read: a capture is
+    read again from its archive, so that its bytes never wait in a driver."""
+    if isinstance(source, str):
+        return load_document(source)
+    return source_from_bytes(read_capture(source), source.source_path, source.charset)
