@@ -2,7 +2,8 @@
 the driver.
 
 Several workers inherit the pipeline the driver builds before forking them
-(copy-on-write), so starting one costs a fork, not a second build. A lone
+(copy-on-write), so starting one costs a fork, not a second build; while
+it builds, the first documents are read on another core (`readahead`). A lone
 worker (a small batch, or --workers 1) is forked first and builds the
 pipeline itself, on the other core, while the driver plans the batch and
 loads its writers; should it need replacing, the driver builds the
