@@ -114,3 +114,39 @@ def test_a_pool_s_workers_take_what_was_read_while_it_started(samples, monkeypat
         pool.close()
     for index, path in jobs:
         assert results[index] == engine.process_file(path)
+
+
+def test_a_fresh_run_reads_ahead_and_writes_what_one_worker_writes(tmp_path):
+    """The whole command path in a fresh interpreter, where the pipeline is
+    built while the reader reads: the workers take readings from the spool,
+    and the tables are a one-worker run's."""
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+
+    from bulletin_miner.api import extract_paths
+
+    corpus = tmp_path / "in"
+    shutil.copytree(RAW, corpus)
+    hits = tmp_path / "hits"
+    code = (
+        "import bulletin_miner.batch.corpus as corpus, bulletin_miner.batch.readahead as readahead\n"
+        "from bulletin_miner.api import extract_paths\n"
+        "corpus.DOCS_PER_WORKER = 1  # a pool however small the batch\n"
+        "take = readahead.take\n"
+        "def counted(spool, index):\n"
+        "    reading = take(spool, index)\n"
+        f"    if reading is not None:\n        open({str(hits)!r}, 'a').write(f'{{index}}\\n')\n"
+        "    return reading\n"
+        "readahead.take = counted\n"
+        f"extract_paths([{str(corpus)!r}], {str(tmp_path / 'pool')!r}, workers=2)\n"
+    )
+    run = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, errors = run.communicate(timeout=300)
+    assert run.returncode == 0, errors
+    assert hits.exists() and len(hits.read_text().split()) >= 1
+    extract_paths([corpus], tmp_path / "one", workers=1)
+    for table in ("documents", "facts", "texts", "issues", "measures", "errors", "cases"):
+        assert pq.read_table(tmp_path / "pool" / f"{table}.parquet").equals(pq.read_table(tmp_path / "one" / f"{table}.parquet"))
+    assert not list(readahead.SPOOL_PARENTS[0].glob(f"{readahead.PREFIX}{run.pid}-*"))  # the run's spool is gone with it
