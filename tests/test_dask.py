@@ -56,3 +56,33 @@ def test_a_local_run_after_a_dask_run_replaces_its_parts(corpus, tmp_path):
     extract_paths([corpus], tmp_path, engine="dask", workers=1)
     extract_paths([corpus], tmp_path, workers=1)
     assert not (tmp_path / "documents").exists() and len(bm.read_dataset(tmp_path).documents) == 15
+
+
+def test_a_document_over_its_time_on_dask_is_an_error_row_and_its_task_goes_on(tmp_path, monkeypatch):
+    """No alarm reaches a Dask worker's task thread; a timer thread stops the document instead."""
+    import shutil
+    import time
+
+    pytest.importorskip("distributed", reason="make test installs dask[distributed]")
+    from distributed import LocalCluster
+
+    from bulletin_miner.batch import Budget, engine
+
+    folder = tmp_path / "in"
+    shutil.copytree(RAW, folder)
+    (folder / "trap.txt").write_text("关于巡察整改进展情况的通报\n县委第一巡察组对县教育局党组进行了巡察。", encoding="utf-8")
+    real = engine.process_file
+
+    def process_file(path, source=None):
+        if str(path).endswith("trap.txt"):  # Python that would run for a minute
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                pass
+        return real(path, source)
+
+    monkeypatch.setattr(engine, "process_file", process_file)  # the cluster's worker is a thread of this process
+    started = time.monotonic()
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        summary = extract_paths([folder], tmp_path / "out", engine="dask", scheduler=cluster.scheduler_address, budget=Budget(seconds=1.0))
+    assert [(e.path.rsplit("/", 1)[-1], e.kind.value) for e in summary.errors] == [("trap.txt", "E013_timeout")]
+    assert summary.documents == 5 and time.monotonic() - started < 30

@@ -195,6 +195,55 @@ def test_a_document_over_its_time_is_stopped_and_the_batch_goes_on(monkeypatch, 
     assert summary.documents == 5 and took < 30
 
 
+def _in_a_thread(work) -> dict:
+    """What `work` returned or raised, run in a thread that is not the main one (as a Dask task is)."""
+    import threading
+
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["returned"] = work()
+        except BaseException as err:  # what the clock raises is a BaseException
+            outcome["raised"] = type(err)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    return outcome
+
+
+def _busy(seconds: float) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pass
+    return "finished"
+
+
+def test_a_thread_s_clock_stops_its_python_code_over_its_time():
+    from bulletin_miner.batch.budget import DocumentTimeout, ThreadClock
+
+    def over_time():
+        clock = ThreadClock(0.2)
+        try:
+            return _busy(20)
+        finally:
+            clock.stop()
+
+    started = time.monotonic()
+    assert _in_a_thread(over_time) == {"raised": DocumentTimeout} and time.monotonic() - started < 10
+
+
+def test_a_thread_s_clock_stopped_in_time_raises_nothing_later():
+    from bulletin_miner.batch.budget import ThreadClock
+
+    def in_time():
+        ThreadClock(0.2).stop()
+        return _busy(0.6)  # past when it would have gone off
+
+    assert _in_a_thread(in_time) == {"returned": "finished"}
+
+
 def test_a_document_stuck_where_no_signal_reaches_has_its_worker_killed(monkeypatch, tmp_path):
     def stuck(_real):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})  # as a call deep in C would be

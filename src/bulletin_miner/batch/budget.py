@@ -12,6 +12,7 @@ import os
 import re
 import resource
 import signal
+import threading
 from dataclasses import dataclass
 
 from bulletin_miner import limits
@@ -67,6 +68,42 @@ def die_with_parent(parent: int | None = None) -> None:
         return
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(1)
+
+
+class ThreadClock:
+    """DocumentTimeout raised in the thread that starts this clock, `seconds`
+    later, from a timer thread: for a thread no alarm reaches (a Dask worker
+    runs its tasks in a pool's thread). Like the alarm, it reaches Python
+    code, not a call stuck in C or a sleep, which end first. `stop` it as
+    soon as the document is done: a timeout not yet raised is withdrawn, so
+    none reaches the code after the document."""
+
+    def __init__(self, seconds: float) -> None:
+        self._thread = threading.get_ident()
+        self._lock = threading.Lock()
+        self._armed = True
+        self._fired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._armed:
+                _raise_in(self._thread, DocumentTimeout)
+                self._fired = True
+
+    def stop(self) -> None:
+        with self._lock:
+            self._armed = False
+            if self._fired:
+                _raise_in(self._thread, None)  # withdrawn, if the thread has not met it yet
+        self._timer.cancel()
+
+
+def _raise_in(thread: int, exception: type[BaseException] | None) -> None:
+    """Have `thread` raise `exception` at its next Python instruction (None: withdraw one pending)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), ctypes.py_object(exception) if exception else None)
 
 
 def start_clock(seconds: float) -> None:

@@ -14,8 +14,10 @@ errors and cases tables. The rows equal a local run's (tests/test_dask.py).
 On a real cluster every worker needs bulletin_miner installed and the input
 and output paths mounted where the driver sees them (docs/crawls.md). The
 local cache is not used: every document is extracted. A document's time
-limit is not enforced on Dask (the worker's thread cannot be interrupted by
-an alarm); its character limit is.
+limit is kept by a timer thread (no alarm reaches a worker's task thread):
+like a local run's alarm, it stops a document in Python code, but a call
+stuck in C goes on, and no process is killed and replaced; the character
+limit is kept, the memory limit is not.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bulletin_miner.batch.budget import Budget
+from bulletin_miner.batch.budget import Budget, DocumentTimeout, ThreadClock
 from bulletin_miner.errors import BulletinError
 from bulletin_miner.limits import shown
 
@@ -38,24 +40,34 @@ DOCS_PER_TASK = 64
 PARTS_DIR = ".parts"
 
 
-def extract_part(task: int, sources: list[tuple[int, Any]], parts_dir: str, max_chars: int) -> dict:
-    """On a worker: extract these documents and write their rows as part `task`
-    of each record table. Returns what the driver needs: each document's
-    index, doc_id, text fingerprint and documents row; each error by index."""
+def extract_part(task: int, sources: list[tuple[int, Any]], parts_dir: str, budget: Budget) -> dict:
+    """On a worker: extract these documents, each on its time and characters
+    (`budget`), and write their rows as part `task` of each record table.
+    Returns what the driver needs: each document's index, doc_id, text
+    fingerprint and documents row; each error by index."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from bulletin_miner.batch.corpus import RECORD_TABLES, _where_from
-    from bulletin_miner.batch.engine import process_file
+    from bulletin_miner.batch.engine import process_file, timeout_error
     from bulletin_miner.limits import LIMITS
+    from bulletin_miner.pipeline import build_pipeline
     from bulletin_miner.schema import arrow_schema
     from bulletin_miner.store import COMPRESSION, FAST_COMPRESSION
 
-    LIMITS.max_chars = max_chars
+    build_pipeline()  # once a worker process, before any clock: the time limit is a document's, not start-up's
+    LIMITS.max_chars = budget.max_chars
     columns: dict[str, dict[str, list]] = {t: {name: [] for name in arrow_schema(t).names} for t in RECORD_TABLES}
     documents, errors = [], []
     for index, source in sources:
-        doc_id, rows, err = process_file(source)
+        try:
+            clock = ThreadClock(budget.seconds)
+            try:
+                doc_id, rows, err = process_file(source)
+            finally:
+                clock.stop()
+        except DocumentTimeout:
+            doc_id, rows, err = "", None, timeout_error(source, budget)
         if err is not None or rows is None:
             errors.append((index, err))
             continue
@@ -132,7 +144,7 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
     tasks = [inputs[start : start + DOCS_PER_TASK] for start in range(0, len(inputs), DOCS_PER_TASK)]
     client, cluster = _client(scheduler, workers)
     try:
-        futures = [client.submit(extract_part, k, task, str(run_parts), budget.max_chars, pure=False) for k, task in enumerate(tasks)]
+        futures = [client.submit(extract_part, k, task, str(run_parts), budget, pure=False) for k, task in enumerate(tasks)]
         results = []
         for future, task in zip(futures, tasks, strict=True):  # in input order
             results.append(future.result())

@@ -85,7 +85,8 @@ def process_file(path: str | Capture, source: SourceDocument | None = None) -> R
         return "", None, BulletinError(ErrorKind.EXTRACTION, f"{type(err).__name__}: {err}", path=shown(path), stage="pipeline")
 
 
-def _timeout(path: str, budget: Budget) -> BulletinError:
+def timeout_error(path: str | Capture, budget: Budget) -> BulletinError:
+    """The error row of a document over its time."""
     return BulletinError(ErrorKind.TIMEOUT, f"over the {budget.seconds:g} s a document may take (--time-limit)", path=shown(path), stage="pipeline")
 
 
@@ -120,7 +121,7 @@ def _worker(
             start_clock(budget.seconds)
             result = process_file(path, readahead.take(spool, index))
         except DocumentTimeout:
-            result = ("", None, _timeout(path, budget))
+            result = ("", None, timeout_error(path, budget))
             replace_me = True  # the clock may have stopped a library mid-way
         except MemoryError:
             result = (
@@ -324,7 +325,7 @@ class Engine:
         for worker in self.workers:
             if worker.tasks and now - worker.started > self.budget.seconds + GRACE_SECONDS:
                 index, path, _ = worker.tasks.popleft()
-                self.done[index] = ("", None, _timeout(path, self.budget))
+                self.done[index] = ("", None, timeout_error(path, self.budget))
                 worker.process.kill()  # stuck where no signal reaches it
                 self._replace(worker)
         self._dispatch()
