@@ -26,9 +26,10 @@ def samples(tmp_path):
     return sorted(str(p) for p in folder.iterdir())
 
 
-def _read_all(jobs, budget=Budget()) -> readahead.ReadAhead:
-    reader = readahead.ReadAhead(jobs, budget, FORK)
-    reader.process.join(timeout=60)  # it stops by itself once every document is read
+def _read_all(jobs, budget=Budget(), readers=1) -> readahead.ReadAhead:
+    reader = readahead.ReadAhead(jobs, budget, FORK, readers)
+    for process in reader.processes:
+        process.join(timeout=60)  # each stops by itself once its documents are read
     return reader
 
 
@@ -75,9 +76,21 @@ def test_the_reader_stops_at_the_spool_s_bound(samples, monkeypatch):
 def test_no_folder_in_memory_no_reader(samples, monkeypatch, tmp_path):
     monkeypatch.setattr(readahead, "SPOOL_PARENTS", (tmp_path / "not-there",))
     reader = readahead.ReadAhead(list(enumerate(samples)), Budget(), FORK)
-    assert reader.spool is None and reader.process is None
+    assert reader.spool is None and reader.processes == []
     assert readahead.take(None, 0) is None
     reader.close()
+
+
+def test_readers_share_the_documents_in_turn_as_the_cores_allow(samples, monkeypatch):
+    monkeypatch.setattr(readahead, "_cores", lambda: 3)  # the building driver's core, and two more
+    reader = _read_all(list(enumerate(samples)), readers=5)
+    try:
+        assert len(reader.processes) == 2
+        assert sorted(int(name) for name in os.listdir(reader.spool)) == list(range(len(samples)))
+    finally:
+        reader.close()
+    monkeypatch.setattr(readahead, "_cores", lambda: 1)  # the driver's core alone: no reader
+    assert readahead.ReadAhead(list(enumerate(samples)), Budget(), FORK, readers=5).processes == []
 
 
 def test_a_dead_driver_s_spool_is_removed_a_live_one_s_kept(tmp_path):

@@ -227,7 +227,8 @@ class Engine:
         self.stopped = self.closed = False
         self.built = False  # whether the driver holds the pipeline its workers inherit
         building = self.size > 1 and not _pipeline_built()
-        self.reader = readahead.ReadAhead(upcoming if building else (), budget, self.context)
+        # readers while the driver builds: no more processes busy than the workers to come
+        self.reader = readahead.ReadAhead(upcoming if building else (), budget, self.context, readers=self.size - 1)
         try:
             if self.size > 1:
                 self._build()  # before any fork: every worker inherits it

@@ -4,14 +4,16 @@ A pool of workers starts once the driver has built the pipeline (imports,
 patterns, the warm-up: about 0.9 s), and until then the other cores have
 nothing to do. Reading a document (its bytes, their encoding, the text
 normalised and rid of page chrome) needs nothing of the pipeline and is a
-sixth of a document's work. So a reader, forked before the build, reads
-the documents in input order and leaves each reading, pickled, in a spool
+sixth of a document's work. So readers, forked before the build (one a
+core the building driver leaves, and no more than the pool's workers but
+one: one on 2 cores), read the
+documents in input order and leave each reading, pickled, in a spool
 folder in memory; a worker takes a document's reading from there, or
-reads the document itself. The reader is stopped when the workers start,
-wherever it is. Over 1,000 documents on 2 cores it read about 950 of them,
-and the run took 0.93 of the time (paired medians of 7; CPU the same).
+reads the document itself. The readers are stopped when the workers
+start, wherever they are. Over 1,000 documents on 2 cores the reader read
+about 950 of them, and the run took 0.905 of the time (paired medians of 7).
 
-The reader is forked from the driver, runs the workers' own reading code
+A reader is forked from the driver, runs the workers' own reading code
 under the workers' limits (characters, links, memory) and leaves nothing
 else, so a reading from the spool is the one the worker would have made.
 A document it cannot read it leaves to its worker, which reads it on its
@@ -48,30 +50,37 @@ PREFIX = "bm-readahead-"
 
 
 class ReadAhead:
-    """The reader of a pool's first documents (`jobs`: index and path, or
-    capture, in input order) and the spool it fills. `spool` is None when
-    there is nowhere in memory to put one, or no other core to read on."""
+    """The readers of a pool's first documents (`jobs`: index and path, or
+    capture, in input order) and the spool they fill: as many as `readers`,
+    but no more than the cores the building driver leaves, each reading
+    every n-th document, so that together they read in input order. `spool`
+    is None when there is nowhere in memory to put one, or no other core to
+    read on."""
 
-    def __init__(self, jobs: Sequence[tuple[int, str | Capture]], budget: Budget, context: Any) -> None:
+    def __init__(self, jobs: Sequence[tuple[int, str | Capture]], budget: Budget, context: Any, readers: int = 1) -> None:
         self.spool: str | None = None
-        self.process: Any = None
+        self.processes: list[Any] = []
+        count = min(readers, _cores() - 1, len(jobs))
         parent = next((p for p in SPOOL_PARENTS if p.is_dir()), None)
-        if parent is None or not jobs or _cores() < 2:
+        if parent is None or count < 1:
             return
         remove_leftovers(parent)
         try:
             self.spool = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent)
         except OSError:  # not writable here: no read-ahead
             return
-        self.process = context.Process(target=_read, args=(list(jobs), self.spool, budget, os.getpid()), daemon=True)
-        self.process.start()
+        for k in range(count):
+            reader = context.Process(target=_read, args=(list(jobs[k::count]), self.spool, budget, os.getpid(), SPOOL_BYTES // count), daemon=True)
+            reader.start()
+            self.processes.append(reader)
 
     def stop(self) -> None:
         """Stop reading (the workers start now); what is spooled stays for them."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.join()
-            self.process = None
+        for reader in self.processes:
+            reader.kill()
+        for reader in self.processes:
+            reader.join()
+        self.processes = []
 
     def close(self) -> None:
         """Stop reading and remove the spool (the run is over)."""
@@ -120,9 +129,9 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def _read(jobs: list[tuple[int, str | Capture]], spool: str, budget: Budget, driver: int) -> None:
-    """The reader's life: each document read and spooled, in order, until
-    stopped, out of documents, or SPOOL_BYTES are spooled."""
+def _read(jobs: list[tuple[int, str | Capture]], spool: str, budget: Budget, driver: int, most: int) -> None:
+    """A reader's life: each of its documents read and spooled, in order,
+    until stopped, out of documents, or `most` bytes are spooled."""
     from bulletin_miner.batch.budget import die_with_parent
     from bulletin_miner.ingest import load_source
 
@@ -136,7 +145,7 @@ def _read(jobs: list[tuple[int, str | Capture]], spool: str, budget: Budget, dri
         except Exception:  # left to its worker, which reports it
             continue
         spooled += len(data)
-        if spooled > SPOOL_BYTES:
+        if spooled > most:
             return
         target = os.path.join(spool, str(index))
         try:
