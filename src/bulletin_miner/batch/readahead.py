@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bulletin_miner.batch.budget import Budget
+from bulletin_miner.batch.budget import Budget, die_with_parent
 
 if TYPE_CHECKING:
     from bulletin_miner.ingest.source import SourceDocument
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 # Folders in memory a spool may be made in (tmpfs); the first that exists is used.
 SPOOL_PARENTS = (Path("/dev/shm"),)
-# The most the reader leaves at once: a container's /dev/shm is often 64 MB,
+# The most the readers leave in all: a container's /dev/shm is often 64 MB,
 # and a reading is about 18 KB (1,000 documents are 18 MB).
 SPOOL_BYTES = 32 << 20
 # A spool's name: the prefix, then the driver's pid (a dead driver's spool is removed).
@@ -109,8 +109,9 @@ def remove_leftovers(parent: Path) -> None:
     """Spools whose driver is gone (killed before it could remove its own)."""
     for folder in parent.glob(f"{PREFIX}*"):
         pid = folder.name[len(PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _running(int(pid)) and folder.is_dir() and folder.stat().st_uid == os.getuid():
-            shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):  # gone meanwhile (another run removed it)
+            if pid.isdigit() and not _running(int(pid)) and folder.is_dir() and folder.stat().st_uid == os.getuid():
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _running(pid: int) -> bool:
@@ -132,7 +133,6 @@ def _cores() -> int:
 def _read(jobs: list[tuple[int, str | Capture]], spool: str, budget: Budget, driver: int, most: int) -> None:
     """A reader's life: each of its documents read and spooled, in order,
     until stopped, out of documents, or `most` bytes are spooled."""
-    from bulletin_miner.batch.budget import die_with_parent
     from bulletin_miner.ingest import load_source
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
