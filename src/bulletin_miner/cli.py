@@ -31,9 +31,7 @@ def main() -> None:
     and a tenth of a one-document run. The exit code is the app's. Tests
     call `app` in their own process, where nothing of this applies.
     """
-    import contextlib
     import os
-    import sys
 
     try:
         app()
