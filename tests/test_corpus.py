@@ -278,7 +278,16 @@ def one_worker_run(tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.mark.parametrize(
     ("workers", "prefetch", "in_flight", "in_flight_bytes"),
-    [(2, 24, 32, 32 << 20), (2, 3, 4, 32 << 20), (3, 3, 4, 32 << 20), (2, 1, 1, 32 << 20), (2, 3, 40, 32 << 20), (2, 24, 32, 1)],
+    [
+        (2, 32, 48, 32 << 20),  # as it runs: groups of 16
+        (2, 8, 12, 32 << 20),  # groups of 4
+        (2, 3, 4, 32 << 20),  # a document at a time
+        (3, 3, 4, 32 << 20),
+        (2, 1, 1, 32 << 20),
+        (2, 3, 40, 32 << 20),
+        (2, 8, 40, 32 << 20),
+        (2, 32, 48, 1),  # a byte in flight: a group as short as one document
+    ],
 )
 def test_every_configuration_writes_what_one_worker_writes(one_worker_run, tmp_path, monkeypatch, workers, prefetch, in_flight, in_flight_bytes):
     from bulletin_miner import batch
@@ -297,26 +306,55 @@ def test_every_configuration_writes_what_one_worker_writes(one_worker_run, tmp_p
     assert again.reused == 30 and _tables(tmp_path / "out") == expected
 
 
+def test_a_pool_s_worker_sends_its_group_s_rows_together_each_document_s_as_extracted_alone():
+    import pyarrow as pa
+
+    from bulletin_miner.batch import Budget, engine
+    from bulletin_miner.rows import RECORD_TABLES
+    from bulletin_miner.schema import arrow_schema
+
+    paths = [str(p) for p in GOOD]
+    with engine.Engine(2, Budget()) as pool:
+        for index, path in enumerate(paths):
+            pool.submit(index, path, dispatch=False)
+        pool.dispatch()  # five queued, fewer than a group: one worker takes them all
+        assert sorted(len(w.tasks) for w in pool.workers) == [0, len(paths)]
+        results = [pool.result(index) for index in range(len(paths))]
+    for path, (doc_id, rows, error) in zip(paths, results, strict=True):
+        alone_id, alone, _ = engine.process_file(path)
+        assert error is None and doc_id == alone_id
+        assert (rows["fingerprint"], rows["tally"]) == (alone["fingerprint"], alone["tally"])
+        for table in RECORD_TABLES:
+            group_table, offset, length = rows[table]  # its span of the group's table
+            assert group_table is results[0][1][table][0]
+            assert group_table.slice(offset, length).to_pylist() == pa.Table.from_pydict(alone[table], schema=arrow_schema(table)).to_pylist()
+
+
 class _Engine:
     """What _top_up sees of an engine: its workers, what they hold, the input bytes in flight."""
 
     def __init__(self, size: int, held: int, held_bytes: int):
-        self.size, self.held, self.held_bytes, self.submitted = size, held, held_bytes, []
+        self.size, self.held, self.held_bytes, self.submitted, self.dispatched = size, held, held_bytes, [], []
 
     def busy(self) -> int:
         return self.held
 
-    def submit(self, index, path, size) -> None:
+    def submit(self, index, path, size, dispatch=True) -> None:
         self.submitted.append(index)
         self.held += 1
         self.held_bytes += size
+        if dispatch:
+            self.dispatch()
+
+    def dispatch(self) -> None:
+        self.dispatched.append(len(self.submitted))
 
 
 @pytest.mark.parametrize(
     ("held", "held_bytes", "size", "expected"),
     [
-        (0, 0, 20_000, 64),  # ordinary documents: IN_FLIGHT_PER_WORKER a worker
-        (60, 0, 20_000, 4),
+        (0, 0, 20_000, 96),  # ordinary documents: IN_FLIGHT_PER_WORKER a worker
+        (90, 0, 20_000, 6),
         (0, 0, 1_000_000, 34),  # documents of 1 MB: until 32 MiB of them
         (0, 40 << 20, 20_000, 2),  # large documents done, not yet written: one a worker still
         (2, 40 << 20, 20_000, 0),
@@ -329,6 +367,7 @@ def test_documents_in_flight_are_bounded_in_number_and_in_bytes(held, held_bytes
     paths = [Path(f"{i}.txt") for i in range(100)]
     _top_up(engine, iter(enumerate(paths)), dict.fromkeys(paths, size))
     assert len(engine.submitted) == expected
+    assert engine.dispatched == [expected]  # handed out together, once queued: in groups
 
 
 def test_a_workers_results_pipe_holds_many_documents_rows_where_the_system_allows():

@@ -144,54 +144,68 @@ def test_a_link_is_read_when_asked_but_only_to_a_regular_file(tmp_path):
 # --- the engine: documents over their time, workers that die ------------------
 
 
-def _run_with(monkeypatch, tmp_path, behaviour, workers: int = 2, seconds: float = 30.0):
-    """extract_paths over the samples plus trap.txt, whose extraction is `behaviour` (in the forked workers)."""
+# The trap sorts third: in a pool, it is the third document of a worker's
+# group, after two it finished and before three waiting.
+TRAP = "002-trap.txt"
+# The engine's two ways of working: a lone worker, sent a document at a
+# time; a pool, whose workers take groups and send their rows together.
+ENGINES = pytest.mark.parametrize("pool", [False, True], ids=["lone worker", "pool"])
+
+
+def _run_with(monkeypatch, tmp_path, behaviour, pool: bool = False, seconds: float = 30.0):
+    """extract_paths over the samples plus the trap, whose extraction is `behaviour` (in the forked workers)."""
     from bulletin_miner.api import extract_paths
-    from bulletin_miner.batch import Budget, engine
+    from bulletin_miner.batch import Budget, corpus, engine
 
     folder = tmp_path / "in"
     shutil.copytree(RAW, folder)
-    (folder / "trap.txt").write_text("关于巡察整改进展情况的通报\n县委第一巡察组对县教育局党组进行了巡察。", encoding="utf-8")
+    (folder / TRAP).write_text("关于巡察整改进展情况的通报\n县委第一巡察组对县教育局党组进行了巡察。", encoding="utf-8")
     real = engine.process_file
 
     def process_file(path, source=None):
-        return behaviour(real) if path.endswith("trap.txt") else real(path, source)
+        return behaviour(real) if path.endswith(TRAP) else real(path, source)
 
     monkeypatch.setattr(engine, "process_file", process_file)
+    workers = 2 if pool else 1
+    if pool:
+        monkeypatch.setattr(corpus, "DOCS_PER_WORKER", 1)  # six documents: a pool all the same
     started = time.monotonic()
     summary = extract_paths([folder], tmp_path / "out", workers=workers, budget=Budget(seconds=seconds))
     return summary, _tables(tmp_path / "out"), time.monotonic() - started
 
 
-def test_a_worker_killed_takes_only_its_own_document_with_it(monkeypatch, tmp_path):
+@ENGINES
+def test_a_worker_killed_takes_only_its_own_document_with_it(monkeypatch, tmp_path, pool):
     # what the kernel's out-of-memory killer does: the document is retried once, alone; killed again, its error row
     def killed(_real):
         os.kill(os.getpid(), signal.SIGKILL)
 
-    summary, tables, _ = _run_with(monkeypatch, tmp_path, killed)
-    assert _errors(tables) == {"trap.txt": "E015_worker_died"}
+    summary, tables, _ = _run_with(monkeypatch, tmp_path, killed, pool)
+    assert _errors(tables) == {TRAP: "E015_worker_died"}
     assert summary.documents == 5 and len(tables["documents"]) == 5
 
 
-def test_a_worker_killed_once_is_retried_and_its_document_read(monkeypatch, tmp_path):
+@ENGINES
+def test_a_worker_killed_once_is_retried_and_its_document_read(monkeypatch, tmp_path, pool):
     marker = tmp_path / "killed-once"
 
     def killed_once(real):
         if not marker.exists():
             marker.touch()
             os.kill(os.getpid(), signal.SIGKILL)
-        return real(str(tmp_path / "in" / "trap.txt"))
+        return real(str(tmp_path / "in" / TRAP))
 
-    summary, tables, _ = _run_with(monkeypatch, tmp_path, killed_once)
+    summary, tables, _ = _run_with(monkeypatch, tmp_path, killed_once, pool)
     assert _errors(tables) == {} and summary.documents == 6
 
 
-def test_a_document_over_its_time_is_stopped_and_the_batch_goes_on(monkeypatch, tmp_path):
+@ENGINES
+def test_a_document_over_its_time_is_stopped_and_the_batch_goes_on(monkeypatch, tmp_path, pool):
     def slow(_real):
         time.sleep(60)
 
-    summary, tables, took = _run_with(monkeypatch, tmp_path, slow, seconds=1.0)
-    assert _errors(tables) == {"trap.txt": "E013_timeout"}
+    summary, tables, took = _run_with(monkeypatch, tmp_path, slow, pool, seconds=1.0)
+    assert _errors(tables) == {TRAP: "E013_timeout"}
     assert summary.documents == 5 and took < 30
 
 
@@ -244,22 +258,24 @@ def test_a_thread_s_clock_stopped_in_time_raises_nothing_later():
     assert _in_a_thread(in_time) == {"returned": "finished"}
 
 
-def test_a_document_stuck_where_no_signal_reaches_has_its_worker_killed(monkeypatch, tmp_path):
+@ENGINES
+def test_a_document_stuck_where_no_signal_reaches_has_its_worker_killed(monkeypatch, tmp_path, pool):
     def stuck(_real):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})  # as a call deep in C would be
         time.sleep(60)
 
-    summary, tables, took = _run_with(monkeypatch, tmp_path, stuck, seconds=1.0)
-    assert _errors(tables) == {"trap.txt": "E013_timeout"}
+    summary, tables, took = _run_with(monkeypatch, tmp_path, stuck, pool, seconds=1.0)
+    assert _errors(tables) == {TRAP: "E013_timeout"}
     assert summary.documents == 5 and took < 30
 
 
-def test_a_document_over_its_memory_is_an_error_row(monkeypatch, tmp_path):
+@ENGINES
+def test_a_document_over_its_memory_is_an_error_row(monkeypatch, tmp_path, pool):
     def greedy(_real):
         return bytearray(8 * 1024**3)  # past the cap the worker set on itself
 
-    summary, tables, _ = _run_with(monkeypatch, tmp_path, greedy)
-    assert _errors(tables) == {"trap.txt": "E014_memory"} and summary.documents == 5
+    summary, tables, _ = _run_with(monkeypatch, tmp_path, greedy, pool)
+    assert _errors(tables) == {TRAP: "E014_memory"} and summary.documents == 5
 
 
 def test_a_file_swapped_for_a_pipe_mid_run_is_refused_not_waited_on(tmp_path):

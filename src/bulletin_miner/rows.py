@@ -1,20 +1,21 @@
 """A document's record as the rows it adds to each table, column by column.
 
-Pure Python, no pyarrow: workers make the columns, the driver (store.py)
-turns them into Arrow and writes them.
+Pure Python, no pyarrow: workers make the columns; Arrow conversion
+(store.py) is the driver's for a lone worker's documents, a pool worker's
+for its group's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from bulletin_miner.config import PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError
 from bulletin_miner.records import DocumentRecord, Fact, canonical
-from bulletin_miner.schema import DOCUMENT_COLUMNS, TABLES
+from bulletin_miner.schema import DOCUMENT_COLUMNS, DOCUMENT_FIELDS, TABLES
 
 
 def _cell(value: Any) -> Any:
@@ -43,6 +44,17 @@ def error_row(err: BulletinError) -> dict[str, Any]:
 # A table's rows column by column: what Arrow converts without a pass per row.
 Columns = dict[str, list[Any]]
 COLUMN_NAMES = {table: tuple(c.name for c in columns) for table, columns in TABLES.items()}
+# The tables a document's record fills, as record_columns returns them.
+RECORD_TABLES = ("documents", "facts", "texts", "issues", "measures")
+# What a run's summary counts of a documents row: its type, its fields
+# filled, its warnings.
+Tally = tuple[str, int, int]
+
+
+def tally(row: dict[str, Any]) -> Tally:
+    """What the summary counts of one documents row."""
+    filled = sum(1 for c in DOCUMENT_FIELDS if row.get(c.name) not in (None, []))
+    return row.get("doc_type") or "other", filled, len(row.get("warnings") or [])
 
 
 def record_columns(record: DocumentRecord) -> dict[str, Columns]:
@@ -76,6 +88,16 @@ def record_columns(record: DocumentRecord) -> dict[str, Columns]:
         "issues": rows_as_columns("issues", record.issues, doc_id=doc_id),
         "measures": rows_as_columns("measures", record.measures, doc_id=doc_id),
     }
+
+
+def merged_columns(documents: Sequence[dict[str, Columns]], table: str) -> Columns:
+    """The columns of `table` of several documents' rows (as record_columns made them), one after another."""
+    merged: Columns = {name: [] for name in COLUMN_NAMES[table]}
+    for document in documents:
+        columns = document[table]
+        for name, values in merged.items():
+            values.extend(columns[name])
+    return merged
 
 
 def rows_as_columns(table: str, rows: Iterable[dict[str, Any]], **constant: Any) -> Columns:

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bulletin_miner.rows import Columns, rows_as_columns
+from bulletin_miner.rows import Columns, merged_columns, rows_as_columns
 from bulletin_miner.schema import arrow_schema
 
 # Rows buffered in any table before a row group is written, however few
@@ -60,6 +60,31 @@ def table_source(out_dir: Path, table: str) -> Path | None:
         return file
     folder = out_dir / table
     return folder if folder.is_dir() else None
+
+
+# --- a pool's worker sends the rows of its documents as Arrow -----------------
+
+# no threads: a worker keeps to its core
+_SEND_OPTIONS = pa.ipc.IpcWriteOptions(use_threads=False)
+
+
+def encode_rows(documents: Sequence[dict[str, Columns]], tables: Sequence[str]) -> list[bytes]:
+    """The rows of several documents, each table converted once for all of
+    them, as an Arrow IPC stream each (what `decode_rows` reads back)."""
+    encoded = []
+    for table in tables:
+        schema = arrow_schema(table)
+        columns = merged_columns(documents, table)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, schema, options=_SEND_OPTIONS) as writer:
+            writer.write_table(pa.Table.from_pydict(columns, schema=schema))
+        encoded.append(sink.getvalue().to_pybytes())
+    return encoded
+
+
+def decode_rows(encoded: Sequence[bytes], tables: Sequence[str]) -> dict[str, pa.Table]:
+    """The tables `encode_rows` sent (read in place, not copied)."""
+    return {table: pa.ipc.open_stream(pa.py_buffer(data)).read_all() for table, data in zip(tables, encoded, strict=True)}
 
 
 # --- the cache: Arrow IPC segments, one per row group -----------------------
@@ -170,9 +195,10 @@ def _spans(table: pa.Table) -> dict[str, tuple[int, int]]:
 class TableWriter:
     """Streams one table's rows to a temporary Parquet file; `commit` renames it into place.
 
-    Rows come as columns (a document just extracted) or as Arrow tables (one
-    taken from the cache); `flush` writes them, in the order they came, as
-    one row group and returns it.
+    Rows come as columns (a document just extracted alone), as spans of
+    Arrow tables (documents a pool's worker sent together, one taken from
+    the cache); `flush` writes them, in the order they came, as one row
+    group and returns it.
     """
 
     def __init__(self, table: str, out_dir: Path):
@@ -191,7 +217,7 @@ class TableWriter:
             use_dictionary=USE_DICTIONARY,
             write_statistics=[name for name in self.schema.names if name not in RUNNING_TEXT],
         )
-        self.pieces: list[pa.Table] = []
+        self.pieces: list[tuple[pa.Table, int, int]] = []  # (table, offset, length) each
         self.columns: Columns = {name: [] for name in self.schema.names}
         self.buffered = 0  # rows not yet written, in columns and pieces
         self.rows = 0
@@ -204,24 +230,30 @@ class TableWriter:
     def write_rows(self, rows: Iterable[dict[str, Any]]) -> None:
         self.write(rows_as_columns(self.table, rows))
 
-    def write_table(self, table: pa.Table) -> None:
+    def write_table(self, table: pa.Table, offset: int = 0, length: int | None = None) -> None:
+        """`length` rows of `table` from `offset` (by default all of them)."""
+        length = table.num_rows - offset if length is None else length
         self._seal()
-        self.pieces.append(table)
-        self.buffered += table.num_rows
+        last = self.pieces[-1] if self.pieces else None
+        if last is not None and last[0] is table and last[1] + last[2] == offset:
+            self.pieces[-1] = (table, last[1], last[2] + length)  # the next documents of the same group: one slice, not one each
+        elif length:
+            self.pieces.append((table, offset, length))
+        self.buffered += length
 
     def _seal(self) -> None:
         if self.columns[self.schema.names[0]]:
-            self.pieces.append(pa.Table.from_pydict(self.columns, schema=self.schema))
+            table = pa.Table.from_pydict(self.columns, schema=self.schema)
+            self.pieces.append((table, 0, table.num_rows))
             self.columns = {name: [] for name in self.schema.names}
 
     def flush(self) -> pa.Table:
         """Write what is buffered as one row group; returns it (empty if nothing was)."""
         self._seal()
-        # one chunk: a record batch per cached document would be compressed
-        # (and read) one by one, and the segment would come out 7 times larger
-        group = (
-            pa.concat_tables(self.pieces).combine_chunks() if len(self.pieces) > 1 else self.pieces[0] if self.pieces else self.schema.empty_table()
-        )
+        parts = [table if length == table.num_rows else table.slice(offset, length) for table, offset, length in self.pieces]
+        # one chunk: a record batch per piece would be compressed (and read)
+        # one by one, and the segment would come out 7 times larger
+        group = pa.concat_tables(parts).combine_chunks() if len(parts) > 1 else parts[0] if parts else self.schema.empty_table()
         if group.num_rows:
             self.writer.write_table(group)
         self.rows += group.num_rows

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 
 from bulletin_miner.batch import inputs
 from bulletin_miner.batch.budget import Budget
-from bulletin_miner.batch.engine import Engine, Result, process_file
+from bulletin_miner.batch.engine import Engine, Result, process_file, where_from
 from bulletin_miner.batch.manifest import inputs_digest, tables_unchanged, write_manifest
 from bulletin_miner.batch.reposts import reposted, text_fingerprint
 from bulletin_miner.config import PACKAGE_DIR, PIPELINE_CONFIG, PIPELINE_VERSION
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.warc import Capture, Skipped, Source, is_archive
 from bulletin_miner.limits import shown
-from bulletin_miner.rows import Columns, error_row
+from bulletin_miner.rows import RECORD_TABLES, Tally, error_row, tally
 from bulletin_miner.startup import resume_collection
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from bulletin_miner.store import SegmentCache, TableWriter
 
 CACHE_DIR_NAME = ".cache"
-RECORD_TABLES = ("documents", "facts", "texts", "issues", "measures")
 TABLES = (*RECORD_TABLES, "errors")
 OUTPUT_TABLES = (*TABLES, "cases")  # cases.parquet is made from the documents table once it is written
 # What cases are linked from (cases.py reads nothing else).
@@ -64,8 +63,8 @@ CASE_INPUTS = [
 # (256 was no faster again, for 30 MB more still).
 DOCS_PER_ROW_GROUP = 128
 # Documents submitted ahead of the one being written, per worker: what it
-# holds (engine.PREFETCH) and a few more, done and waiting to be written.
-IN_FLIGHT_PER_WORKER = 32
+# holds (engine.PREFETCH) and a group more, for whichever is free first.
+IN_FLIGHT_PER_WORKER = 48
 # ... and at most this much input in flight, done or not: documents of a few
 # MB each (a long PDF, a page of tables) are held a few at a time, not 64.
 # An ordinary corpus never reaches it (1,000 documents are 21 MB).
@@ -267,9 +266,9 @@ def _run(
                 _, rows, err = _result(engine, i, path)
                 if err is not None:
                     summary.errors.append(err)
-                elif rows is not None and not reposted(rows.pop("fingerprint"), path, same_text, summary.errors):
+                elif rows is not None and not reposted(rows["fingerprint"], path, same_text, summary.errors):
                     summary.processed += 1
-                    _write_fresh(writers, rows, path, summary)
+                    _write_fresh(writers, rows, summary)
                     grouped += 1
             if on_progress:
                 on_progress(path)
@@ -327,14 +326,17 @@ def _as_task(source: Source) -> str | Capture:
 def _top_up(engine: Engine | None, queue: Iterator[Job], todo: dict[Source, int]) -> None:
     """Submit the next documents until IN_FLIGHT_PER_WORKER a worker are in
     flight, or IN_FLIGHT_BYTES of input (but always one a worker)."""
-    while engine is not None and engine.busy() < IN_FLIGHT_PER_WORKER * engine.size:
+    if engine is None:
+        return
+    while engine.busy() < IN_FLIGHT_PER_WORKER * engine.size:
         if engine.busy() >= engine.size and engine.held_bytes >= IN_FLIGHT_BYTES:
-            return
+            break
         job = next(queue, None)
         if job is None:
-            return
+            break
         index, source = job
-        engine.submit(index, _as_task(source), todo[source])
+        engine.submit(index, _as_task(source), todo[source], dispatch=False)
+    engine.dispatch()  # together: in groups
 
 
 def workers_for(documents: int, most: int | None = None) -> int:
@@ -375,41 +377,31 @@ def _result(engine: Engine | None, index: int, source: Source) -> Result:
     return engine.result(index)
 
 
-def _write_fresh(writers: dict[str, TableWriter], columns: dict[str, Columns], path: Source, summary: ExtractionSummary) -> None:
-    documents = columns["documents"]
-    for name, value in _where_from(path).items():  # the same content may sit under another name now
-        documents[name] = [value] * len(documents["doc_id"])
-    for i in range(len(documents["doc_id"])):
-        _tally(summary, {name: values[i] for name, values in documents.items()})
+def _write_fresh(writers: dict[str, TableWriter], rows: dict, summary: ExtractionSummary) -> None:
+    """A document just extracted: its rows as columns (sent alone) or as
+    spans of its group's tables (engine.Result)."""
+    for counted in rows["tally"]:
+        _count(summary, counted)
     for table in RECORD_TABLES:
-        writers[table].write(columns[table])
+        part = rows[table]
+        if isinstance(part, tuple):
+            writers[table].write_table(*part)
+        else:
+            writers[table].write(part)
 
 
 def _write_cached(writers: dict[str, TableWriter], tables: dict[str, pa.Table], path: Source, summary: ExtractionSummary) -> None:
     import pyarrow as pa
 
     documents = tables["documents"]
-    for name, value in _where_from(path).items():
+    for name, value in where_from(path).items():  # the same content may sit under another name now
         column = documents.schema.get_field_index(name)
         field_ = documents.schema.field(column)
         documents = documents.set_column(column, field_, pa.array([value] * documents.num_rows, field_.type))
     for row in documents.to_pylist():
-        _tally(summary, row)
+        _count(summary, tally(row))
     for table in RECORD_TABLES:
         writers[table].write_table(documents if table == "documents" else tables[table])
-
-
-def _where_from(source: Source) -> dict[str, object]:
-    """The columns that say where a document was read, not what it says: a
-    cached row of the same content takes this run's."""
-    if isinstance(source, Capture):
-        return {
-            "source_path": source.source_path,
-            "source_url": source.url,
-            "crawled_at": source.crawled_at,
-            "http_last_modified": source.last_modified,
-        }
-    return {"source_path": shown(source), "source_url": None, "crawled_at": None, "http_last_modified": None}
 
 
 def _flush_group(writers: dict[str, TableWriter], cache: SegmentCache, segment: str) -> str:
@@ -432,15 +424,13 @@ def _remove_leftovers(out_dir: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _tally(summary: ExtractionSummary, row: dict) -> None:
-    from bulletin_miner.schema import DOCUMENT_FIELDS
-
+def _count(summary: ExtractionSummary, counted: Tally) -> None:
+    """A documents row in the summary (what rows.tally counted of it)."""
+    doc_type, filled, warnings = counted
     summary.documents += 1
-    doc_type = row.get("doc_type") or "other"
     summary.by_type[doc_type] = summary.by_type.get(doc_type, 0) + 1
-    filled = sum(1 for c in DOCUMENT_FIELDS if row.get(c.name) not in (None, []))
     summary.fields_filled.setdefault(doc_type, []).append(filled)
-    summary.warnings += len(row.get("warnings") or [])
+    summary.warnings += warnings
 
 
 def _summary_of_tables(
@@ -450,7 +440,7 @@ def _summary_of_tables(
     from bulletin_miner.store import read_rows
 
     for row in read_rows(out_dir, "documents"):
-        _tally(summary, row)
+        _count(summary, tally(row))
     summary.reused = len(planned)
     summary.written = [out_dir / f"{table}.parquet" for table in OUTPUT_TABLES]
     if on_progress:

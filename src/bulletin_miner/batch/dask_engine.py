@@ -44,21 +44,20 @@ def extract_part(task: int, sources: list[tuple[int, Any]], parts_dir: str, budg
     """On a worker: extract these documents, each on its time and characters
     (`budget`), and write their rows as part `task` of each record table.
     Returns what the driver needs: each document's index, doc_id, text
-    fingerprint and documents row; each error by index."""
+    fingerprint and what the summary counts of it; each error by index."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from bulletin_miner.batch.corpus import RECORD_TABLES, _where_from
     from bulletin_miner.batch.engine import process_file, timeout_error
     from bulletin_miner.limits import LIMITS
     from bulletin_miner.pipeline import build_pipeline
+    from bulletin_miner.rows import RECORD_TABLES, merged_columns
     from bulletin_miner.schema import arrow_schema
     from bulletin_miner.store import COMPRESSION, FAST_COMPRESSION
 
     build_pipeline()  # once a worker process, before any clock: the time limit is a document's, not start-up's
     LIMITS.max_chars = budget.max_chars
-    columns: dict[str, dict[str, list]] = {t: {name: [] for name in arrow_schema(t).names} for t in RECORD_TABLES}
-    documents, errors = [], []
+    extracted, documents, errors = [], [], []
     for index, source in sources:
         try:
             clock = ThreadClock(budget.seconds)
@@ -71,17 +70,16 @@ def extract_part(task: int, sources: list[tuple[int, Any]], parts_dir: str, budg
         if err is not None or rows is None:
             errors.append((index, err))
             continue
-        fingerprint = rows.pop("fingerprint")
-        for name, value in _where_from(source).items():
-            rows["documents"][name] = [value] * len(rows["documents"]["doc_id"])
-        for table in RECORD_TABLES:
-            for name, values in columns[table].items():
-                values.extend(rows[table][name])
-        documents.append((index, doc_id, fingerprint, {name: values[0] for name, values in rows["documents"].items()}))
+        extracted.append(rows)
+        documents.append((index, doc_id, rows["fingerprint"], rows["tally"]))
     for table in RECORD_TABLES:
         target = Path(parts_dir) / table / f"part-{task:05d}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pydict(columns[table], schema=arrow_schema(table)), target, compression=FAST_COMPRESSION.get(table, COMPRESSION))
+        pq.write_table(
+            pa.Table.from_pydict(merged_columns(extracted, table), schema=arrow_schema(table)),
+            target,
+            compression=FAST_COMPRESSION.get(table, COMPRESSION),
+        )
     return {"documents": documents, "errors": errors}
 
 
@@ -133,7 +131,7 @@ def _kind():
 def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, on_progress, extract_all: bool, unpacked: Path):
     import pyarrow.parquet as pq
 
-    from bulletin_miner.batch.corpus import RECORD_TABLES, _as_task, _tally, _write_cases, plan_inputs
+    from bulletin_miner.batch.corpus import RECORD_TABLES, _as_task, _count, _write_cases, plan_inputs
     from bulletin_miner.batch.reposts import reposted
     from bulletin_miner.rows import error_row
     from bulletin_miner.store import TableWriter
@@ -161,12 +159,13 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
     same_text: dict[bytes, Source] = {}
     dropped: dict[int, set[str]] = {}
     for k, result in enumerate(results):
-        for index, doc_id, fingerprint, row in result["documents"]:
+        for index, doc_id, fingerprint, tallies in result["documents"]:
             if reposted(fingerprint, sources[index], same_text, summary.errors):
                 dropped.setdefault(k, set()).add(doc_id)
             else:
                 summary.processed += 1
-                _tally(summary, row)
+                for counted in tallies:
+                    _count(summary, counted)
         summary.errors.extend(err for _, err in result["errors"])
     for k, doc_ids in dropped.items():
         for table in RECORD_TABLES:
