@@ -330,6 +330,23 @@ def test_a_pool_s_worker_sends_its_group_s_rows_together_each_document_s_as_extr
             assert group_table.slice(offset, length).to_pylist() == pa.Table.from_pydict(alone[table], schema=arrow_schema(table)).to_pylist()
 
 
+def test_a_group_whose_rows_will_not_convert_is_sent_document_by_document(monkeypatch):
+    from bulletin_miner import store
+    from bulletin_miner.batch import Budget, engine
+
+    def out_of_memory(documents, tables):
+        raise MemoryError
+
+    monkeypatch.setattr(store, "encode_rows", out_of_memory)  # in the forked workers too
+    paths = [str(p) for p in GOOD]
+    with engine.Engine(2, Budget()) as pool:
+        for index, path in enumerate(paths):
+            pool.submit(index, path, dispatch=False)
+        pool.dispatch()
+        results = [pool.result(index) for index in range(len(paths))]
+    assert results == [engine.process_file(path) for path in paths]  # each as its own columns
+
+
 class _Engine:
     """What _top_up sees of an engine: its workers, what they hold, the input bytes in flight."""
 
