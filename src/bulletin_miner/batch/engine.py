@@ -91,7 +91,7 @@ def process_file(path: str | Capture, source: SourceDocument | None = None) -> R
     except BulletinError as err:
         return "", None, err
     except MemoryError:
-        return "", None, BulletinError(ErrorKind.MEMORY, "over the memory a document may take (--memory-limit)", path=shown(path), stage="pipeline")
+        return "", None, _memory_error(path)
     except RecursionError:
         return "", None, BulletinError(ErrorKind.EXTRACTION, "nested too deep to read", path=shown(path), stage="pipeline")
     except Exception as err:  # never let one document take the batch down
@@ -183,6 +183,7 @@ def _extract(path: str | Capture, index: int, budget: Budget, spool: str | None)
 
 
 def _memory_error(path: str | Capture, message: str = "over the memory a document may take (--memory-limit)") -> BulletinError:
+    """The error row of a document over its memory (or whose rows would not go through the pipe)."""
     return BulletinError(ErrorKind.MEMORY, message, path=shown(path), stage="pipeline")
 
 
