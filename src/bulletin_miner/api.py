@@ -59,6 +59,35 @@ def extract_paths(
     local one): see batch/dask_engine.py.
     """
     files, errors = input_files(paths, budget.follow_symlinks)
+    return extract_files(
+        files,
+        out_dir,
+        errors=errors,
+        workers=workers,
+        force=force,
+        budget=budget,
+        on_progress=on_progress,
+        extract_all=extract_all,
+        engine=engine,
+        scheduler=scheduler,
+    )
+
+
+def extract_files(
+    files: Sequence[Path],
+    out_dir: Path | str,
+    *,
+    errors: Sequence[BulletinError] = (),
+    workers: int | None = None,
+    force: bool = False,
+    budget: Budget = Budget(),
+    on_progress: Callable[[Source], None] | None = None,
+    extract_all: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
+) -> ExtractionSummary:
+    """As extract_paths, over the files input_files listed (`errors`: what
+    it could not list), for a caller that has listed them already."""
     if engine == "dask":
         from bulletin_miner.batch.dask_engine import extract_on_dask
 

@@ -151,13 +151,13 @@ def extract(
     pause_collection()  # until start-up is over (startup.py)
     _system_allocator_for_arrow()
     _large_blocks_returned()
-    from bulletin_miner.api import extract_paths
+    from bulletin_miner.api import extract_files
     from bulletin_miner.batch import input_files
     from bulletin_miner.errors import BulletinError
     from bulletin_miner.ingest.warc import is_archive
 
     targets = paths or [DEFAULT_RAW_DIR]
-    files, _ = input_files(targets, follow_symlinks)
+    files, not_listed = input_files(targets, follow_symlinks)  # once: the progress bar counts them too
     budget = Budget(seconds=time_limit, memory_mb=memory_limit, max_chars=max_chars, follow_symlinks=follow_symlinks)
     try:
         with (
@@ -174,9 +174,10 @@ def extract(
         ):
             # a web archive's captures are counted as they are read: no total to show then
             task = progress.add_task("", total=None if any(is_archive(f) for f in files) else len(files), name="")
-            summary = extract_paths(
-                targets,
+            summary = extract_files(
+                files,
                 out,
+                errors=not_listed,
                 workers=workers,
                 force=force,
                 budget=budget,
