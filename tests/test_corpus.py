@@ -330,6 +330,20 @@ def test_a_pool_s_worker_sends_its_group_s_rows_together_each_document_s_as_extr
             assert group_table.slice(offset, length).to_pylist() == pa.Table.from_pydict(alone[table], schema=arrow_schema(table)).to_pylist()
 
 
+def test_long_documents_are_sent_before_their_group_is_done(monkeypatch):
+    from bulletin_miner.batch import Budget, engine
+
+    monkeypatch.setattr(engine, "GROUP_CHARS", 1)  # every document is long: none waits for the rest of its group
+    paths = [str(p) for p in GOOD]
+    with engine.Engine(2, Budget()) as pool:
+        for index, path in enumerate(paths):
+            pool.submit(index, path, dispatch=False)
+        pool.dispatch()
+        assert sorted(len(w.tasks) for w in pool.workers) == [0, len(paths)]  # one group
+        results = [pool.result(index) for index in range(len(paths))]
+    assert results == [engine.process_file(path) for path in paths]  # each sent alone, as its columns
+
+
 def test_a_group_whose_rows_will_not_convert_is_sent_document_by_document(monkeypatch):
     from bulletin_miner import store
     from bulletin_miner.batch import Budget, engine

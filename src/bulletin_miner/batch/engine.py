@@ -142,6 +142,7 @@ def _worker(
     resume_collection()
     budget.apply()  # after the build: the budgets are a document's, not start-up's
     finished: list[tuple[int, str | Capture, Result]] = []  # of this group, not yet sent
+    held_chars = 0  # their text
     while True:
         try:
             task = tasks.recv()
@@ -153,11 +154,12 @@ def _worker(
         progress[0] = time.monotonic()
         result, replace_me = _extract(path, index, budget, spool)
         finished.append((index, path, result))
+        held_chars += sum(map(len, result[1]["texts"]["text"])) if result[1] is not None else 0
         progress[1] = len(finished)
-        if last_of_group or replace_me:
+        if last_of_group or replace_me or held_chars >= GROUP_CHARS:
             progress[1] = 0  # before sending: should it die sending, every document of the group is done again
             replace_me = _send_finished(results, finished, replace_me)
-            finished = []
+            finished, held_chars = [], 0
         if replace_me:
             return  # a worker that ran out of memory or was interrupted is replaced, not trusted
 
@@ -292,6 +294,11 @@ class _Worker:
 # than converting each document's (a fixed 1 ms a document), and leave the
 # driver only writing them.
 GROUP = 16
+# ... but what it has done of a group is sent early once their text passes
+# this: a group's rows are held until it is sent, and long documents (up to
+# --max-chars each) would pile up against the worker's memory cap. An
+# ordinary group's text is 150,000 characters.
+GROUP_CHARS = 1_000_000
 # Documents each worker holds: its group and the next, in its pipe (a path
 # each). Enough for it to go on while the driver writes a row group (about
 # 70 ms); with 3, workers waited for the driver at every row group, a tenth
