@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from bulletin_miner.batch import Budget, ExtractionSummary, extract_corpus, input_files
 from bulletin_miner.errors import BulletinError, ErrorKind
@@ -36,41 +37,11 @@ def inspect(path: Path | str) -> DocumentRecord:
     return run(load_document(path), build_pipeline())
 
 
-def extract_paths(
-    paths: Sequence[Path | str],
-    out_dir: Path | str,
-    *,
-    workers: int | None = None,
-    force: bool = False,
-    budget: Budget = Budget(),
-    on_progress: Callable[[Source], None] | None = None,
-    extract_all: bool = False,
-    engine: str = "local",
-    scheduler: str | None = None,
-) -> ExtractionSummary:
-    """Extract every document under `paths` into the tables in `out_dir`.
-
-    Unchanged documents are taken from the cache; a file that cannot be read
-    or processed, or that runs over its budget (`Budget`: time, memory,
-    characters), becomes an error row and the batch goes on. A web archive
-    (.warc, .warc.gz, .wacz) is read capture by capture; a page the first look
-    finds no inspection word in is counted, not extracted, unless `extract_all`.
-    `engine="dask"` runs it on a Dask cluster (`scheduler`'s address, or a
-    local one): see batch/dask_engine.py.
-    """
+def extract_paths(paths: Sequence[Path | str], out_dir: Path | str, *, budget: Budget = Budget(), **options: Any) -> ExtractionSummary:
+    """Extract every document under `paths` into the tables in `out_dir`
+    (`options`: extract_files's)."""
     files, errors = input_files(paths, budget.follow_symlinks)
-    return extract_files(
-        files,
-        out_dir,
-        errors=errors,
-        workers=workers,
-        force=force,
-        budget=budget,
-        on_progress=on_progress,
-        extract_all=extract_all,
-        engine=engine,
-        scheduler=scheduler,
-    )
+    return extract_files(files, out_dir, errors=errors, budget=budget, **options)
 
 
 def extract_files(
@@ -86,8 +57,17 @@ def extract_files(
     engine: str = "local",
     scheduler: str | None = None,
 ) -> ExtractionSummary:
-    """As extract_paths, over the files input_files listed (`errors`: what
-    it could not list), for a caller that has listed them already."""
+    """Extract `files` (as input_files lists them; `errors`: what it could
+    not list) into the tables in `out_dir`.
+
+    Unchanged documents are taken from the cache; a file that cannot be read
+    or processed, or that runs over its budget (`Budget`: time, memory,
+    characters), becomes an error row and the batch goes on. A web archive
+    (.warc, .warc.gz, .wacz) is read capture by capture; a page the first look
+    finds no inspection word in is counted, not extracted, unless `extract_all`.
+    `engine="dask"` runs it on a Dask cluster (`scheduler`'s address, or a
+    local one): see batch/dask_engine.py.
+    """
     if engine == "dask":
         from bulletin_miner.batch.dask_engine import extract_on_dask
 
