@@ -86,3 +86,38 @@ def test_a_document_over_its_time_on_dask_is_an_error_row_and_its_task_goes_on(t
         summary = extract_paths([folder], tmp_path / "out", engine="dask", scheduler=cluster.scheduler_address, budget=Budget(seconds=1.0))
     assert [(e.path.rsplit("/", 1)[-1], e.kind.value) for e in summary.errors] == [("trap.txt", "E013_timeout")]
     assert summary.documents == 5 and time.monotonic() - started < 30
+
+
+def test_a_task_that_fails_whole_is_run_again_a_document_a_task(tmp_path, monkeypatch):
+    """As when its worker dies each time Dask tries it: only the document that
+    fails alone too is lost, as an error row; the rest of its task is written."""
+    import shutil
+
+    pytest.importorskip("distributed", reason="make test installs dask[distributed]")
+    from distributed import LocalCluster
+
+    from bulletin_miner.batch import dask_engine
+
+    folder = tmp_path / "in"
+    shutil.copytree(RAW, folder)
+    (folder / "002-trap.txt").write_text("关于巡察整改进展情况的通报\n县委第一巡察组对县教育局党组进行了巡察。", encoding="utf-8")
+    real = dask_engine.extract_part
+
+    def extract_part(part, sources, parts_dir, budget):
+        if any(str(source).endswith("trap.txt") for _, source in sources):
+            raise RuntimeError("the worker died")
+        return real(part, sources, parts_dir, budget)
+
+    monkeypatch.setattr(dask_engine, "extract_part", extract_part)  # the cluster's worker is a thread of this process
+    monkeypatch.setattr(dask_engine, "DOCS_PER_TASK", 4)  # the trap third in the first task
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        summary = extract_paths([folder], tmp_path / "dask", engine="dask", scheduler=cluster.scheduler_address)
+    assert [(e.path.rsplit("/", 1)[-1], e.kind.value) for e in summary.errors] == [("002-trap.txt", "E015_worker_died")]
+    (folder / "002-trap.txt").unlink()
+    extract_paths([folder], tmp_path / "local", workers=1)
+    a, b = bm.read_dataset(tmp_path / "local"), bm.read_dataset(tmp_path / "dask")
+    for table in ("documents", "facts", "texts", "issues", "measures"):
+        left, right = getattr(a, table), getattr(b, table)
+        assert left.drop(columns="source_path", errors="ignore").astype(str).values.tolist() == (
+            right.drop(columns="source_path", errors="ignore").astype(str).values.tolist()
+        ), table

@@ -17,7 +17,10 @@ local cache is not used: every document is extracted. A document's time
 limit is kept by a timer thread (no alarm reaches a worker's task thread):
 like a local run's alarm, it stops a document in Python code, but a call
 stuck in C goes on, and no process is killed and replaced; the character
-limit is kept, the memory limit is not.
+limit is kept, the memory limit is not. A task that fails whole (its worker
+died: Dask gives up on a task after a few workers died running it) is run
+again a document a task, so that only the document that kills its worker is
+lost, as an error row.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bulletin_miner.batch.budget import Budget, DocumentTimeout, ThreadClock
-from bulletin_miner.errors import BulletinError
+from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.limits import shown
 
 if TYPE_CHECKING:
@@ -40,11 +43,12 @@ DOCS_PER_TASK = 64
 PARTS_DIR = ".parts"
 
 
-def extract_part(task: int, sources: list[tuple[int, Any]], parts_dir: str, budget: Budget) -> dict:
+def extract_part(part: str, sources: list[tuple[int, Any]], parts_dir: str, budget: Budget) -> dict:
     """On a worker: extract these documents, each on its time and characters
-    (`budget`), and write their rows as part `task` of each record table.
-    Returns what the driver needs: each document's index, doc_id, text
-    fingerprint and what the summary counts of it; each error by index."""
+    (`budget`), and write their rows as part `part` of each record table
+    (parts are read in the order of their names). Returns what the driver
+    needs: each document's index, doc_id, text fingerprint and what the
+    summary counts of it; each error by index; the part's name."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -73,14 +77,14 @@ def extract_part(task: int, sources: list[tuple[int, Any]], parts_dir: str, budg
         extracted.append(rows)
         documents.append((index, doc_id, rows["fingerprint"], rows["tally"]))
     for table in RECORD_TABLES:
-        target = Path(parts_dir) / table / f"part-{task:05d}.parquet"
+        target = Path(parts_dir) / table / f"part-{part}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(
             pa.Table.from_pydict(merged_columns(extracted, table), schema=arrow_schema(table)),
             target,
             compression=FAST_COMPRESSION.get(table, COMPRESSION),
         )
-    return {"documents": documents, "errors": errors}
+    return {"documents": documents, "errors": errors, "part": part}
 
 
 def extract_on_dask(
@@ -115,17 +119,11 @@ def _client(scheduler: str | None, workers: int | None):
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise BulletinError(_kind(), "the Dask engine needs dask and distributed: pip install 'bulletin_miner[dask]'") from None
+        raise BulletinError(ErrorKind.UNSUPPORTED, "the Dask engine needs dask and distributed: pip install 'bulletin_miner[dask]'") from None
     if scheduler:
         return Client(scheduler), None
     cluster = LocalCluster(n_workers=max(1, workers or os.cpu_count() or 1), threads_per_worker=1, processes=True, dashboard_address=None)
     return Client(cluster), cluster
-
-
-def _kind():
-    from bulletin_miner.errors import ErrorKind
-
-    return ErrorKind.UNSUPPORTED
 
 
 def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, on_progress, extract_all: bool, unpacked: Path):
@@ -142,10 +140,13 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
     tasks = [inputs[start : start + DOCS_PER_TASK] for start in range(0, len(inputs), DOCS_PER_TASK)]
     client, cluster = _client(scheduler, workers)
     try:
-        futures = [client.submit(extract_part, k, task, str(run_parts), budget, pure=False) for k, task in enumerate(tasks)]
+        futures = [client.submit(extract_part, f"{k:05d}", task, str(run_parts), budget, pure=False) for k, task in enumerate(tasks)]
         results = []
-        for future, task in zip(futures, tasks, strict=True):  # in input order
-            results.append(future.result())
+        for k, (future, task) in enumerate(zip(futures, tasks, strict=True)):  # in input order
+            try:
+                results.append(future.result())
+            except Exception:  # the task failed whole: again, a document a task
+                results.extend(_one_by_one(client, k, task, str(run_parts), budget))
             if on_progress:
                 for _, source in task:
                     on_progress(source)
@@ -157,19 +158,19 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
     # across tasks, in input order: the same bulletin on two pages is written once
     sources = {i: source for i, (source, _, _) in enumerate(planned)}
     same_text: dict[bytes, Source] = {}
-    dropped: dict[int, set[str]] = {}
-    for k, result in enumerate(results):
+    dropped: dict[str, set[str]] = {}  # part -> doc_ids
+    for result in results:
         for index, doc_id, fingerprint, tallies in result["documents"]:
             if reposted(fingerprint, sources[index], same_text, summary.errors):
-                dropped.setdefault(k, set()).add(doc_id)
+                dropped.setdefault(result["part"], set()).add(doc_id)
             else:
                 summary.processed += 1
                 for counted in tallies:
                     _count(summary, counted)
         summary.errors.extend(err for _, err in result["errors"])
-    for k, doc_ids in dropped.items():
+    for name, doc_ids in dropped.items():
         for table in RECORD_TABLES:
-            part = run_parts / table / f"part-{k:05d}.parquet"
+            part = run_parts / table / f"part-{name}.parquet"
             rows = pq.read_table(part)
             kept = rows.filter(_not_in(rows.column("doc_id"), doc_ids))
             pq.write_table(kept, part)
@@ -187,6 +188,26 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
     errors.write_rows(error_row(e) for e in summary.errors)
     summary.written = [out_dir / t for t in RECORD_TABLES] + [errors.commit(), _write_cases(out_dir)]
     return summary
+
+
+def _one_by_one(client, k: int, task: list[tuple[int, Any]], parts_dir: str, budget: Budget) -> list[dict]:
+    """Task `k`'s documents a task each (parts k-000, k-001, … in its
+    place); a document whose task fails again is an error row."""
+    from bulletin_miner.rows import RECORD_TABLES
+
+    for table in RECORD_TABLES:  # what the failed task may have written of its part before it failed
+        (Path(parts_dir) / table / f"part-{k:05d}.parquet").unlink(missing_ok=True)
+    futures = [client.submit(extract_part, f"{k:05d}-{j:03d}", [source], parts_dir, budget, pure=False) for j, source in enumerate(task)]
+    results = []
+    for future, (index, source) in zip(futures, task, strict=True):
+        try:
+            results.append(future.result())
+        except Exception as err:
+            died = BulletinError(
+                ErrorKind.WORKER_DIED, f"its Dask task failed, alone too ({type(err).__name__}: {err})", path=shown(source), stage="pipeline"
+            )
+            results.append({"documents": [], "errors": [(index, died)], "part": None})
+    return results
 
 
 def _not_in(column, values: set[str]):
