@@ -217,10 +217,8 @@ def _run(
     planned = [(source, doc_id) for source, doc_id, _ in sized]
     if fresh:  # every input is to be extracted: the workers start, with their first documents, before this process loads its writers
         todo = {source: size for source, _, size in sized}
-        jobs = _jobs(planned, todo)
-        queue = iter(jobs)
-        if engine is None and todo:
-            engine = running.enter_context(Engine(workers_for(len(todo), workers), budget, _upcoming(jobs)))
+        queue = iter(jobs := _jobs(planned, todo))
+        engine = engine or _pool(running, jobs, todo, workers, budget)
         _top_up(engine, queue, todo)
 
     # what this process needs (pyarrow, 0.15 s, and pandas if the command has
@@ -233,8 +231,7 @@ def _run(
     cache = SegmentCache(cache_dir, RECORD_TABLES, load_index=not fresh)
     if not fresh:  # what needs work: what is not in the cache
         todo = {source: size for source, doc_id, size in sized if doc_id not in cache}  # -> its size in bytes (workers share the work by it)
-        jobs = _jobs(planned, todo)
-        queue = iter(jobs)
+        queue = iter(jobs := _jobs(planned, todo))
 
     # Nothing new, changed or removed, and the tables are as the last run left
     # them: they are what this run would write, so it writes nothing.
@@ -246,8 +243,7 @@ def _run(
     # budget) and 3. stream every document's rows out in input order, cached
     # ones read back from the cache. Work in flight is bounded, so memory
     # does not grow with the corpus.
-    if engine is None and todo:
-        engine = running.enter_context(Engine(workers_for(len(todo), workers), budget, _upcoming(jobs)))
+    engine = engine or _pool(running, jobs, todo, workers, budget)
     writers = {table: TableWriter(table, out_dir) for table in TABLES}
     run_id = f"{time.time_ns():x}-{os.getpid()}"
     segments: list[str] = []  # this run's, in order
@@ -313,9 +309,12 @@ def _jobs(planned: list[tuple[Source, str]], todo: dict[Source, int]) -> list[Jo
     return [(i, source) for i, (source, _) in enumerate(planned) if source in todo]
 
 
-def _upcoming(jobs: list[Job]) -> list[tuple[int, str | Capture]]:
-    """The jobs as the engine is given them (a pool reads the first ones while it starts)."""
-    return [(index, _as_task(source)) for index, source in jobs]
+def _pool(running: contextlib.ExitStack, jobs: list[Job], todo: dict[Source, int], workers: int | None, budget: Budget) -> Engine | None:
+    """The workers for `todo` (none if it is empty), stopped with `running`;
+    a pool reads its first jobs while it starts."""
+    if not todo:
+        return None
+    return running.enter_context(Engine(workers_for(len(todo), workers), budget, [(index, _as_task(source)) for index, source in jobs]))
 
 
 def _as_task(source: Source) -> str | Capture:
