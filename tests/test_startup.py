@@ -53,6 +53,23 @@ def test_a_worker_extracts_a_document_without_the_writers_libraries():
     assert "spacy" in loaded["loaded"] and "pyarrow" not in loaded["loaded"] and "pandas" not in loaded["loaded"]
 
 
+def test_a_batch_builds_the_pipeline_without_spacys_command_line_and_leaves_it_importable():
+    """spaCy's __init__ imports its command line (0.15 s of a one-document
+    run); a batch's processes build without it, and it imports as always
+    afterwards, `spacy.info` too."""
+    loaded = _loaded_after(
+        "from bulletin_miner.startup import import_spacy\n"
+        "import_spacy()\n"
+        "from bulletin_miner.pipeline import build_pipeline\n"
+        "build_pipeline()\n"
+        "during = [m for m in ('spacy.cli', 'spacy.cli.info', 'weasel', 'httpx') if m in sys.modules]\n"
+        "import spacy\n"
+        "import spacy.cli\n"
+        "result = [during, callable(spacy.cli.download), 'spaCy version' in spacy.info(markdown=True, silent=True)]"
+    )
+    assert loaded["result"] == [[], True, True]
+
+
 def test_the_extract_command_writes_without_pandas_and_leaves_it_importable(tmp_path):
     """pyarrow imports pandas on its first conversion if it can; the command
     refuses it while extracting (0.3 s of a run's CPU), the tables are those

@@ -48,7 +48,7 @@ from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.ingest.warc import Capture
 from bulletin_miner.limits import shown
 from bulletin_miner.rows import RECORD_TABLES, record_columns, tally
-from bulletin_miner.startup import resume_collection
+from bulletin_miner.startup import import_spacy, resume_collection
 
 if TYPE_CHECKING:
     from bulletin_miner.ingest.source import SourceDocument
@@ -132,6 +132,7 @@ def _worker(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     die_with_parent(driver)  # first: a driver killed while this worker builds takes it along
     try:
+        import_spacy()
         from bulletin_miner.pipeline import build_pipeline
 
         build_pipeline()
@@ -377,6 +378,7 @@ class Engine:
         self.close()
 
     def _build(self) -> None:
+        import_spacy()
         from bulletin_miner.pipeline import build_pipeline, preload_for_workers
 
         build_pipeline()
