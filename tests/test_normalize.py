@@ -82,6 +82,19 @@ def test_arabic_numerals_round_trip(n):
     assert parse_int(str(n)) == n
 
 
+@given(st.integers(min_value=0, max_value=10**8))
+@example(0)
+@example(7)
+@example(2024)
+def test_chinese_numerals_round_trip(n):
+    """Read from the lexicon's digits or by cn2an, a numeral cn2an writes
+    reads back as its value, in both of the ways documents write them."""
+    import cn2an
+
+    assert parse_int(cn2an.an2cn(n, "low")) == n  # 十六, 一百零五
+    assert parse_int(cn2an.an2cn(n, "direct")) == n  # 一六, 二〇二四
+
+
 @given(st.integers(min_value=0, max_value=99_999), st.integers(min_value=0, max_value=9999), st.sampled_from(["", "万", "亿"]))
 def test_amount_is_exact_decimal(units, cents, scale):
     text = f"{units}.{cents:04d}{scale}元"

@@ -2,13 +2,17 @@
 
 cn2an converts an isolated numeral correctly but corrupts running text
 (`统一部署` -> `统1部署`), so callers pass only the numeral itself.
+
+A numeral of digit characters alone (三, 二〇二四) is read from the
+lexicon's table; cn2an, for numerals with units (十六, 一百零五), is imported
+when the first of them comes: it compiles its patterns as it loads, 0.1 s of
+a lone worker's start, and most documents' numerals are single digits
+(一是 … 五是, 三方面).
 """
 
 from __future__ import annotations
 
 import functools
-
-import cn2an
 
 from bulletin_miner import vocab
 
@@ -39,8 +43,10 @@ def parse_int(numeral: str) -> int | None:
         except ValueError:
             return None
     digits = _digit_by_char()
-    if len(text) >= 2 and all(ch in digits for ch in text):
+    if all(ch in digits for ch in text):
         return int("".join(digits[ch] for ch in text))
+    import cn2an
+
     try:
         value = cn2an.cn2an(text, "strict")
     except (ValueError, KeyError, TypeError, AttributeError, IndexError):
@@ -62,4 +68,6 @@ def to_chinese_ordinal(numeral: str) -> str:
     value = parse_int(numeral)
     if value is None or not numeral.isascii():
         return numeral
+    import cn2an
+
     return cn2an.an2cn(str(value), "low")
