@@ -74,6 +74,7 @@ def _windows(text: str, width: int = 28, step: int = 7) -> list[str]:
     return [text[i : i + width] for i in range(0, max(len(text) - width, 0) + 1, step)]
 
 
+@pytest.mark.filterwarnings("ignore:pkg_resources is deprecated:UserWarning")  # jieba's own import of it
 def test_the_label_segmenter_cuts_where_jieba_cuts_at_every_han_character():
     # rjieba is jieba's dictionary and algorithm in Rust; where they differ it is
     # only inside a run of digits, letters and signs (0576-83302110 kept whole)

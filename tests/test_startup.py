@@ -70,6 +70,28 @@ def test_a_batch_builds_the_pipeline_without_spacys_command_line_and_leaves_it_i
     assert loaded["result"] == [[], True, True]
 
 
+def test_cpca_loads_its_table_without_pkg_resources_as_it_does_with_it():
+    """cpca reads its table through pkg_resources' resource_stream; given a
+    stand-in for that one function (normalize/region.py), it loads the same
+    table and answers alike, and pkg_resources imports afterwards."""
+    sample = "['浙江省台州市三门县民政局', '吉林省长春市朝阳区', '沧州运河区', '合作']"
+    with_stand_in = _loaded_after(
+        "from bulletin_miner.normalize.region import _cpca\n"
+        "cpca = _cpca()\n"
+        "during = 'pkg_resources' in sys.modules\n"
+        "import pkg_resources\n"
+        f"result = [during, callable(pkg_resources.resource_stream), len(cpca.ad_2_addr_dict), [cpca._get_one_addr(t, False, {{}}) for t in {sample}]]"
+    )
+    with_pkg_resources = _loaded_after(
+        "import warnings\n"
+        "warnings.simplefilter('ignore')\n"
+        "import cpca\n"
+        f"result = [True, True, len(cpca.ad_2_addr_dict), [cpca._get_one_addr(t, False, {{}}) for t in {sample}]]"
+    )
+    assert with_stand_in["result"] == [False, True, *with_pkg_resources["result"][2:]]
+    assert with_stand_in["result"][2] > 3000  # every province, city and county
+
+
 def test_the_extract_command_writes_without_pandas_and_leaves_it_importable(tmp_path):
     """pyarrow imports pandas on its first conversion if it can; the command
     refuses it while extracting (0.3 s of a run's CPU), the tables are those

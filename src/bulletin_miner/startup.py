@@ -12,14 +12,19 @@ that (gc.freeze), so that no later collection walks it either.
 Resuming is a no-op in a process nobody paused: a program that calls the
 library keeps its collector as it set it.
 
-A process that builds the pipeline for a batch imports spaCy without its
-command line first (`import_spacy`).
+Some libraries import, as they load, modules they do not need for what
+we ask of them, at a cost each process pays at start-up: those are
+imported with stand-ins for such modules (`import_with_stand_ins`): spaCy
+without its command line (`import_spacy`, before a batch builds the
+pipeline), cpca without pkg_resources (normalize/region.py).
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import sys
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -41,8 +46,52 @@ def resume_collection() -> None:
         _paused = False
 
 
-# What spaCy's __init__ imports of its command line, for the one name `spacy.info`.
-_SPACY_COMMAND_LINE = ("spacy.cli", "spacy.cli.info")
+class _StandIns:
+    """A finder on sys.meta_path that answers for some modules with stand-ins
+    while a library imports (see import_with_stand_ins): each made by its
+    function from an empty module (a package if another stand-in is inside
+    it). A loader too, by its two methods (importlib.abc's base classes add
+    nothing to them, and importing importlib.abc costs 5 ms)."""
+
+    def __init__(self, stand_ins: Mapping[str, Callable[[ModuleType], None]]) -> None:
+        self.stand_ins = stand_ins
+        self.made: list[ModuleType] = []
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.stand_ins:
+            return None
+        from importlib.machinery import ModuleSpec
+
+        package = any(other.startswith(name + ".") for other in self.stand_ins)
+        return ModuleSpec(name, self, is_package=package)  # type: ignore[arg-type]
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.stand_ins[module.__name__](module)
+        self.made.append(module)
+
+
+def import_with_stand_ins(library: str, stand_ins: Mapping[str, Callable[[ModuleType], None]]) -> ModuleType:
+    """Import `library` with stand-ins for modules it imports but does not
+    need (by name: the function that fills each), then forget them: a later
+    import of one of those modules imports the real one. A library loaded
+    already is returned as it is."""
+    if library in sys.modules:
+        return sys.modules[library]
+    finder = _StandIns(stand_ins)
+    sys.meta_path.insert(0, finder)
+    try:
+        return importlib.import_module(library)
+    finally:
+        sys.meta_path.remove(finder)
+        for stand_in in finder.made:
+            if sys.modules.get(stand_in.__name__) is stand_in:
+                del sys.modules[stand_in.__name__]
+            parent, _, name = stand_in.__name__.rpartition(".")
+            if getattr(sys.modules.get(parent), name, None) is stand_in:
+                delattr(sys.modules[parent], name)  # the attribute the import set; a real import sets it again
 
 
 def _spacy_info(*args: Any, **kwargs: Any) -> Any:
@@ -52,31 +101,6 @@ def _spacy_info(*args: Any, **kwargs: Any) -> Any:
     return info(*args, **kwargs)
 
 
-class _SpacyCommandLineLater:
-    """A finder on sys.meta_path that answers for spacy.cli while spaCy is
-    imported (see import_spacy): an empty package, and an `info` module
-    holding a function that imports the real one when called. A loader too,
-    by its two methods (importlib.abc's base classes add nothing to them)."""
-
-    def __init__(self) -> None:
-        self.stand_ins: list[ModuleType] = []
-
-    def find_spec(self, name, path=None, target=None):
-        if name not in _SPACY_COMMAND_LINE:
-            return None
-        from importlib.machinery import ModuleSpec
-
-        return ModuleSpec(name, self, is_package=name == "spacy.cli")  # type: ignore[arg-type]
-
-    def create_module(self, spec):
-        return None
-
-    def exec_module(self, module: ModuleType) -> None:
-        if module.__name__ == "spacy.cli.info":
-            module.info = _spacy_info  # type: ignore[attr-defined]
-        self.stand_ins.append(module)
-
-
 def import_spacy() -> None:
     """Import spaCy, but not its command line until something asks for it.
 
@@ -84,22 +108,7 @@ def import_spacy() -> None:
     imports every command (training, projects, downloads) with weasel and
     an HTTP client: 0.15 s of the 0.45 s spaCy takes to import, in a lone
     worker's start, where a one-document run waits for it. Here spacy.cli
-    is an empty stand-in while spaCy imports; then the stand-in is
-    forgotten, so `import spacy.cli` afterwards imports the real one, and
-    `spacy.info` imports it when called. Nothing to do where spaCy is
-    loaded already.
+    is an empty stand-in while spaCy imports, and `spacy.info` imports the
+    real one when called.
     """
-    if "spacy" in sys.modules:
-        return
-    finder = _SpacyCommandLineLater()
-    sys.meta_path.insert(0, finder)
-    try:
-        import spacy  # noqa: F401
-    finally:
-        sys.meta_path.remove(finder)
-        for stand_in in finder.stand_ins:
-            if sys.modules.get(stand_in.__name__) is stand_in:
-                del sys.modules[stand_in.__name__]
-        package = sys.modules.get("spacy")
-        if package is not None and getattr(package, "cli", None) in finder.stand_ins:
-            del package.cli  # the attribute the import set: `import spacy.cli` sets it again
+    import_with_stand_ins("spacy", {"spacy.cli": lambda cli: None, "spacy.cli.info": lambda info: setattr(info, "info", _spacy_info)})

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import re
-import warnings
 from dataclasses import dataclass
-from typing import NamedTuple
+from types import ModuleType
+from typing import IO, NamedTuple
 
 import regex
 
 from bulletin_miner import vocab
+from bulletin_miner.startup import import_with_stand_ins
 
 
 @dataclass(frozen=True)
@@ -137,16 +138,29 @@ def cpca_record(text: str) -> dict[str, str | None]:
     <0.6; a test checks both agree); should a cpca release drop it, the
     public call is used.
     """
-    with warnings.catch_warnings():
-        # cpca imports pkg_resources, which warns of its own removal on import
-        # (setuptools<81 is pinned for it): not a message for the user's console
-        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-        import cpca  # loads its table once, ~0.5 s
-
+    cpca = _cpca()
     one = getattr(cpca, "_get_one_addr", None)
     if one is None:
         return cpca.transform([text]).iloc[0].to_dict()
     return one(text, False, {})
+
+
+def _cpca() -> ModuleType:
+    """cpca, which loads its table as it is imported (about 20 ms), through
+    the one function it uses of pkg_resources. pkg_resources itself, which
+    looks at every installed distribution as it loads, took 45 ms more,
+    and warns on the console of its own removal (setuptools<81 is pinned
+    for it, should something else import it first)."""
+    return import_with_stand_ins("cpca", {"pkg_resources": _resource_stream_only})
+
+
+def _resource_stream_only(stand_in: ModuleType) -> None:
+    def resource_stream(package: str, resource: str) -> IO[bytes]:
+        import importlib.resources
+
+        return importlib.resources.files(package).joinpath(resource).open("rb")
+
+    stand_in.resource_stream = resource_stream  # type: ignore[attr-defined]
 
 
 def _code(province: str | None, city: str | None, county: str | None, adcode: str | None) -> str | None:
