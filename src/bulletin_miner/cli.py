@@ -59,27 +59,42 @@ def _system_allocator_for_arrow() -> None:
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
-# glibc's mallopt parameter for the size from which a block is mapped on its own
+# glibc's mallopt parameters: the size from which a block is mapped on its
+# own, and the free memory at the heap's top beyond which it is given back
+M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD_BYTES = 1024 * 1024
+TRIM_THRESHOLD_BYTES = 16 * 1024 * 1024
 
 
-def _large_blocks_returned() -> None:
-    """Blocks of 1 MiB and more (a row group's Arrow buffers) mapped on
+def _malloc_for_a_batch() -> None:
+    """How this process and the workers it forks (which keep the settings)
+    take memory from the kernel and give it back. Not glibc: nothing to do.
+
+    Blocks of 1 MiB and more (a row group's Arrow buffers) are mapped on
     their own and given back when freed. glibc raises that threshold each
     time such a block is freed, and the blocks then come from the heap,
     which fragments: the driver grew by 60 MB over 10,000 documents (about
     10 MB with the threshold fixed). Not lower: at 128 KiB, a group's rows
     off the pipe (about 800 KB) were mapped afresh, page by page, each time,
     40% more page faults and 0.1 ms of the driver's CPU a document, for 5 MB
-    less at the peak. The workers fork from this process and keep the
-    setting. Not glibc: nothing to do."""
+    less at the peak.
+
+    A fixed threshold also fixes the heap's trim threshold at its default,
+    128 KiB: each document's memory, freed, was given back and faulted in
+    again by the next, 20 page faults a document in a worker and 30 in the
+    driver. Up to 16 MiB free at the heap's top is kept: over 10,000
+    documents, a worker's faults went from 210,000 to 8,000 and the
+    driver's from 640,000 to 370,000, 1.7 s less system CPU in all, for the
+    same peak in every process (what is kept is what the peak took)."""
     import ctypes
 
     try:
-        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)  # the C library this process runs on
+        mallopt = ctypes.CDLL(None).mallopt  # the C library this process runs on
     except (OSError, AttributeError):  # one without mallopt (musl, macOS)
         return
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+    mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
 
 
 class _NoPandas:
@@ -150,7 +165,7 @@ def extract(
 
     pause_collection()  # until start-up is over (startup.py)
     _system_allocator_for_arrow()
-    _large_blocks_returned()
+    _malloc_for_a_batch()
     from bulletin_miner.api import extract_files
     from bulletin_miner.batch import input_files
     from bulletin_miner.errors import BulletinError
