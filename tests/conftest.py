@@ -9,6 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
 GOLD = ROOT / "tests" / "gold"
 RAW = ROOT / "data" / "raw"
+# A module a Dask worker imports (test_dask.py), not one to collect: importing
+# distributed changes how every exception of the session pickles (tblib).
+collect_ignore = ["dask_trap.py"]
 WORD97 = ROOT / "tests" / "fixtures" / "word97"  # Word 97-2003 files LibreOffice wrote (make.py there)
 
 

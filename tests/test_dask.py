@@ -121,3 +121,34 @@ def test_a_task_that_fails_whole_is_run_again_a_document_a_task(tmp_path, monkey
         assert left.drop(columns="source_path", errors="ignore").astype(str).values.tolist() == (
             right.drop(columns="source_path", errors="ignore").astype(str).values.tolist()
         ), table
+
+
+def test_a_document_over_its_memory_on_a_local_cluster_has_its_worker_restarted(tmp_path, monkeypatch):
+    """A local cluster's workers may hold their pipeline and one document's
+    --memory-limit: past it, Dask's nanny restarts the worker; the document
+    is an error row once its own task has failed too, and the rest is written."""
+    import shutil
+    import time
+
+    pytest.importorskip("distributed", reason="make test installs dask[distributed]")
+    from dask_trap import GreedyTrap
+
+    from bulletin_miner.batch import Budget, dask_engine
+
+    folder = tmp_path / "in"
+    shutil.copytree(RAW, folder)
+    (folder / "002-trap.txt").write_text("关于巡察整改进展情况的通报\n县委第一巡察组对县教育局党组进行了巡察。", encoding="utf-8")
+    real_client = dask_engine._client
+
+    def client_with_trap(scheduler, workers, budget):
+        client, cluster = real_client(scheduler, workers, budget)
+        client.register_plugin(GreedyTrap())  # every worker, restarted ones too, imports the trap
+        return client, cluster
+
+    monkeypatch.setattr(dask_engine, "_client", client_with_trap)
+    started = time.monotonic()
+    summary = extract_paths([folder], tmp_path / "out", engine="dask", workers=2, budget=Budget(memory_mb=64))
+    assert [(e.path.rsplit("/", 1)[-1], e.kind.value) for e in summary.errors] == [("002-trap.txt", "E015_worker_died")]
+    assert "KilledWorker" in summary.errors[0].message  # its workers were stopped, not its task failed in Python
+    assert summary.documents == 5 and time.monotonic() - started < 120
+    assert len(bm.read_dataset(tmp_path / "out").documents) == 5

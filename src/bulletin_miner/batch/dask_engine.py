@@ -17,10 +17,13 @@ local cache is not used: every document is extracted. A document's time
 limit is kept by a timer thread (no alarm reaches a worker's task thread):
 like a local run's alarm, it stops a document in Python code, but a call
 stuck in C goes on, and no process is killed and replaced; the character
-limit is kept, the memory limit is not. A task that fails whole (its worker
-died: Dask gives up on a task after a few workers died running it) is run
-again a document a task, so that only the document that kills its worker is
-lost, as an error row.
+limit is kept. The memory limit is kept on a local cluster only, by Dask:
+each worker may hold its pipeline and one document's --memory-limit, and
+its nanny restarts it past that (a cluster of one's own sets its workers'
+memory itself). A task that fails whole (its worker died: Dask gives up on
+a task after a worker died running it twice) is run again a document a
+task, so that only the document that kills its worker is lost, as an error
+row.
 """
 
 from __future__ import annotations
@@ -41,6 +44,22 @@ if TYPE_CHECKING:
 
 DOCS_PER_TASK = 64
 PARTS_DIR = ".parts"
+# What a local cluster's worker holds with the pipeline built and a few
+# hundred documents done: about 320 MB (its Dask machinery 60 MB of it).
+WORKER_FOOTPRINT_MB = 512
+# A local cluster's settings. Its workers hold nothing worth spilling (a
+# task's result is a few counts; its rows go to Parquet), and one that
+# paused at 80% of its memory, as Dask's defaults would have it, could wait
+# for ever: memory that a worker once took stays with it. A task whose
+# worker died under it is tried once more, not three times: each death is
+# a worker restarted, and a task that fails is run again a document a task.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.memory.target": False,
+    "distributed.worker.memory.spill": False,
+    "distributed.worker.memory.pause": False,
+    "distributed.worker.memory.terminate": 0.95,
+    "distributed.scheduler.allowed-failures": 1,
+}
 
 
 def extract_part(part: str, sources: list[tuple[int, Any]], parts_dir: str, budget: Budget) -> dict:
@@ -115,15 +134,30 @@ def extract_on_dask(
             shutil.rmtree(unpacked, ignore_errors=True)
 
 
-def _client(scheduler: str | None, workers: int | None):
+def _client(scheduler: str | None, workers: int | None, budget: Budget):
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise BulletinError(ErrorKind.UNSUPPORTED, "the Dask engine needs dask and distributed: pip install 'bulletin_miner[dask]'") from None
     if scheduler:
         return Client(scheduler), None
-    cluster = LocalCluster(n_workers=max(1, workers or os.cpu_count() or 1), threads_per_worker=1, processes=True, dashboard_address=None)
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):  # read as the scheduler and the workers' nannies start
+        cluster = LocalCluster(
+            n_workers=max(1, workers or os.cpu_count() or 1),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            memory_limit=worker_memory_limit(budget),
+        )
     return Client(cluster), cluster
+
+
+def worker_memory_limit(budget: Budget) -> int:
+    """A local cluster's worker may hold, in bytes: its loaded pipeline and
+    what one document may take (--memory-limit). Past 95% of it, the
+    worker's nanny restarts it."""
+    return (WORKER_FOOTPRINT_MB + budget.memory_mb) * 1024 * 1024
 
 
 def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, on_progress, extract_all: bool, unpacked: Path):
@@ -138,7 +172,7 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
     run_parts = out_dir / PARTS_DIR / f"{time.time_ns():x}"
     inputs = [(i, _as_task(source)) for i, (source, _, _) in enumerate(planned)]
     tasks = [inputs[start : start + DOCS_PER_TASK] for start in range(0, len(inputs), DOCS_PER_TASK)]
-    client, cluster = _client(scheduler, workers)
+    client, cluster = _client(scheduler, workers, budget)
     try:
         futures = [client.submit(extract_part, f"{k:05d}", task, str(run_parts), budget, pure=False) for k, task in enumerate(tasks)]
         results = []
