@@ -1,5 +1,6 @@
 """A trap for a Dask worker process (its module imported there, by name):
-the document named *trap.txt takes memory until the worker is stopped."""
+the document named *trap.txt takes memory until its worker is stopped
+("greedy"), or sleeps where no timer reaches ("stuck")."""
 
 from __future__ import annotations
 
@@ -7,27 +8,35 @@ import time
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-# Past this, the trap gives up on being stopped and fails the document
-# itself: a nanny that never acts must fail the test, not fill the machine.
+# Past these, the trap gives up on being stopped and fails the document
+# itself: a worker never stopped must fail the test, not fill the machine
+# or hold it for ever.
 MOST_BYTES = 2 * 1024**3
 STEP_BYTES = 64 * 1024**2
+MOST_SECONDS = 300
 
 
-class GreedyTrap(WorkerPlugin):
+class Trap(WorkerPlugin):
     """Given to every worker of a cluster, as it starts or restarts."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
 
     def setup(self, worker) -> None:
         from bulletin_miner.batch import engine
 
-        real = engine.process_file
+        real, kind = engine.process_file, self.kind
 
         def process_file(path, source=None):
-            if str(path).endswith("trap.txt"):
+            if not str(path).endswith("trap.txt"):
+                return real(path, source)
+            if kind == "stuck":
+                time.sleep(MOST_SECONDS)  # in C, the interpreter's lock released: no timer's exception reaches it
+            else:
                 held = []
                 while len(held) * STEP_BYTES < MOST_BYTES:
                     held.append(bytearray(STEP_BYTES))  # zero-filled: every page resident
                     time.sleep(0.1)  # the nanny looks every 100 ms: seconds to act before MOST_BYTES
-                raise AssertionError("the worker's nanny never stopped it")
-            return real(path, source)
+            raise AssertionError("its worker was never stopped")
 
         engine.process_file = process_file

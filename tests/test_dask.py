@@ -123,17 +123,16 @@ def test_a_task_that_fails_whole_is_run_again_a_document_a_task(tmp_path, monkey
         ), table
 
 
-def test_a_document_over_its_memory_on_a_local_cluster_has_its_worker_restarted(tmp_path, monkeypatch):
-    """A local cluster's workers may hold their pipeline and one document's
-    --memory-limit: past it, Dask's nanny restarts the worker; the document
-    is an error row once its own task has failed too, and the rest is written."""
+def _run_with_trap(tmp_path, monkeypatch, kind: str, budget):
+    """The samples and 002-trap.txt on a local cluster of two workers, each
+    given the trap (`kind`, tests/dask_trap.py): the summary, and how long it took."""
     import shutil
     import time
 
     pytest.importorskip("distributed", reason="make test installs dask[distributed]")
-    from dask_trap import GreedyTrap
+    from dask_trap import Trap
 
-    from bulletin_miner.batch import Budget, dask_engine
+    from bulletin_miner.batch import dask_engine
 
     folder = tmp_path / "in"
     shutil.copytree(RAW, folder)
@@ -142,13 +141,35 @@ def test_a_document_over_its_memory_on_a_local_cluster_has_its_worker_restarted(
 
     def client_with_trap(scheduler, workers, budget):
         client, cluster = real_client(scheduler, workers, budget)
-        client.register_plugin(GreedyTrap())  # every worker, restarted ones too, imports the trap
+        client.register_plugin(Trap(kind))  # every worker, restarted ones too, imports the trap
         return client, cluster
 
     monkeypatch.setattr(dask_engine, "_client", client_with_trap)
     started = time.monotonic()
-    summary = extract_paths([folder], tmp_path / "out", engine="dask", workers=2, budget=Budget(memory_mb=64))
+    summary = extract_paths([folder], tmp_path / "out", engine="dask", workers=2, budget=budget)
+    assert summary.documents == 5 and len(bm.read_dataset(tmp_path / "out").documents) == 5
+    return summary, time.monotonic() - started
+
+
+def test_a_document_over_its_memory_on_a_local_cluster_has_its_worker_restarted(tmp_path, monkeypatch):
+    """A local cluster's workers may hold their pipeline and one document's
+    --memory-limit: past it, Dask's nanny restarts the worker; the document
+    is an error row once its own task has failed too, and the rest is written."""
+    from bulletin_miner.batch import Budget
+
+    summary, took = _run_with_trap(tmp_path, monkeypatch, "greedy", Budget(memory_mb=64))
     assert [(e.path.rsplit("/", 1)[-1], e.kind.value) for e in summary.errors] == [("002-trap.txt", "E015_worker_died")]
     assert "KilledWorker" in summary.errors[0].message  # its workers were stopped, not its task failed in Python
-    assert summary.documents == 5 and time.monotonic() - started < 120
-    assert len(bm.read_dataset(tmp_path / "out").documents) == 5
+    assert took < 120
+
+
+def test_a_document_stuck_where_no_timer_reaches_on_dask_has_its_worker_restarted(tmp_path, monkeypatch):
+    """The driver's watch restarts a worker whose document runs on past its
+    time and the grace (a call stuck in C): the document is an E013 row, as
+    in a local run, and the batch ends."""
+    from bulletin_miner.batch import Budget, dask_engine
+
+    monkeypatch.setattr(dask_engine, "GRACE_SECONDS", 1.0)
+    summary, took = _run_with_trap(tmp_path, monkeypatch, "stuck", Budget(seconds=1.0))
+    assert [(e.path.rsplit("/", 1)[-1], e.kind.value) for e in summary.errors] == [("002-trap.txt", "E013_timeout")]
+    assert took < 120

@@ -15,15 +15,18 @@ On a real cluster every worker needs bulletin_miner installed and the input
 and output paths mounted where the driver sees them (docs/crawls.md). The
 local cache is not used: every document is extracted. A document's time
 limit is kept by a timer thread (no alarm reaches a worker's task thread):
-like a local run's alarm, it stops a document in Python code, but a call
-stuck in C goes on, and no process is killed and replaced; the character
-limit is kept. The memory limit is kept on a local cluster only, by Dask:
+like a local run's alarm, it stops a document in Python code; a call stuck
+in C is left to the driver's watch (below). The character limit is kept.
+The memory limit is kept on a local cluster only, by Dask:
 each worker may hold its pipeline and one document's --memory-limit, and
 its nanny restarts it past that (a cluster of one's own sets its workers'
 memory itself). A task that fails whole (its worker died: Dask gives up on
-a task after a worker died running it twice) is run again a document a
-task, so that only the document that kills its worker is lost, as an error
-row.
+a task after its worker died, on a local cluster at the first death) is
+run again a document a task, one at a time, so that only the document that
+kills its worker is lost, as an error row. A document still running a few
+seconds past its time (stuck in C, where no timer reaches) has its worker
+restarted by the driver's watch (`_Watch`, through the worker's nanny),
+and is an E013 row, as in a local run.
 """
 
 from __future__ import annotations
@@ -44,6 +47,12 @@ if TYPE_CHECKING:
 
 DOCS_PER_TASK = 64
 PARTS_DIR = ".parts"
+# How often the driver looks for a document stuck past its time, and how
+# long past it a document may still run (its timer's error on its way).
+POLL_SECONDS = 1.0
+GRACE_SECONDS = 5.0
+# How often a document of a failed task is run alone before it is an error row.
+ATTEMPTS_ALONE = 2
 # What a local cluster's worker holds with the pipeline built and a few
 # hundred documents done: about 320 MB (its Dask machinery 60 MB of it).
 WORKER_FOOTPRINT_MB = 512
@@ -51,14 +60,15 @@ WORKER_FOOTPRINT_MB = 512
 # task's result is a few counts; its rows go to Parquet), and one that
 # paused at 80% of its memory, as Dask's defaults would have it, could wait
 # for ever: memory that a worker once took stays with it. A task whose
-# worker died under it is tried once more, not three times: each death is
-# a worker restarted, and a task that fails is run again a document a task.
+# worker died under it fails at once, not after three more deaths (each a
+# worker restarted, each a second or more): it is run again a document a
+# task, one at a time, where a death says which document it was.
 LOCAL_CLUSTER_CONFIG = {
     "distributed.worker.memory.target": False,
     "distributed.worker.memory.spill": False,
     "distributed.worker.memory.pause": False,
     "distributed.worker.memory.terminate": 0.95,
-    "distributed.scheduler.allowed-failures": 1,
+    "distributed.scheduler.allowed-failures": 0,
 }
 
 
@@ -80,8 +90,11 @@ def extract_part(part: str, sources: list[tuple[int, Any]], parts_dir: str, budg
 
     build_pipeline()  # once a worker process, before any clock: the time limit is a document's, not start-up's
     LIMITS.max_chars = budget.max_chars
+    worker = _this_worker()
     extracted, documents, errors = [], [], []
     for index, source in sources:
+        if worker is not None:
+            worker.bm_document = (time.monotonic(), index)  # what the driver's watch asks after (_document_on)
         try:
             clock = ThreadClock(budget.seconds)
             try:
@@ -95,6 +108,8 @@ def extract_part(part: str, sources: list[tuple[int, Any]], parts_dir: str, budg
             continue
         extracted.append(rows)
         documents.append((index, doc_id, rows["fingerprint"], rows["tally"]))
+    if worker is not None:
+        worker.bm_document = None
     for table in RECORD_TABLES:
         target = Path(parts_dir) / table / f"part-{part}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -132,6 +147,56 @@ def extract_on_dask(
             return _extract(files, out_dir, scheduler, workers, budget, summary, on_progress, extract_all, unpacked)
         finally:
             shutil.rmtree(unpacked, ignore_errors=True)
+
+
+def _this_worker() -> Any:
+    """The Dask worker running this task (None outside one)."""
+    try:
+        from distributed import get_worker
+
+        return get_worker()
+    except (ImportError, ValueError):
+        return None
+
+
+def _document_on(dask_worker: Any) -> tuple[float, int] | None:
+    """Run on each worker by the driver's watch: how long the document it is
+    on has run, and its index (None: it is on none)."""
+    current = getattr(dask_worker, "bm_document", None)
+    return None if current is None else (time.monotonic() - current[0], current[1])
+
+
+class _Watch:
+    """The driver's watch over the workers while it waits for a task: a
+    document over its time is stopped in the worker by its timer thread; one
+    still running GRACE_SECONDS later is stuck where no timer reaches (a call
+    in C), and its worker is restarted by its nanny. Its task then fails
+    there (Dask tries it once more), is run again a document a task, and
+    the document is an E013 row, as in a local run. (A worker whose C call
+    holds the interpreter's lock answers no one: Dask's scheduler removes it
+    when its heartbeats stop, after `distributed.scheduler.worker-ttl`.)"""
+
+    def __init__(self, client: Any, budget: Budget) -> None:
+        self.client = client
+        self.most_seconds = budget.seconds + GRACE_SECONDS
+        self.stuck: set[int] = set()  # the indexes of documents whose workers were restarted under them
+
+    def result(self, future: Any) -> Any:
+        while True:
+            try:
+                return future.result(timeout=POLL_SECONDS)
+            except TimeoutError:
+                self._look()
+
+    def _look(self) -> None:
+        try:
+            on = self.client.run(_document_on, on_error="ignore")
+        except Exception:  # a worker leaving as it is asked: look again at the next poll
+            return
+        overdue = {address: current[1] for address, current in on.items() if current is not None and current[0] > self.most_seconds}
+        if overdue:
+            self.stuck.update(overdue.values())
+            self.client.restart_workers(list(overdue), raise_for_error=False)
 
 
 def _client(scheduler: str | None, workers: int | None, budget: Budget):
@@ -175,12 +240,13 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
     client, cluster = _client(scheduler, workers, budget)
     try:
         futures = [client.submit(extract_part, f"{k:05d}", task, str(run_parts), budget, pure=False) for k, task in enumerate(tasks)]
+        watch = _Watch(client, budget)
         results = []
         for k, (future, task) in enumerate(zip(futures, tasks, strict=True)):  # in input order
             try:
-                results.append(future.result())
+                results.append(watch.result(future))
             except Exception:  # the task failed whole: again, a document a task
-                results.extend(_one_by_one(client, k, task, str(run_parts), budget))
+                results.extend(_one_by_one(watch, k, task, str(run_parts), budget))
             if on_progress:
                 for _, source in task:
                     on_progress(source)
@@ -224,21 +290,34 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
     return summary
 
 
-def _one_by_one(client, k: int, task: list[tuple[int, Any]], parts_dir: str, budget: Budget) -> list[dict]:
+def _one_by_one(watch: _Watch, k: int, task: list[tuple[int, Any]], parts_dir: str, budget: Budget) -> list[dict]:
     """Task `k`'s documents a task each (parts k-000, k-001, … in its
-    place); a document whose task fails again is an error row."""
+    place), one at a time: a worker that dies under one of them was running
+    that one alone. A document found stuck past its time is an E013 row
+    without running again; one whose task fails twice, an E015 row."""
+    from bulletin_miner.batch.engine import timeout_error
     from bulletin_miner.rows import RECORD_TABLES
 
     for table in RECORD_TABLES:  # what the failed task may have written of its part before it failed
         (Path(parts_dir) / table / f"part-{k:05d}.parquet").unlink(missing_ok=True)
-    futures = [client.submit(extract_part, f"{k:05d}-{j:03d}", [source], parts_dir, budget, pure=False) for j, source in enumerate(task)]
     results = []
-    for future, (index, source) in zip(futures, task, strict=True):
-        try:
-            results.append(future.result())
-        except Exception as err:
+    for j, (index, source) in enumerate(task):
+        failure: BaseException | None = None
+        for _ in range(ATTEMPTS_ALONE):
+            if index in watch.stuck:
+                results.append({"documents": [], "errors": [(index, timeout_error(source, budget))], "part": None})
+                break
+            try:
+                results.append(watch.result(watch.client.submit(extract_part, f"{k:05d}-{j:03d}", [(index, source)], parts_dir, budget, pure=False)))
+                break
+            except Exception as err:  # its worker died (or another's task took it down): once more
+                failure = err
+        else:
             died = BulletinError(
-                ErrorKind.WORKER_DIED, f"its Dask task failed, alone too ({type(err).__name__}: {err})", path=shown(source), stage="pipeline"
+                ErrorKind.WORKER_DIED,
+                f"its Dask task failed, alone too ({type(failure).__name__}: {failure})",
+                path=shown(source),
+                stage="pipeline",
             )
             results.append({"documents": [], "errors": [(index, died)], "part": None})
     return results
