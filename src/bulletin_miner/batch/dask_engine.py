@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -90,26 +91,27 @@ def extract_part(part: str, sources: list[tuple[int, Any]], parts_dir: str, budg
 
     build_pipeline()  # once a worker process, before any clock: the time limit is a document's, not start-up's
     LIMITS.max_chars = budget.max_chars
-    worker = _this_worker()
+    on = _documents_on(_this_worker())  # what the driver's watch asks after, by thread
+    thread = threading.get_ident()
     extracted, documents, errors = [], [], []
-    for index, source in sources:
-        if worker is not None:
-            worker.bm_document = (time.monotonic(), index)  # what the driver's watch asks after (_document_on)
-        try:
-            clock = ThreadClock(budget.seconds)
+    try:
+        for index, source in sources:
+            on[thread] = (time.monotonic(), index)
             try:
-                doc_id, rows, err = process_file(source)
-            finally:
-                clock.stop()
-        except DocumentTimeout:
-            doc_id, rows, err = "", None, timeout_error(source, budget)
-        if err is not None or rows is None:
-            errors.append((index, err))
-            continue
-        extracted.append(rows)
-        documents.append((index, doc_id, rows["fingerprint"], rows["tally"]))
-    if worker is not None:
-        worker.bm_document = None
+                clock = ThreadClock(budget.seconds)
+                try:
+                    doc_id, rows, err = process_file(source)
+                finally:
+                    clock.stop()
+            except DocumentTimeout:
+                doc_id, rows, err = "", None, timeout_error(source, budget)
+            if err is not None or rows is None:
+                errors.append((index, err))
+                continue
+            extracted.append(rows)
+            documents.append((index, doc_id, rows["fingerprint"], rows["tally"]))
+    finally:
+        on.pop(thread, None)  # a task that failed leaves no document behind to be watched
     for table in RECORD_TABLES:
         target = Path(parts_dir) / table / f"part-{part}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -159,11 +161,25 @@ def _this_worker() -> Any:
         return None
 
 
+def _documents_on(worker: Any) -> dict[int, tuple[float, int]]:
+    """The documents a worker's threads are on: when each began (monotonic)
+    and its index, by thread (a worker given several threads runs a task in
+    each). Outside a worker, a table nobody reads."""
+    if worker is None:
+        return {}
+    if not hasattr(worker, "bm_documents"):
+        worker.bm_documents = {}
+    return worker.bm_documents
+
+
 def _document_on(dask_worker: Any) -> tuple[float, int] | None:
-    """Run on each worker by the driver's watch: how long the document it is
-    on has run, and its index (None: it is on none)."""
-    current = getattr(dask_worker, "bm_document", None)
-    return None if current is None else (time.monotonic() - current[0], current[1])
+    """Run on each worker by the driver's watch: how long the document it
+    has been on longest has run, and its index (None: it is on none)."""
+    on = list(getattr(dask_worker, "bm_documents", {}).values())
+    if not on:
+        return None
+    began, index = min(on)
+    return time.monotonic() - began, index
 
 
 class _Watch:
@@ -171,8 +187,9 @@ class _Watch:
     document over its time is stopped in the worker by its timer thread; one
     still running GRACE_SECONDS later is stuck where no timer reaches (a call
     in C), and its worker is restarted by its nanny. Its task then fails
-    there (Dask tries it once more), is run again a document a task, and
-    the document is an E013 row, as in a local run. (A worker whose C call
+    (at once on a local cluster; a cluster of one's own may try it on
+    another worker first), is run again a document a task, and the
+    document is an E013 row, as in a local run. (A worker whose C call
     holds the interpreter's lock answers no one: Dask's scheduler removes it
     when its heartbeats stop, after `distributed.scheduler.worker-ttl`.)"""
 
