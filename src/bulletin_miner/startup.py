@@ -90,8 +90,27 @@ def import_with_stand_ins(library: str, stand_ins: Mapping[str, Callable[[Module
             if sys.modules.get(stand_in.__name__) is stand_in:
                 del sys.modules[stand_in.__name__]
             parent, _, name = stand_in.__name__.rpartition(".")
-            if getattr(sys.modules.get(parent), name, None) is stand_in:
-                delattr(sys.modules[parent], name)  # the attribute the import set; a real import sets it again
+            package = sys.modules.get(parent)
+            if package is not None and getattr(package, name, None) is stand_in:
+                delattr(package, name)  # the attribute the import set
+                _import_on_access(package, name)
+
+
+def _import_on_access(package: ModuleType, name: str) -> None:
+    """`package.name`, a submodule whose stand-in was forgotten, imported
+    when it is first asked for: code that reaches it as an attribute of
+    its package (`spacy.cli.download` after `import spacy`) finds it as it
+    would have. The import sets the attribute, so this runs once."""
+    earlier = package.__dict__.get("__getattr__")
+
+    def __getattr__(attribute: str) -> Any:
+        if attribute == name:
+            return importlib.import_module(f"{package.__name__}.{name}")
+        if earlier is not None:
+            return earlier(attribute)
+        raise AttributeError(f"module {package.__name__!r} has no attribute {attribute!r}")
+
+    package.__getattr__ = __getattr__  # type: ignore[method-assign]
 
 
 def _spacy_info(*args: Any, **kwargs: Any) -> Any:
