@@ -197,6 +197,7 @@ class _Watch:
         self.client = client
         self.most_seconds = budget.seconds + GRACE_SECONDS
         self.stuck: set[int] = set()  # the indexes of documents whose workers were restarted under them
+        self.asked: set[tuple[str, int]] = set()  # (worker, document) restarts asked for
 
     def result(self, future: Any) -> Any:
         while True:
@@ -210,9 +211,14 @@ class _Watch:
             on = self.client.run(_document_on, on_error="ignore")
         except Exception:  # a worker leaving as it is asked: look again at the next poll
             return
-        overdue = {address: current[1] for address, current in on.items() if current is not None and current[0] > self.most_seconds}
+        overdue = {
+            address: current[1]
+            for address, current in on.items()
+            if current is not None and current[0] > self.most_seconds and (address, current[1]) not in self.asked
+        }
         if overdue:
             self.stuck.update(overdue.values())
+            self.asked.update(overdue.items())  # once: a worker without a nanny cannot be restarted, and is not asked again
             self.client.restart_workers(list(overdue), raise_for_error=False)
 
 
