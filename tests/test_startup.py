@@ -93,6 +93,34 @@ def test_cpca_loads_its_table_without_pkg_resources_as_it_does_with_it():
     assert with_stand_in["result"][2] > 3000  # every province, city and county
 
 
+def test_a_library_imports_with_stand_ins_which_are_forgotten_after(tmp_path, monkeypatch):
+    """While `lib` imports, `lib_helper` is the stand-in its function fills;
+    afterwards `import lib_helper` is the real module, also when the
+    library's import fails, and nothing is left on sys.meta_path."""
+    from bulletin_miner.startup import import_with_stand_ins
+
+    (tmp_path / "lib_helper.py").write_text("WHO = 'the real one'\n", encoding="utf-8")
+    (tmp_path / "lib.py").write_text("import lib_helper\nSEEN = lib_helper.WHO\n", encoding="utf-8")
+    (tmp_path / "broken_lib.py").write_text("import lib_helper\nraise RuntimeError(lib_helper.WHO)\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    finders = list(sys.meta_path)
+
+    def stand_in(module):
+        module.WHO = "the stand-in"
+
+    try:
+        assert import_with_stand_ins("lib", {"lib_helper": stand_in}).SEEN == "the stand-in"
+        with pytest.raises(RuntimeError, match="the stand-in"):
+            import_with_stand_ins("broken_lib", {"lib_helper": stand_in})
+        assert sys.meta_path == finders and "lib_helper" not in sys.modules
+        import lib_helper
+
+        assert lib_helper.WHO == "the real one"
+    finally:
+        for name in ("lib", "lib_helper", "broken_lib"):
+            sys.modules.pop(name, None)
+
+
 def test_the_extract_command_writes_without_pandas_and_leaves_it_importable(tmp_path):
     """pyarrow imports pandas on its first conversion if it can; the command
     refuses it while extracting (0.3 s of a run's CPU), the tables are those
