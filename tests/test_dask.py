@@ -167,9 +167,10 @@ def test_a_document_stuck_where_no_timer_reaches_on_dask_has_its_worker_restarte
     """The driver's watch restarts a worker whose document runs on past its
     time and the grace (a call stuck in C): the document is an E013 row, as
     in a local run, and the batch ends."""
-    from bulletin_miner.batch import Budget, dask_engine
+    from bulletin_miner.batch import Budget
+    from bulletin_miner.batch.dask_engine import watch
 
-    monkeypatch.setattr(dask_engine, "GRACE_SECONDS", 1.0)
+    monkeypatch.setattr(watch, "GRACE_SECONDS", 1.0)
     summary, took = _run_with_trap(tmp_path, monkeypatch, "stuck", Budget(seconds=1.0))
     assert [(e.path.rsplit("/", 1)[-1], e.kind.value) for e in summary.errors] == [("002-trap.txt", "E013_timeout")]
     assert took < 120

@@ -66,7 +66,7 @@ def extract_files(
     (.warc, .warc.gz, .wacz) is read capture by capture; a page the first look
     finds no inspection word in is counted, not extracted, unless `extract_all`.
     `engine="dask"` runs it on a Dask cluster (`scheduler`'s address, or a
-    local one): see batch/dask_engine.py.
+    local one): see batch/dask_engine/.
     """
     if engine == "dask":
         from bulletin_miner.batch.dask_engine import extract_on_dask

@@ -410,7 +410,7 @@ def _flush_group(writers: dict[str, TableWriter], cache: SegmentCache, segment: 
 
 
 def _remove_dask_parts(out_dir: Path) -> None:
-    """A Dask run's folders of parts (batch/dask_engine.py), replaced by this run's tables."""
+    """A Dask run's folders of parts (batch/dask_engine/), replaced by this run's tables."""
     for table in RECORD_TABLES:
         folder = out_dir / table
         if folder.is_dir() and all(p.name.startswith("part-") and p.suffix == ".parquet" for p in folder.iterdir()):

@@ -25,102 +25,39 @@ a task after its worker died, on a local cluster at the first death) is
 run again a document a task, one at a time, so that only the document that
 kills its worker is lost, as an error row. A document still running a few
 seconds past its time (stuck in C, where no timer reaches) has its worker
-restarted by the driver's watch (`_Watch`, through the worker's nanny),
+restarted by the driver's watch (`watch.Watch`, through the worker's nanny),
 and is an E013 row, as in a local run.
+
+The package: `task` is what a worker runs (a part of the tables), `watch`
+the driver's look at what the workers are on, `cluster` the cluster a run
+starts for itself; this module plans the run and puts its parts together.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bulletin_miner.batch.budget import Budget, DocumentTimeout, ThreadClock
+from bulletin_miner.batch.budget import Budget
+from bulletin_miner.batch.dask_engine.cluster import client as _client
+from bulletin_miner.batch.dask_engine.task import extract_part
+from bulletin_miner.batch.dask_engine.watch import Watch
 from bulletin_miner.errors import BulletinError, ErrorKind
 from bulletin_miner.limits import shown
 
 if TYPE_CHECKING:
     from bulletin_miner.ingest.warc import Source
 
+__all__ = ["extract_on_dask", "extract_part"]
+
 DOCS_PER_TASK = 64
 PARTS_DIR = ".parts"
-# How often the driver looks for a document stuck past its time, and how
-# long past it a document may still run (its timer's error on its way).
-POLL_SECONDS = 1.0
-GRACE_SECONDS = 5.0
 # How often a document of a failed task is run alone before it is an error row.
 ATTEMPTS_ALONE = 2
-# What a local cluster's worker holds with the pipeline built and a few
-# hundred documents done: about 320 MB (its Dask machinery 60 MB of it).
-WORKER_FOOTPRINT_MB = 512
-# A local cluster's settings. Its workers hold nothing worth spilling (a
-# task's result is a few counts; its rows go to Parquet), and one that
-# paused at 80% of its memory, as Dask's defaults would have it, could wait
-# for ever: memory that a worker once took stays with it. A task whose
-# worker died under it fails at once, not after three more deaths (each a
-# worker restarted, each a second or more): it is run again a document a
-# task, one at a time, where a death says which document it was.
-LOCAL_CLUSTER_CONFIG = {
-    "distributed.worker.memory.target": False,
-    "distributed.worker.memory.spill": False,
-    "distributed.worker.memory.pause": False,
-    "distributed.worker.memory.terminate": 0.95,
-    "distributed.scheduler.allowed-failures": 0,
-}
-
-
-def extract_part(part: str, sources: list[tuple[int, Any]], parts_dir: str, budget: Budget) -> dict:
-    """On a worker: extract these documents, each on its time and characters
-    (`budget`), and write their rows as part `part` of each record table
-    (parts are read in the order of their names). Returns what the driver
-    needs: each document's index, doc_id, text fingerprint and what the
-    summary counts of it; each error by index; the part's name."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from bulletin_miner.batch.engine import process_file, timeout_error
-    from bulletin_miner.limits import LIMITS
-    from bulletin_miner.pipeline import build_pipeline
-    from bulletin_miner.rows import RECORD_TABLES, merged_columns
-    from bulletin_miner.schema import arrow_schema
-    from bulletin_miner.store import COMPRESSION, FAST_COMPRESSION
-
-    build_pipeline()  # once a worker process, before any clock: the time limit is a document's, not start-up's
-    LIMITS.max_chars = budget.max_chars
-    on = _documents_on(_this_worker())  # what the driver's watch asks after, by thread
-    thread = threading.get_ident()
-    extracted, documents, errors = [], [], []
-    try:
-        for index, source in sources:
-            on[thread] = (time.monotonic(), index)
-            try:
-                clock = ThreadClock(budget.seconds)
-                try:
-                    doc_id, rows, err = process_file(source)
-                finally:
-                    clock.stop()
-            except DocumentTimeout:
-                doc_id, rows, err = "", None, timeout_error(source, budget)
-            if err is not None or rows is None:
-                errors.append((index, err))
-                continue
-            extracted.append(rows)
-            documents.append((index, doc_id, rows["fingerprint"], rows["tally"]))
-    finally:
-        on.pop(thread, None)  # a task that failed leaves no document behind to be watched
-    for table in RECORD_TABLES:
-        target = Path(parts_dir) / table / f"part-{part}.parquet"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(
-            pa.Table.from_pydict(merged_columns(extracted, table), schema=arrow_schema(table)),
-            target,
-            compression=FAST_COMPRESSION.get(table, COMPRESSION),
-        )
-    return {"documents": documents, "errors": errors, "part": part}
 
 
 def extract_on_dask(
@@ -151,103 +88,6 @@ def extract_on_dask(
             shutil.rmtree(unpacked, ignore_errors=True)
 
 
-def _this_worker() -> Any:
-    """The Dask worker running this task (None outside one)."""
-    try:
-        from distributed import get_worker
-
-        return get_worker()
-    except (ImportError, ValueError):
-        return None
-
-
-def _documents_on(worker: Any) -> dict[int, tuple[float, int]]:
-    """The documents a worker's threads are on: when each began (monotonic)
-    and its index, by thread (a worker given several threads runs a task in
-    each). Outside a worker, a table nobody reads."""
-    if worker is None:
-        return {}
-    if not hasattr(worker, "bm_documents"):
-        worker.bm_documents = {}
-    return worker.bm_documents
-
-
-def _document_on(dask_worker: Any) -> tuple[float, int] | None:
-    """Run on each worker by the driver's watch: how long the document it
-    has been on longest has run, and its index (None: it is on none)."""
-    on = list(getattr(dask_worker, "bm_documents", {}).values())
-    if not on:
-        return None
-    began, index = min(on)
-    return time.monotonic() - began, index
-
-
-class _Watch:
-    """The driver's watch over the workers while it waits for a task: a
-    document over its time is stopped in the worker by its timer thread; one
-    still running GRACE_SECONDS later is stuck where no timer reaches (a call
-    in C), and its worker is restarted by its nanny. Its task then fails
-    (at once on a local cluster; a cluster of one's own may try it on
-    another worker first), is run again a document a task, and the
-    document is an E013 row, as in a local run. (A worker whose C call
-    holds the interpreter's lock answers no one: Dask's scheduler removes it
-    when its heartbeats stop, after `distributed.scheduler.worker-ttl`.)"""
-
-    def __init__(self, client: Any, budget: Budget) -> None:
-        self.client = client
-        self.most_seconds = budget.seconds + GRACE_SECONDS
-        self.stuck: set[int] = set()  # the indexes of documents whose workers were restarted under them
-        self.asked: set[tuple[str, int]] = set()  # (worker, document) restarts asked for
-
-    def result(self, future: Any) -> Any:
-        while True:
-            try:
-                return future.result(timeout=POLL_SECONDS)
-            except TimeoutError:
-                self._look()
-
-    def _look(self) -> None:
-        try:
-            on = self.client.run(_document_on, on_error="ignore")
-        except Exception:  # a worker leaving as it is asked: look again at the next poll
-            return
-        overdue = {
-            address: current[1]
-            for address, current in on.items()
-            if current is not None and current[0] > self.most_seconds and (address, current[1]) not in self.asked
-        }
-        if overdue:
-            self.stuck.update(overdue.values())
-            self.asked.update(overdue.items())  # once: a worker without a nanny cannot be restarted, and is not asked again
-            self.client.restart_workers(list(overdue), raise_for_error=False)
-
-
-def _client(scheduler: str | None, workers: int | None, budget: Budget):
-    try:
-        import dask
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise BulletinError(ErrorKind.UNSUPPORTED, "the Dask engine needs dask and distributed: pip install 'bulletin_miner[dask]'") from None
-    if scheduler:
-        return Client(scheduler), None
-    with dask.config.set(LOCAL_CLUSTER_CONFIG):  # read as the scheduler and the workers' nannies start
-        cluster = LocalCluster(
-            n_workers=max(1, workers or os.cpu_count() or 1),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            memory_limit=worker_memory_limit(budget),
-        )
-    return Client(cluster), cluster
-
-
-def worker_memory_limit(budget: Budget) -> int:
-    """A local cluster's worker may hold, in bytes: its loaded pipeline and
-    what one document may take (--memory-limit). Past 95% of it, the
-    worker's nanny restarts it."""
-    return (WORKER_FOOTPRINT_MB + budget.memory_mb) * 1024 * 1024
-
-
 def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, on_progress, extract_all: bool, unpacked: Path):
     import pyarrow.parquet as pq
 
@@ -263,7 +103,7 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
     client, cluster = _client(scheduler, workers, budget)
     try:
         futures = [client.submit(extract_part, f"{k:05d}", task, str(run_parts), budget, pure=False) for k, task in enumerate(tasks)]
-        watch = _Watch(client, budget)
+        watch = Watch(client, budget)
         results = []
         for k, (future, task) in enumerate(zip(futures, tasks, strict=True)):  # in input order
             try:
@@ -313,7 +153,7 @@ def _extract(files, out_dir: Path, scheduler, workers, budget: Budget, summary, 
     return summary
 
 
-def _one_by_one(watch: _Watch, k: int, task: list[tuple[int, Any]], parts_dir: str, budget: Budget) -> list[dict]:
+def _one_by_one(watch: Watch, k: int, task: list[tuple[int, Any]], parts_dir: str, budget: Budget) -> list[dict]:
     """Task `k`'s documents a task each (parts k-000, k-001, … in its
     place), one at a time: a worker that dies under one of them was running
     that one alone. A document found stuck past its time is an E013 row
