@@ -27,6 +27,9 @@ LOCAL_CLUSTER_CONFIG = {
 
 
 def client(scheduler: str | None, workers: int | None, budget: Budget):
+    """A client of the cluster at `scheduler`, or of a local cluster of
+    `workers` processes started for this run (returned too: the run closes
+    it), and the local cluster or None."""
     try:
         import dask
         from distributed import Client, LocalCluster
